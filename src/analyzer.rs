@@ -1,0 +1,303 @@
+//! The one analyzer: UAX #29 words, lowercased, Snowball-stemmed.
+//!
+//! The index (through a tantivy tokenizer in `index`), query parsing in `query`, and later the
+//! codebook rules all call [`Analyzer::analyze`], so a word means the same thing everywhere: a rule
+//! and the same search always match the same segments. Sans-IO; never panics on any text.
+//! Words longer than [`MAX_WORD_BYTES`] are skipped (they are not words a person searches for,
+//! and tantivy refuses huge terms); they take no position.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Longest word kept, in bytes.
+pub const MAX_WORD_BYTES: usize = 80;
+
+/// Which stemmer implementation follows the Snowball algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StemmerKind {
+    /// frostem: tracks current Snowball (the default; as tantivy 0.27 and PyStemmer).
+    Snowball,
+    /// rust-stemmers 1.2.0 (Snowball as of 2019; merges university/universe).
+    RustStemmers,
+}
+
+impl StemmerKind {
+    /// Name as stored in the project and accepted by `--stemmer`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StemmerKind::Snowball => "snowball",
+            StemmerKind::RustStemmers => "rust-stemmers",
+        }
+    }
+    /// Parses `snowball` (alias `frostem`) or `rust-stemmers`.
+    pub fn parse(s: &str) -> Option<StemmerKind> {
+        match s {
+            "snowball" | "frostem" => Some(StemmerKind::Snowball),
+            "rust-stemmers" => Some(StemmerKind::RustStemmers),
+            _ => None,
+        }
+    }
+}
+
+/// Analyzer settings: a language and a stemmer. Cheap to clone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyzerConfig {
+    /// Snowball language name, lowercase English name (`english`, `german`, ...).
+    pub language: String,
+    /// Stemmer implementation.
+    pub stemmer: StemmerKind,
+}
+
+impl Default for AnalyzerConfig {
+    fn default() -> Self {
+        AnalyzerConfig {
+            language: "english".into(),
+            stemmer: StemmerKind::Snowball,
+        }
+    }
+}
+
+enum Stem {
+    Frostem(frostem::Stemmer),
+    Rs(rust_stemmers::Stemmer),
+}
+
+/// One analysed word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Byte offset of the word in the analysed text.
+    pub start: usize,
+    /// End byte offset (exclusive).
+    pub end: usize,
+    /// Word position (0-based, consecutive words differ by one).
+    pub position: u32,
+    /// Lowercased word.
+    pub lower: String,
+    /// Its stem.
+    pub stem: String,
+}
+
+/// Analyzer with a word → stem cache. Not `Sync`: give each thread its own clone.
+pub struct Analyzer {
+    config: AnalyzerConfig,
+    stem: Stem,
+    cache: HashMap<Box<str>, Box<str>>,
+}
+
+impl Clone for Analyzer {
+    fn clone(&self) -> Self {
+        // A clone gets a fresh cache: the clone lives on another thread.
+        Analyzer::new(&self.config).expect("config was valid when first built")
+    }
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+/// Cache entries kept before the cache is cleared (bounded memory on odd corpora).
+const CACHE_LIMIT: usize = 1 << 20;
+
+impl Analyzer {
+    /// Builds an analyzer, or says which languages are supported.
+    pub fn new(config: &AnalyzerConfig) -> Result<Analyzer, String> {
+        let stem = match config.stemmer {
+            StemmerKind::Snowball => {
+                let alg = frostem::Algorithm::from_name(&config.language)
+                    .map_err(|_| format!("unknown stemming language `{}`", config.language))?;
+                Stem::Frostem(frostem::Stemmer::new(alg))
+            }
+            StemmerKind::RustStemmers => Stem::Rs(rust_stemmers::Stemmer::create(rs_algorithm(
+                &config.language,
+            )?)),
+        };
+        Ok(Analyzer {
+            config: config.clone(),
+            stem,
+            cache: HashMap::new(),
+        })
+    }
+
+    /// The settings this analyzer was built with.
+    pub fn config(&self) -> &AnalyzerConfig {
+        &self.config
+    }
+
+    /// Stems one already-lowercased word, through the cache.
+    pub fn stem_lower(&mut self, lower: &str) -> &str {
+        if !self.cache.contains_key(lower) {
+            if self.cache.len() >= CACHE_LIMIT {
+                self.cache.clear();
+            }
+            let s: Box<str> = match &self.stem {
+                Stem::Frostem(s) => s.stem(lower).into(),
+                Stem::Rs(s) => s.stem(lower).into(),
+            };
+            self.cache.insert(lower.into(), s);
+        }
+        &self.cache[lower]
+    }
+
+    /// Calls `f(start, end, lower, stem)` for each word of `text`, in order.
+    pub fn for_each_word(&mut self, text: &str, mut f: impl FnMut(usize, usize, &str, &str)) {
+        let mut lower = String::new();
+        for (start, word) in text.unicode_word_indices() {
+            if word.len() > MAX_WORD_BYTES {
+                continue;
+            }
+            lowercase_into(word, &mut lower);
+            let stem = self.stem_lower(&lower);
+            f(start, start + word.len(), &lower, stem);
+        }
+    }
+
+    /// All words of `text` with offsets, positions, lowercase forms and stems.
+    pub fn analyze(&mut self, text: &str) -> Vec<Token> {
+        let mut out = Vec::new();
+        self.for_each_word(text, |start, end, lower, stem| {
+            out.push(Token {
+                start,
+                end,
+                position: out.len() as u32,
+                lower: lower.to_string(),
+                stem: stem.to_string(),
+            })
+        });
+        out
+    }
+
+    /// The stem of a single query word (lowercased first). A string that holds no word gives
+    /// `None`; a string of several words gives the stem of each.
+    pub fn stems(&mut self, text: &str) -> Vec<String> {
+        self.analyze(text).into_iter().map(|t| t.stem).collect()
+    }
+}
+
+/// Lowercases `word` into `buf` (ASCII fast path).
+pub fn lowercase_into(word: &str, buf: &mut String) {
+    buf.clear();
+    if word.is_ascii() {
+        buf.push_str(word);
+        buf.make_ascii_lowercase();
+    } else {
+        buf.extend(word.chars().flat_map(char::to_lowercase));
+    }
+}
+
+/// Lowercased words of `text` (no stemming): what the `exact:` field holds.
+pub fn lower_words(text: &str) -> impl Iterator<Item = (usize, Cow<'_, str>)> {
+    text.unicode_word_indices()
+        .filter(|(_, w)| w.len() <= MAX_WORD_BYTES)
+        .map(|(i, w)| {
+            if w.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+                let mut s = String::new();
+                lowercase_into(w, &mut s);
+                (i, Cow::Owned(s))
+            } else {
+                (i, Cow::Borrowed(w))
+            }
+        })
+}
+
+fn rs_algorithm(language: &str) -> Result<rust_stemmers::Algorithm, String> {
+    use rust_stemmers::Algorithm as A;
+    Ok(match language {
+        "arabic" => A::Arabic,
+        "danish" => A::Danish,
+        "dutch" => A::Dutch,
+        "english" | "en" => A::English,
+        "finnish" => A::Finnish,
+        "french" => A::French,
+        "german" => A::German,
+        "greek" => A::Greek,
+        "hungarian" => A::Hungarian,
+        "italian" => A::Italian,
+        "norwegian" => A::Norwegian,
+        "portuguese" => A::Portuguese,
+        "romanian" => A::Romanian,
+        "russian" => A::Russian,
+        "spanish" => A::Spanish,
+        "swedish" => A::Swedish,
+        "tamil" => A::Tamil,
+        "turkish" => A::Turkish,
+        other => return Err(format!("rust-stemmers has no stemmer for `{other}`")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stems(kind: StemmerKind, text: &str) -> Vec<String> {
+        let mut a = Analyzer::new(&AnalyzerConfig {
+            language: "english".into(),
+            stemmer: kind,
+        })
+        .unwrap();
+        a.stems(text)
+    }
+
+    #[test]
+    fn snowball_keeps_apart_words_rust_stemmers_merges() {
+        // Pinned: current Snowball (frostem) vs rust-stemmers 1.2.0.
+        let s = stems(
+            StemmerKind::Snowball,
+            "university universe organization added",
+        );
+        assert_ne!(
+            s[0], s[1],
+            "current Snowball keeps university and universe apart"
+        );
+        assert_ne!(s[2], "organ");
+        assert_ne!(s[3], "ad");
+        let r = stems(
+            StemmerKind::RustStemmers,
+            "university universe organization added",
+        );
+        assert_eq!(r, ["univers", "univers", "organ", "ad"]);
+    }
+
+    #[test]
+    fn words_follow_uax29_and_lowercase() {
+        let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
+        let toks = a.analyze("Don't stop, U.S. Teachers — café!");
+        let lower: Vec<_> = toks.iter().map(|t| t.lower.as_str()).collect();
+        assert_eq!(lower, ["don't", "stop", "u.s", "teachers", "café"]);
+        let stems: Vec<_> = toks.iter().map(|t| t.stem.as_str()).collect();
+        assert_eq!(stems[3], "teacher");
+        for t in &toks {
+            assert!(t.end > t.start);
+        }
+        assert_eq!(
+            &"Don't stop, U.S. Teachers — café!"[toks[4].start..toks[4].end],
+            "café"
+        );
+        assert_eq!(
+            toks.iter().map(|t| t.position).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4]
+        );
+    }
+
+    #[test]
+    fn long_words_are_skipped_without_a_position() {
+        let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
+        let long = "x".repeat(MAX_WORD_BYTES + 1);
+        let toks = a.analyze(&format!("one {long} two"));
+        assert_eq!(toks.len(), 2);
+        assert_eq!(toks[1].position, 1);
+    }
+
+    #[test]
+    fn unknown_language_is_an_error() {
+        let cfg = AnalyzerConfig {
+            language: "klingon".into(),
+            stemmer: StemmerKind::Snowball,
+        };
+        assert!(Analyzer::new(&cfg).is_err());
+    }
+}

@@ -1,0 +1,168 @@
+//! `quarry demo`: the main job on the bundled sample study, start to finish.
+//!
+//! The sample study is compiled into the binary, so the demo runs from any folder: it writes
+//! the files into a fresh project (a temporary folder unless `--out`), adds them, imports the
+//! participants' attributes, runs a few searches and prints what to try next.
+
+use crate::cli::{add_with_progress, print_add_report};
+use anyhow::{Context, Result};
+use quarry::print::{self, Style};
+use quarry::project::{AddConfig, InitConfig, Project};
+use quarry::search::{self, SearchConfig};
+use std::io::Write;
+use std::path::Path;
+
+macro_rules! sample {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_bytes!(concat!("../data/sample/", $name)) as &[u8])),*]
+    };
+}
+
+/// The sample study's files.
+const SAMPLE: &[(&str, &[u8])] = sample!(
+    "P01_interview.txt",
+    "P02_interview.txt",
+    "P03_interview.txt",
+    "P04_interview.txt",
+    "P05_interview.txt",
+    "P06_interview.txt",
+    "P07_interview.txt",
+    "P08_interview.md",
+    "P09_interview.vtt",
+    "P10_interview.vtt",
+    "P11_interview.srt",
+    "P12_interview.docx",
+    "P13_interview.docx",
+    "P14_interview.odt",
+    "fieldnotes.md",
+    "participants.csv",
+);
+
+/// Searches the demo runs, with what each shows.
+pub const SEARCHES: &[(&str, &str)] = &[
+    (
+        "misinformation OR \"fake news\" OR unreliable",
+        "barriers: content people do not trust",
+    ),
+    (
+        "hierarch* role:participant",
+        "non-hierarchical exchange, in participants' words only",
+    ),
+    (
+        "(\"visual abstracts\" OR infographic*) teach",
+        "social-media formats used in teaching (stemmed: teaches, teaching)",
+    ),
+    (
+        "attr.social_media_use:passive (lurk* OR scroll*)",
+        "passive use, among passive users",
+    ),
+];
+
+/// Runs the demo, writing to `out`. `data` overrides the bundled sample with a folder.
+pub fn run(
+    out: &mut dyn Write,
+    data: Option<&Path>,
+    dir: Option<&Path>,
+    style: Style,
+) -> Result<()> {
+    let tmp;
+    let root = match dir {
+        Some(d) => d.to_path_buf(),
+        None => {
+            tmp = tempfile::Builder::new()
+                .prefix("quarry-demo-")
+                .tempdir()
+                .context("creating a temporary folder")?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let sample_dir = match data {
+        Some(d) => d.to_path_buf(),
+        None => {
+            let d = root.join("sample");
+            std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+            for (name, bytes) in SAMPLE {
+                std::fs::write(d.join(name), bytes).with_context(|| format!("writing {name}"))?;
+            }
+            d
+        }
+    };
+    writeln!(
+        out,
+        "quarry demo: a synthetic study of how health professions educators take up"
+    )?;
+    writeln!(
+        out,
+        "knowledge shared on social media (14 interviews in 9 formats, written for quarry)."
+    )?;
+    writeln!(out)?;
+    writeln!(out, "$ quarry init {}", root.display())?;
+    let mut p = Project::init(&root, &InitConfig::default())?;
+    writeln!(out, "$ quarry add {}", sample_dir.display())?;
+    let report = add_with_progress(
+        &mut p,
+        &AddConfig {
+            paths: vec![sample_dir.clone()],
+            ..Default::default()
+        },
+    )?;
+    print_add_report(out, &report)?;
+    let csv = sample_dir.join("participants.csv");
+    writeln!(out, "$ quarry attrs import {}", csv.display())?;
+    let (n, problems) = p.import_attributes(&csv)?;
+    writeln!(out, "Attributes applied to {n} documents.")?;
+    for e in problems {
+        writeln!(out, "  {e}")?;
+    }
+    let (mut index, _) = p.index()?;
+    for (q, why) in SEARCHES {
+        writeln!(out)?;
+        writeln!(out, "$ quarry search '{q}' --limit 3      # {why}")?;
+        let r = search::search(
+            &p,
+            &mut index,
+            &SearchConfig {
+                query: q.to_string(),
+                limit: 3,
+                offset: 0,
+                context: 0,
+                rank: false,
+            },
+        )?;
+        print::hits(out, &r, print::Format::Table, style)?;
+        writeln!(out, "{} matching segments", r.total)?;
+    }
+    let docs = p.store().documents()?;
+    let speakers = p.store().speakers()?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Summary: {} documents, {} segments, {} speakers ({} interviewer).",
+        docs.len(),
+        p.store().segment_count()?,
+        speakers.len(),
+        speakers
+            .iter()
+            .filter(|s| s.role == Some(quarry::Role::Interviewer))
+            .count()
+    )?;
+    writeln!(out)?;
+    match dir {
+        Some(d) => {
+            writeln!(out, "The project is in {}. Try:", d.display())?;
+            writeln!(out, "  cd {}", d.display())?;
+        }
+        None => writeln!(
+            out,
+            "This project was temporary (keep one with --out DIR). In your own project, try:"
+        )?,
+    }
+    writeln!(out, "  quarry search 'confiden* NEAR/5 post' --context 1")?;
+    writeln!(
+        out,
+        "  quarry search 'trust attr.role:educator' --format csv > quotes.csv"
+    )?;
+    writeln!(out, "  quarry show P06_interview")?;
+    writeln!(out, "  quarry list speakers")?;
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! Errors of the library: one enum per stage, wrapped by [`Error`].
+//!
+//! Every variant carries what a person needs to fix the problem: the file, the line or column,
+//! the segment. The binary adds its own context and prints the chain; the library never prints.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Any error the library can return.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Finding, creating or opening a project.
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    /// The project database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The search index.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// A query that does not parse.
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// Reading or parsing one input file.
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// Anything else, with a message in plain words.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Problems finding or creating a project.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    /// No `.quarry` folder here or above.
+    #[error(
+        "no quarry project in {0} or any folder above it; create one with `quarry init`, \
+         or point to one with --project DIR or QUARRY_PROJECT"
+    )]
+    NotFound(PathBuf),
+    /// `init` on a folder that already has a project.
+    #[error("{0} already holds a quarry project")]
+    Exists(PathBuf),
+    /// An unsupported language or stemmer.
+    #[error("{0}")]
+    Config(String),
+    /// A filesystem error with the path it concerns.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// Problems with the SQLite project database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// An SQLite error, with what was being done.
+    #[error("project database ({context}): {source}")]
+    Sqlite {
+        /// What quarry was doing.
+        context: &'static str,
+        /// The SQLite error.
+        source: rusqlite::Error,
+    },
+    /// A database written by a newer quarry.
+    #[error("the project database has schema version {found}, newer than this quarry ({supported}); upgrade quarry")]
+    TooNew {
+        /// Version in the file.
+        found: i64,
+        /// Newest version this build knows.
+        supported: i64,
+    },
+    /// Something named by the user that does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A request that conflicts with what is stored.
+    #[error("{0}")]
+    Conflict(String),
+}
+
+/// Problems with the tantivy index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// A tantivy error, with what was being done.
+    #[error("search index ({context}): {source}; `quarry reindex` rebuilds it from the database")]
+    Tantivy {
+        /// What quarry was doing.
+        context: &'static str,
+        /// The tantivy error.
+        source: tantivy::TantivyError,
+    },
+    /// Filesystem trouble in the index folder.
+    #[error("search index {path}: {source}")]
+    Io {
+        /// The folder.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// A query or rule that does not parse, with the column (1-based, in characters) of the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("column {column}: {message}")]
+pub struct QueryError {
+    /// 1-based column, counted in characters.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A file that could not be read or parsed. Displays as `path:line: what is wrong`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct IngestError {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line, where there is one.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl IngestError {
+    /// An error about a whole file.
+    pub fn file(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        IngestError {
+            path: path.into(),
+            line: None,
+            message: message.into(),
+        }
+    }
+    /// An error at one line of a file.
+    pub fn at(path: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {
+        IngestError {
+            path: path.into(),
+            line: Some(line),
+            message: message.into(),
+        }
+    }
+}
+
+/// Wraps an SQLite error with what was being done.
+pub(crate) fn sql(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |source| StoreError::Sqlite { context, source }
+}
+
+/// Wraps a tantivy error with what was being done.
+pub(crate) fn tv(context: &'static str) -> impl FnOnce(tantivy::TantivyError) -> IndexError {
+    move |source| IndexError::Tantivy { context, source }
+}

@@ -1,0 +1,406 @@
+//! The tantivy index: derived from the database, rebuildable at any time.
+//!
+//! Holds, per segment, its id, its document id, its speaker (lowercased) and its text twice:
+//! stemmed with positions (field `text`, through the one [`Analyzer`]) and lowercased unstemmed
+//! (field `exact`, for `exact:` and `prefix*`). Text is not stored here: quotes come from the
+//! database. Each commit records the database generation it reflects, so a stale index (an
+//! interrupted `add`) is noticed. Only this module and `search` name tantivy types.
+
+use crate::analyzer::{lower_words, Analyzer, AnalyzerConfig};
+use crate::error::{tv, IndexError};
+use crate::query::Query;
+use std::path::{Path, PathBuf};
+use tantivy::query::{
+    AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query as TQuery, RegexQuery, TermQuery,
+    TermSetQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STRING,
+};
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use tantivy::{IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+type R<T> = Result<T, IndexError>;
+
+/// Speaker term indexed for segments without a speaker.
+const NO_SPEAKER: &str = "\u{0}";
+
+/// The index's fields.
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    pub seg: Field,
+    pub doc: Field,
+    pub speaker: Field,
+    pub text: Field,
+    pub exact: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let seg = b.add_u64_field("seg", INDEXED | FAST);
+    let doc = b.add_u64_field("doc", INDEXED | FAST);
+    let speaker = b.add_text_field("speaker", STRING);
+    let text = b.add_text_field(
+        "text",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("quarry")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        ),
+    );
+    let exact = b.add_text_field(
+        "exact",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("quarry_exact")
+                .set_index_option(IndexRecordOption::Basic),
+        ),
+    );
+    (
+        b.build(),
+        Fields {
+            seg,
+            doc,
+            speaker,
+            text,
+            exact,
+        },
+    )
+}
+
+/// The analyzer as a tantivy tokenizer: stems when `stem`, else lowercases only.
+#[derive(Clone)]
+struct QuarryTokenizer {
+    analyzer: Analyzer,
+    stem: bool,
+    tokens: Vec<Token>,
+}
+
+struct VecStream<'a> {
+    tokens: &'a mut [Token],
+    next: usize,
+}
+
+impl TokenStream for VecStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+impl Tokenizer for QuarryTokenizer {
+    type TokenStream<'a> = VecStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream<'a> {
+        let QuarryTokenizer {
+            analyzer,
+            stem,
+            tokens,
+        } = self;
+        let mut n = 0usize;
+        let mut put = |start: usize, end: usize, term: &str| {
+            if n == tokens.len() {
+                tokens.push(Token::default());
+            }
+            let t = &mut tokens[n];
+            t.offset_from = start;
+            t.offset_to = end;
+            t.position = n;
+            t.position_length = 1;
+            t.text.clear();
+            t.text.push_str(term);
+            n += 1;
+        };
+        if *stem {
+            analyzer.for_each_word(text, |s, e, _, st| put(s, e, st));
+        } else {
+            for (s, w) in lower_words(text) {
+                put(s, s + w.len(), &w);
+            }
+        }
+        VecStream {
+            tokens: &mut tokens[..n],
+            next: 0,
+        }
+    }
+}
+
+/// An open index.
+pub struct Index {
+    index: tantivy::Index,
+    fields: Fields,
+    dir: PathBuf,
+    reader: Option<IndexReader>,
+}
+
+impl Index {
+    /// Opens the index in `dir`, creating an empty one when there is none.
+    pub fn open_or_create(dir: &Path, config: &AnalyzerConfig) -> R<Index> {
+        std::fs::create_dir_all(dir).map_err(|source| IndexError::Io {
+            path: dir.into(),
+            source,
+        })?;
+        let (schema, fields) = schema();
+        let mmap = tantivy::directory::MmapDirectory::open(dir)
+            .map_err(|e| tv("opening the index")(e.into()))?;
+        let index =
+            tantivy::Index::open_or_create(mmap, schema).map_err(tv("opening the index"))?;
+        let analyzer = Analyzer::new(config).map_err(|e| {
+            tv("setting up the analyzer")(tantivy::TantivyError::InvalidArgument(e))
+        })?;
+        index.tokenizers().register(
+            "quarry",
+            QuarryTokenizer {
+                analyzer: analyzer.clone(),
+                stem: true,
+                tokens: Vec::new(),
+            },
+        );
+        index.tokenizers().register(
+            "quarry_exact",
+            QuarryTokenizer {
+                analyzer,
+                stem: false,
+                tokens: Vec::new(),
+            },
+        );
+        Ok(Index {
+            index,
+            fields,
+            dir: dir.to_path_buf(),
+            reader: None,
+        })
+    }
+
+    /// Deletes the index folder and creates an empty index in its place.
+    pub fn recreate(dir: &Path, config: &AnalyzerConfig) -> R<Index> {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(|source| IndexError::Io {
+                path: dir.into(),
+                source,
+            })?;
+        }
+        Index::open_or_create(dir, config)
+    }
+
+    /// The database generation recorded by the last commit (None for a new index).
+    pub fn generation(&self) -> Option<u64> {
+        self.index.load_metas().ok()?.payload?.parse().ok()
+    }
+
+    /// A writer with `threads` indexing threads.
+    pub fn writer(&self, threads: usize) -> R<IndexWriterHandle> {
+        let threads = threads.clamp(1, 8);
+        let w = self
+            .index
+            .writer_with_num_threads(threads, threads * 96_000_000)
+            .map_err(tv("opening the index writer"))?;
+        Ok(IndexWriterHandle {
+            w,
+            fields: self.fields,
+        })
+    }
+
+    /// The folder the index lives in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn reader(&mut self) -> R<&IndexReader> {
+        if self.reader.is_none() {
+            let r = self
+                .index
+                .reader_builder()
+                .reload_policy(ReloadPolicy::Manual)
+                .try_into()
+                .map_err(tv("opening the index reader"))?;
+            self.reader = Some(r);
+        }
+        Ok(self.reader.as_ref().expect("just set"))
+    }
+
+    /// Runs `q` and returns the total number of matching segments and the ids of the hits
+    /// from `offset`, at most `limit` of them (0: all), in segment order or by relevance.
+    pub fn search(
+        &mut self,
+        q: &Query,
+        limit: usize,
+        offset: usize,
+        rank: bool,
+    ) -> R<(usize, Vec<i64>)> {
+        let fields = self.fields;
+        let tq = to_tantivy(q, &fields);
+        let searcher = self.reader()?.searcher();
+        let total = searcher
+            .search(&*tq, &tantivy::collector::Count)
+            .map_err(tv("searching"))?;
+        let want = if limit == 0 {
+            total.saturating_sub(offset)
+        } else {
+            limit
+        };
+        if want == 0 || offset >= total {
+            return Ok((total, Vec::new()));
+        }
+        let top = tantivy::collector::TopDocs::with_limit(want).and_offset(offset);
+        let ids = if rank {
+            let hits = searcher
+                .search(&*tq, &top.order_by_score())
+                .map_err(tv("searching"))?;
+            let mut ids = Vec::with_capacity(hits.len());
+            for (_, addr) in hits {
+                let col = searcher
+                    .segment_reader(addr.segment_ord)
+                    .fast_fields()
+                    .u64("seg")
+                    .map_err(tv("reading segment ids"))?;
+                if let Some(v) = col.first(addr.doc_id) {
+                    ids.push(v as i64);
+                }
+            }
+            ids
+        } else {
+            searcher
+                .search(&*tq, &top.order_by_u64_field("seg", tantivy::Order::Asc))
+                .map_err(tv("searching"))?
+                .into_iter()
+                .filter_map(|(v, _)| v.map(|v| v as i64))
+                .collect()
+        };
+        Ok((total, ids))
+    }
+
+    /// Every segment id in the index with its speaker term, for consistency checks and tests.
+    pub fn all_ids(&mut self) -> R<Vec<i64>> {
+        let (_, ids) = self.search(&Query::And(Vec::new()), 0, 0, false)?;
+        Ok(ids)
+    }
+}
+
+/// Adds and deletes segments; nothing is visible until [`IndexWriterHandle::commit`].
+pub struct IndexWriterHandle {
+    w: IndexWriter,
+    fields: Fields,
+}
+
+impl IndexWriterHandle {
+    /// Queues one segment.
+    pub fn add(&mut self, seg: i64, doc: i64, speaker: Option<&str>, text: &str) -> R<()> {
+        let f = &self.fields;
+        let mut d = TantivyDocument::new();
+        d.add_u64(f.seg, seg as u64);
+        d.add_u64(f.doc, doc as u64);
+        match speaker {
+            Some(s) => d.add_text(f.speaker, s.to_lowercase()),
+            None => d.add_text(f.speaker, NO_SPEAKER),
+        }
+        d.add_text(f.text, text);
+        d.add_text(f.exact, text);
+        self.w.add_document(d).map_err(tv("indexing"))?;
+        Ok(())
+    }
+
+    /// Queues the deletion of every segment of a document.
+    pub fn delete_document(&mut self, doc: i64) {
+        self.w
+            .delete_term(Term::from_field_u64(self.fields.doc, doc as u64));
+    }
+
+    /// Makes the changes durable and records the database generation they reflect.
+    pub fn commit(mut self, generation: u64) -> R<()> {
+        let mut pc = self
+            .w
+            .prepare_commit()
+            .map_err(tv("committing the index"))?;
+        pc.set_payload(&generation.to_string());
+        pc.commit().map_err(tv("committing the index"))?;
+        self.w
+            .wait_merging_threads()
+            .map_err(tv("merging the index"))?;
+        Ok(())
+    }
+}
+
+fn term_q(t: Term) -> Box<dyn TQuery> {
+    Box::new(TermQuery::new(t, IndexRecordOption::Basic))
+}
+
+/// Translates a parsed query to tantivy, following the same semantics as [`Query::eval`].
+pub(crate) fn to_tantivy(q: &Query, f: &Fields) -> Box<dyn TQuery> {
+    match q {
+        Query::Term(s) => term_q(Term::from_field_text(f.text, s)),
+        Query::Exact(w) => term_q(Term::from_field_text(f.exact, w)),
+        Query::Prefix(p) => {
+            let pattern = format!("{}.*", regex::escape(p));
+            match RegexQuery::from_pattern(&pattern, f.exact) {
+                Ok(r) => Box::new(r),
+                Err(_) => Box::new(EmptyQuery),
+            }
+        }
+        Query::Phrase(stems) => {
+            let terms: Vec<Term> = stems
+                .iter()
+                .map(|s| Term::from_field_text(f.text, s))
+                .collect();
+            Box::new(PhraseQuery::new(terms))
+        }
+        Query::Near(a, b, n) => {
+            let (ta, tb) = (
+                Term::from_field_text(f.text, a),
+                Term::from_field_text(f.text, b),
+            );
+            let mut ab = PhraseQuery::new(vec![ta.clone(), tb.clone()]);
+            ab.set_slop(n - 1);
+            let mut ba = PhraseQuery::new(vec![tb, ta]);
+            ba.set_slop(n - 1);
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Should, Box::new(ab) as Box<dyn TQuery>),
+                (Occur::Should, Box::new(ba)),
+            ]))
+        }
+        Query::Field(_, r) => {
+            let mut parts: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
+            if !r.documents.is_empty() {
+                let terms = r
+                    .documents
+                    .iter()
+                    .map(|&d| Term::from_field_u64(f.doc, d as u64));
+                parts.push((Occur::Should, Box::new(TermSetQuery::new(terms))));
+            }
+            let mut speakers: Vec<Term> = r
+                .speakers
+                .iter()
+                .map(|s| Term::from_field_text(f.speaker, s))
+                .collect();
+            if r.no_speaker {
+                speakers.push(Term::from_field_text(f.speaker, NO_SPEAKER));
+            }
+            if !speakers.is_empty() {
+                parts.push((Occur::Should, Box::new(TermSetQuery::new(speakers))));
+            }
+            if parts.is_empty() {
+                Box::new(EmptyQuery)
+            } else {
+                Box::new(BooleanQuery::new(parts))
+            }
+        }
+        Query::And(qs) if qs.is_empty() => Box::new(AllQuery),
+        Query::And(qs) => Box::new(BooleanQuery::new(
+            qs.iter().map(|q| (Occur::Must, to_tantivy(q, f))).collect(),
+        )),
+        Query::Or(qs) => Box::new(BooleanQuery::new(
+            qs.iter()
+                .map(|q| (Occur::Should, to_tantivy(q, f)))
+                .collect(),
+        )),
+        Query::Not(q) => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, Box::new(AllQuery) as Box<dyn TQuery>),
+            (Occur::MustNot, to_tantivy(q, f)),
+        ])),
+    }
+}

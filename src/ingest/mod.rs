@@ -1,0 +1,322 @@
+//! Ingest: files on disk into [`ParsedDocument`]s.
+//!
+//! Finds the files under the given paths, detects each one's format (extension, then content),
+//! decodes and normalises its text and splits it into segments (speaker turns or paragraphs).
+//! Files are parsed in parallel with rayon and handed to the caller in a fixed order (sorted
+//! paths), so the result is the same on one thread or many. A file that cannot be read or
+//! parsed becomes an [`IngestError`] naming it, and the others go on. Never writes anything.
+
+pub(crate) mod decode;
+mod jsonl;
+pub(crate) mod office;
+mod roles;
+pub(crate) mod subtitles;
+pub(crate) mod transcript;
+
+pub use roles::{guess_roles, RoleGuess, SpeakerStats};
+
+use crate::error::IngestError;
+use crate::model::{Format, ParsedDocument, ParsedSegment};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver};
+
+/// Files larger than this are refused (a transcript is never this big; JSONL streams instead).
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// One item out of ingest: a document, or a problem with a file (or a line of one).
+pub type Item = Result<ParsedDocument, IngestError>;
+
+/// The files under `paths` that quarry can read, sorted, and errors for paths that do not
+/// exist or that were named explicitly but have an unsupported format. Inside folders, hidden
+/// entries (like `.quarry`) and files of other formats are passed over and counted.
+pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<IngestError>, usize) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut ignored = 0;
+    for p in paths {
+        match std::fs::metadata(p) {
+            Err(e) => errors.push(IngestError::file(p, format!("cannot read: {e}"))),
+            Ok(m) if m.is_dir() => {
+                let walk = walkdir::WalkDir::new(p)
+                    .follow_links(true)
+                    .sort_by_file_name()
+                    .into_iter()
+                    .filter_entry(|e| {
+                        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                    });
+                for e in walk {
+                    match e {
+                        Err(e) => errors.push(IngestError::file(
+                            e.path().unwrap_or(p),
+                            format!("cannot read: {e}"),
+                        )),
+                        Ok(e) if e.file_type().is_file() => {
+                            if format_of(e.path()).is_some() {
+                                files.push(e.into_path());
+                            } else {
+                                ignored += 1;
+                            }
+                        }
+                        Ok(_) => {}
+                    }
+                }
+            }
+            Ok(_) => {
+                if format_of(p).is_some() {
+                    files.push(p.clone());
+                } else {
+                    errors.push(IngestError::file(
+                        p,
+                        "unsupported format: quarry reads .txt, .md, .vtt, .srt, .docx, .odt and .jsonl",
+                    ));
+                }
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, errors, ignored)
+}
+
+/// The format a file's extension says.
+pub fn format_of(path: &Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "txt" | "text" => Format::Text,
+        "md" | "markdown" => Format::Markdown,
+        "vtt" => Format::Vtt,
+        "srt" => Format::Srt,
+        "docx" => Format::Docx,
+        "odt" => Format::Odt,
+        "jsonl" | "ndjson" => Format::Jsonl,
+        _ => return None,
+    })
+}
+
+/// Parses `files` on the rayon pool and returns a channel that yields their documents and
+/// errors in file order. Parsing runs ahead of the consumer by a bounded amount.
+pub fn read(files: Vec<PathBuf>) -> Receiver<Item> {
+    let (tx, rx) = sync_channel::<Item>(256);
+    std::thread::spawn(move || {
+        let threads = rayon::current_num_threads().max(1);
+        let (streamed, whole): (Vec<_>, Vec<_>) = files
+            .into_iter()
+            .enumerate()
+            .partition(|(_, f)| format_of(f) == Some(Format::Jsonl));
+        // Whole files in parallel chunks, in order; then streamed files one by one (each
+        // parallel inside). The two groups are merged back into path order.
+        let mut streamed = streamed.into_iter().peekable();
+        for chunk in whole.chunks(threads * 4) {
+            while let Some((i, f)) = streamed.next_if(|(i, _)| *i < chunk[0].0) {
+                let _ = i;
+                if jsonl::stream(&f, &tx).is_err() {
+                    return;
+                }
+            }
+            let parsed: Vec<Vec<Item>> = chunk.par_iter().map(|(_, f)| parse_file(f)).collect();
+            for item in parsed.into_iter().flatten() {
+                if tx.send(item).is_err() {
+                    return;
+                }
+            }
+        }
+        for (_, f) in streamed {
+            if jsonl::stream(&f, &tx).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Reads and parses one (non-streamed) file into its document.
+pub fn parse_file(path: &Path) -> Vec<Item> {
+    vec![parse_one(path)]
+}
+
+fn parse_one(path: &Path) -> Item {
+    let format = format_of(path).ok_or_else(|| IngestError::file(path, "unsupported format"))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| IngestError::file(path, format!("cannot read: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(IngestError::file(
+            path,
+            format!(
+                "file is {} MB, over the {} MB limit for one transcript",
+                meta.len() >> 20,
+                MAX_FILE_BYTES >> 20
+            ),
+        ));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| IngestError::file(path, format!("cannot read: {e}")))?;
+    let (text, segments, format) = parse_bytes(path, format, &bytes)?;
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let path_s = abs.to_string_lossy().into_owned();
+    Ok(ParsedDocument {
+        name: path
+            .file_stem()
+            .map_or_else(|| "document".into(), |s| s.to_string_lossy().into_owned()),
+        source: path_s.clone(),
+        path: path_s,
+        format,
+        hash: decode::hash(&bytes),
+        text,
+        segments,
+    })
+}
+
+/// Parses a file's bytes as `format` into stored text and segments.
+pub(crate) fn parse_bytes(
+    path: &Path,
+    format: Format,
+    bytes: &[u8],
+) -> Result<(String, Vec<ParsedSegment>, Format), IngestError> {
+    let err = |m: String| IngestError::file(path, m);
+    match format {
+        Format::Docx | Format::Odt => {
+            let blocks = if format == Format::Docx {
+                office::docx_blocks(bytes)
+            } else {
+                office::odt_blocks(bytes)
+            }
+            .map_err(|e| err(e.to_string()))?;
+            let text = decode::normalize(&render_blocks(&blocks));
+            let segs = transcript::parse(&text);
+            Ok((text, segs, format))
+        }
+        _ => {
+            let (text, _) = decode::decode(bytes).map_err(err)?;
+            // Content beats extension: a .txt that is really WebVTT or SubRip.
+            let format = match format {
+                Format::Text if text.trim_start().starts_with("WEBVTT") => Format::Vtt,
+                Format::Text if looks_like_srt(&text) => Format::Srt,
+                f => f,
+            };
+            match format {
+                Format::Vtt | Format::Srt => {
+                    let cues = if format == Format::Vtt {
+                        subtitles::parse_vtt(&text)
+                    } else {
+                        subtitles::parse_srt(&text)
+                    }
+                    .map_err(|e| IngestError::at(path, e.line(), e.to_string()))?;
+                    let (text, segs) = render_cues(&cues);
+                    Ok((text, segs, format))
+                }
+                _ => {
+                    let segs = transcript::parse(&text);
+                    Ok((text, segs, format))
+                }
+            }
+        }
+    }
+}
+
+fn looks_like_srt(text: &str) -> bool {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next().unwrap_or("");
+    let second = lines.next().unwrap_or("");
+    first.trim().parse::<u64>().is_ok() && second.contains("-->")
+}
+
+/// Word/ODT blocks as transcript text: paragraphs apart by a blank line; table rows of
+/// `Speaker | Text` (or `Time | Speaker | Text`) written as `Speaker: Text` lines.
+fn render_blocks(blocks: &[office::Block]) -> String {
+    let mut out = String::new();
+    for (i, b) in blocks.iter().enumerate() {
+        let piece = match b {
+            office::Block::Para(p) => p.trim().to_string(),
+            office::Block::Row(cells) => {
+                let cells: Vec<&str> = cells
+                    .iter()
+                    .map(|c| c.trim())
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                let is_header = |c: &[&str]| {
+                    c.len() >= 2
+                        && matches!(
+                            c[c.len() - 2].to_lowercase().as_str(),
+                            "speaker" | "name" | "who"
+                        )
+                        && matches!(
+                            c[c.len() - 1].to_lowercase().as_str(),
+                            "text" | "transcript" | "utterance" | "dialogue" | "content"
+                        )
+                };
+                if i < 3 && is_header(&cells) {
+                    continue;
+                }
+                match cells.as_slice() {
+                    [speaker, text] if speaker.chars().count() <= 60 && !speaker.contains('\n') => {
+                        format!("{speaker}: {text}")
+                    }
+                    [ts, speaker, text]
+                        if transcript::parse_ts(ts.trim_matches(['[', ']'])).is_some() =>
+                    {
+                        format!("[{}] {speaker}: {text}", ts.trim_matches(['[', ']']))
+                    }
+                    _ => cells.join("\n"),
+                }
+            }
+        };
+        if piece.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str(&piece);
+    }
+    out.push('\n');
+    out
+}
+
+/// Caption cues as transcript text: consecutive cues of one speaker merged into one turn,
+/// written `Speaker: text` (paragraph per turn), with offsets and times kept.
+fn render_cues(cues: &[subtitles::Cue]) -> (String, Vec<ParsedSegment>) {
+    let mut text = String::new();
+    let mut segs: Vec<ParsedSegment> = Vec::new();
+    let mut prev_speaker: Option<&str> = None;
+    for cue in cues {
+        let body = cue.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if body.is_empty() {
+            continue;
+        }
+        let same =
+            !segs.is_empty() && cue.speaker.is_some() && cue.speaker.as_deref() == prev_speaker;
+        if same {
+            let last = segs.last_mut().expect("not empty");
+            text.push(' ');
+            text.push_str(&body);
+            last.byte_end = text.len();
+            last.end_ms = cue.end_ms.or(last.end_ms);
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        if let Some(s) = &cue.speaker {
+            text.push_str(s);
+            text.push_str(": ");
+        }
+        let start = text.len();
+        text.push_str(&body);
+        segs.push(ParsedSegment {
+            speaker: cue.speaker.clone(),
+            label_role: cue.speaker.as_deref().and_then(transcript::label_role),
+            start_ms: cue.start_ms,
+            end_ms: cue.end_ms,
+            line: cue.line,
+            byte_start: start,
+            byte_end: text.len(),
+        });
+        prev_speaker = cue.speaker.as_deref();
+    }
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    // Cue text was already normalised with the file; joining adds nothing to renormalise.
+    (text, segs)
+}

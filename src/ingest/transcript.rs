@@ -1,0 +1,385 @@
+//! Speaker-labelled text (and prose) into segments.
+//!
+//! Reads the layouts transcripts come in: `Name: text`, `INTERVIEWER:` / `I:` / `P3:`, `[Name]`
+//! on its own line, `**Name:**`, each with or without a timestamp (`[00:01:23]`, `(00:01:23)`,
+//! `00:01:23 Name:`), and Otter.ai's `Name  00:13` line followed by the turn. Text without
+//! labels becomes one segment per paragraph. Works on the stored text itself, so every segment's
+//! byte range slices it exactly. Sans-IO; never fails: the worst case is prose.
+
+use crate::model::{ParsedSegment, Role};
+use regex::Regex;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+const TS: &str = r"(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)";
+
+static OTTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"^(\S[^\t]{{0,60}}?)(?:\s{{2,}}|\t+){TS}\s*$")).expect("regex")
+});
+static LEAD_TS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"^(?:\[{TS}\]|\({TS}\)|{TS}(?:\s|$))\s*(?:[-–—]\s*)?"
+    ))
+    .expect("regex")
+});
+static BRACKET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\[([^\]\[]{1,60})\]\s*(.*)$").expect("regex"));
+static BOLD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\*\*([^*]{1,60}?):?\*\*:?(?:\s+(.*))?$").expect("regex"));
+static COLON: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([^:\s][^:]{0,79}?):(?:\s+(.*))?$").expect("regex"));
+
+/// The role a label says by itself (`Interviewer`, `I`, `Q`, `P3`, `Respondent`...), if any.
+pub(crate) fn label_role(label: &str) -> Option<Role> {
+    let l = label.trim().to_lowercase();
+    let base = l.trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ' || c == '#');
+    match base {
+        "interviewer" | "int" | "i" | "q" | "moderator" | "facilitator" | "researcher" => {
+            Some(Role::Interviewer)
+        }
+        "participant" | "p" | "r" | "respondent" | "interviewee" | "a" | "informant" => {
+            Some(Role::Participant)
+        }
+        _ => None,
+    }
+}
+
+/// Parses `h:mm:ss`, `mm:ss` or `m:ss` (with optional fraction) into milliseconds.
+pub(crate) fn parse_ts(s: &str) -> Option<u64> {
+    let (main, frac) = match s.find(['.', ',']) {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, ""),
+    };
+    let parts: Vec<u64> = main
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let secs = match parts.as_slice() {
+        [m, s] => m * 60 + s,
+        [h, m, s] => h * 3600 + m * 60 + s,
+        _ => return None,
+    };
+    let ms = if frac.is_empty() {
+        0
+    } else {
+        let f: u64 = frac.parse().ok()?;
+        f * 10u64.pow(3u32.saturating_sub(frac.len() as u32))
+    };
+    Some(secs * 1000 + ms)
+}
+
+#[derive(Debug)]
+struct Label {
+    speaker: String,
+    ts: Option<u64>,
+    /// Byte offset (in the whole text) where the turn's text starts on this line, or None when
+    /// it starts on the next line.
+    text_at: Option<usize>,
+    /// Label layouts that need no second occurrence to be trusted (Otter, `[Name]`, timestamps).
+    strong: bool,
+}
+
+fn looks_like_name(s: &str) -> bool {
+    let s = s.trim();
+    let words = s.split_whitespace().count();
+    !s.is_empty()
+        && words <= 8
+        && s.chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '@')
+        && !s.contains(['?', '!', ';', '"', '“', '”', '=', '/'])
+        && !s.ends_with(['.', ','])
+        && !s.contains("http")
+}
+
+fn label_of(line: &str, at: usize) -> Option<Label> {
+    if let Some(c) = OTTER.captures(line) {
+        let name = c.get(1).map_or("", |m| m.as_str()).trim();
+        if looks_like_name(name) {
+            return Some(Label {
+                speaker: name.to_string(),
+                ts: c.get(2).and_then(|m| parse_ts(m.as_str())),
+                text_at: None,
+                strong: true,
+            });
+        }
+    }
+    let mut rest = line;
+    let mut off = 0;
+    let mut ts = None;
+    if let Some(c) = LEAD_TS.captures(line) {
+        let t = c.get(1).or(c.get(2)).or(c.get(3)).map(|m| m.as_str());
+        ts = t.and_then(parse_ts);
+        let end = c.get(0).map_or(0, |m| m.end());
+        rest = &line[end..];
+        off = end;
+    }
+    let text_at = |m: Option<regex::Match<'_>>| -> Option<usize> {
+        m.filter(|m| !m.as_str().trim().is_empty())
+            .map(|m| at + off + m.start())
+    };
+    if let Some(c) = BOLD.captures(rest) {
+        let name = c.get(1).map_or("", |m| m.as_str());
+        if looks_like_name(name) {
+            return Some(Label {
+                speaker: name.trim().to_string(),
+                ts,
+                text_at: text_at(c.get(2)),
+                strong: ts.is_some(),
+            });
+        }
+    }
+    if let Some(c) = BRACKET.captures(rest) {
+        let name = c.get(1).map_or("", |m| m.as_str());
+        if looks_like_name(name) && parse_ts(name).is_none() {
+            return Some(Label {
+                speaker: name.trim().to_string(),
+                ts,
+                text_at: text_at(c.get(2)),
+                strong: c.get(2).is_none_or(|m| m.as_str().trim().is_empty()),
+            });
+        }
+    }
+    if let Some(c) = COLON.captures(rest) {
+        let name = c.get(1).map_or("", |m| m.as_str());
+        if looks_like_name(name) {
+            return Some(Label {
+                speaker: name.trim().to_string(),
+                ts,
+                text_at: text_at(c.get(2)),
+                strong: ts.is_some(),
+            });
+        }
+    }
+    None
+}
+
+/// Splits `text` into segments: speaker turns where the text has speaker labels that recur,
+/// paragraphs otherwise (and for any text before the first label).
+pub(crate) fn parse(text: &str) -> Vec<ParsedSegment> {
+    let mut lines = Vec::new();
+    let mut at = 0;
+    for (no, line) in text.split('\n').enumerate() {
+        lines.push((no + 1, at, line));
+        at += line.len() + 1;
+    }
+    let labels: Vec<Option<Label>> = lines.iter().map(|&(_, at, l)| label_of(l, at)).collect();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for l in labels.iter().flatten() {
+        *counts.entry(l.speaker.as_str()).or_default() += 1;
+    }
+    let trusted = |l: &Label| {
+        l.strong
+            || label_role(&l.speaker).is_some()
+            || counts.get(l.speaker.as_str()).copied().unwrap_or(0) >= 2
+    };
+    let n_trusted = labels.iter().flatten().filter(|l| trusted(l)).count();
+    // A label seen once is still a speaker in a file that clearly has labels, when it reads as
+    // a proper name (`Tom Becker`), not as words of a sentence (`One more thing:`).
+    let proper = |l: &Label| {
+        let words: Vec<&str> = l.speaker.split_whitespace().collect();
+        words.len() <= 4
+            && words.iter().all(|w| {
+                w.chars()
+                    .next()
+                    .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+            })
+    };
+    let accepted: Vec<bool> = labels
+        .iter()
+        .map(|l| {
+            l.as_ref()
+                .is_some_and(|l| trusted(l) || (n_trusted >= 2 && proper(l)))
+        })
+        .collect();
+    let n_accepted = accepted.iter().filter(|&&a| a).count();
+    if n_accepted < 2 {
+        return paragraphs(text, &lines, 0, lines.len());
+    }
+
+    let mut out = Vec::new();
+    let first = accepted.iter().position(|&a| a).unwrap_or(lines.len());
+    out.extend(paragraphs(text, &lines, 0, first));
+    let mut i = first;
+    while i < lines.len() {
+        let label = labels[i].as_ref().expect("accepted lines have labels");
+        let mut j = i + 1;
+        while j < lines.len() && !accepted[j] {
+            j += 1;
+        }
+        // The turn runs from the label's text (or the next line) to the end of line j-1.
+        let start = label
+            .text_at
+            .unwrap_or_else(|| lines.get(i + 1).map_or(text.len(), |l| l.1));
+        let end = lines[j - 1].1 + lines[j - 1].2.len();
+        let (s, e) = trim(text, start.min(end), end);
+        if s < e {
+            let line = lines
+                .iter()
+                .take(j)
+                .skip(i)
+                .find(|l| l.1 + l.2.len() > s)
+                .map_or(lines[i].0, |l| l.0);
+            out.push(ParsedSegment {
+                speaker: Some(label.speaker.clone()),
+                label_role: label_role(&label.speaker),
+                start_ms: label.ts,
+                end_ms: None,
+                line,
+                byte_start: s,
+                byte_end: e,
+            });
+        }
+        i = j;
+    }
+    out
+}
+
+/// Paragraph segments (split at blank lines) over lines `from..to`.
+fn paragraphs(
+    text: &str,
+    lines: &[(usize, usize, &str)],
+    from: usize,
+    to: usize,
+) -> Vec<ParsedSegment> {
+    let mut out = Vec::new();
+    let mut i = from;
+    while i < to {
+        if lines[i].2.trim().is_empty() {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < to && !lines[j].2.trim().is_empty() {
+            j += 1;
+        }
+        let (s, e) = trim(text, lines[i].1, lines[j - 1].1 + lines[j - 1].2.len());
+        if s < e {
+            out.push(ParsedSegment {
+                speaker: None,
+                label_role: None,
+                start_ms: None,
+                end_ms: None,
+                line: lines[i].0,
+                byte_start: s,
+                byte_end: e,
+            });
+        }
+        i = j;
+    }
+    out
+}
+
+fn trim(text: &str, s: usize, e: usize) -> (usize, usize) {
+    let slice = &text[s..e];
+    let lead = slice.len() - slice.trim_start().len();
+    let trail = slice.len() - slice.trim_end().len();
+    if lead == slice.len() {
+        return (s, s);
+    }
+    (s + lead, e - trail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (speaker, line, start_ms, text) of each segment.
+    fn check(text: &str) -> Vec<(Option<String>, usize, Option<u64>, String)> {
+        parse(text)
+            .into_iter()
+            .map(|s| {
+                (
+                    s.speaker,
+                    s.line,
+                    s.start_ms,
+                    text[s.byte_start..s.byte_end].to_string(),
+                )
+            })
+            .collect()
+    }
+    fn sp(s: &str) -> Option<String> {
+        Some(s.to_string())
+    }
+
+    #[test]
+    fn name_colon_labels() {
+        let t = "Lena Marsh: How do you use Twitter?\nTom Becker: Mostly, you know,\nfor teaching.\n\nAnd research.\nLena Marsh: Thanks.\n";
+        assert_eq!(
+            check(t),
+            vec![
+                (sp("Lena Marsh"), 1, None, "How do you use Twitter?".into()),
+                (
+                    sp("Tom Becker"),
+                    2,
+                    None,
+                    "Mostly, you know,\nfor teaching.\n\nAnd research.".into()
+                ),
+                (sp("Lena Marsh"), 6, None, "Thanks.".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn role_labels_and_timestamps() {
+        let t = "[00:01:23] I: Tell me more.\n[00:01:30] R: Well...\n(00:02:00) P3: Yes.\n00:02:10 INTERVIEWER: Ok.\n";
+        let got = check(t);
+        assert_eq!(got[0], (sp("I"), 1, Some(83_000), "Tell me more.".into()));
+        assert_eq!(got[1].0, sp("R"));
+        assert_eq!(got[2], (sp("P3"), 3, Some(120_000), "Yes.".into()));
+        assert_eq!(got[3], (sp("INTERVIEWER"), 4, Some(130_000), "Ok.".into()));
+        assert_eq!(label_role("I"), Some(Role::Interviewer));
+        assert_eq!(label_role("P12"), Some(Role::Participant));
+        assert_eq!(label_role("Participant 4"), Some(Role::Participant));
+        assert_eq!(label_role("Lena"), None);
+    }
+
+    #[test]
+    fn otter_layout_with_preamble() {
+        let t = "Title line\nSPEAKERS\nBSR01, Sara\n\nBSR01  00:00\nFirst answer.\n\nSara Mannheimer  1:02:13\nA question?\nStill asking.\n";
+        let got = check(t);
+        assert_eq!(
+            got[0],
+            (None, 1, None, "Title line\nSPEAKERS\nBSR01, Sara".into())
+        );
+        assert_eq!(got[1], (sp("BSR01"), 6, Some(0), "First answer.".into()));
+        assert_eq!(
+            got[2],
+            (
+                sp("Sara Mannheimer"),
+                9,
+                Some(3_733_000),
+                "A question?\nStill asking.".into()
+            )
+        );
+    }
+
+    #[test]
+    fn bracket_and_bold_labels() {
+        let t = "[Lena Marsh]\nHello there.\n\n[Priya Nair]\nHi.\n";
+        assert_eq!(check(t)[1], (sp("Priya Nair"), 5, None, "Hi.".into()));
+        let t = "# P08 interview\n\n**Interviewer:** First?\n\n**P08:** Answer.\n";
+        let got = check(t);
+        assert_eq!(got[0], (None, 1, None, "# P08 interview".into()));
+        assert_eq!(got[1], (sp("Interviewer"), 3, None, "First?".into()));
+        assert_eq!(got[2], (sp("P08"), 5, None, "Answer.".into()));
+    }
+
+    #[test]
+    fn prose_stays_prose() {
+        let t = "We met on Monday.\nNote: one thing only.\n\nSecond paragraph here.";
+        let got = check(t);
+        assert_eq!(got.len(), 2);
+        assert!(got.iter().all(|g| g.0.is_none()));
+        assert_eq!(got[1].3, "Second paragraph here.");
+        assert!(check("").is_empty());
+        assert!(check("\n\n  \n").is_empty());
+    }
+
+    #[test]
+    fn timestamps_parse() {
+        assert_eq!(parse_ts("1:02"), Some(62_000));
+        assert_eq!(parse_ts("01:02:03.5"), Some(3_723_500));
+        assert_eq!(parse_ts("x:02"), None);
+    }
+}

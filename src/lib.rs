@@ -1,0 +1,36 @@
+//! quarry: find every quote about a topic across interviews and posts, and triage a corpus
+//! against a coding framework, with a person deciding every code.
+//!
+//! The pipeline: [`ingest`] reads files into documents and segments; [`store`] keeps them in
+//! the project's SQLite database (the record); [`index`] builds a tantivy index from it;
+//! [`search`] runs [`query`] strings on it. One [`analyzer`] (UAX #29 words, lowercase,
+//! Snowball stems) serves all of them. See ARCHITECTURE.md for the codemap.
+//!
+//! ```no_run
+//! use quarry::{project::{Project, InitConfig, AddConfig}, search};
+//! let dir = std::path::Path::new("study");
+//! let mut p = Project::init(dir, &InitConfig::default())?;
+//! p.add(&AddConfig { paths: vec!["data/sample".into()], ..Default::default() }, &mut |_, _| {})?;
+//! let (mut index, _) = p.index()?;
+//! let cfg = search::SearchConfig { query: "trust NEAR/5 tweets".into(), limit: 10, offset: 0, context: 0, rank: false };
+//! for hit in search::search(&p, &mut index, &cfg)?.hits {
+//!     println!("{} {:?}: {}", hit.segment.document, hit.segment.speaker, hit.segment.text);
+//! }
+//! # Ok::<(), quarry::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod analyzer;
+pub mod error;
+pub mod index;
+pub mod ingest;
+pub mod model;
+pub mod print;
+pub mod project;
+pub mod query;
+pub mod search;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use model::{Document, Role, Segment, Speaker};

@@ -1,0 +1,529 @@
+//! Output: search hits, transcripts and listings as aligned text, CSV, JSON or JSON lines.
+//!
+//! Text that came from a user's files is neutralised on the way out: control and escape
+//! characters never reach the terminal, and no CSV cell starts like a spreadsheet formula.
+//! Colour only when asked (the CLI turns it on for a terminal without `NO_COLOR`).
+
+use crate::model::{format_ms, Document, Segment, Speaker};
+use crate::search::{Hit, SearchResult};
+use serde_json::json;
+use std::io::{self, Write};
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Aligned text for people.
+    #[default]
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// One JSON document.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// How text output looks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// Highlight matched words with terminal colour.
+    pub color: bool,
+}
+
+const HL_ON: &str = "\x1b[1;31m";
+const HL_OFF: &str = "\x1b[0m";
+const DIM_ON: &str = "\x1b[2m";
+
+/// Replaces control characters (escape sequences included) so user text cannot drive a
+/// terminal; newlines and tabs become spaces when `one_line`.
+pub fn sanitize(s: &str, one_line: bool) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' if one_line => ' ',
+            '\n' | '\t' => c,
+            c if c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                '\u{fffd}'
+            }
+            c => c,
+        })
+        .collect()
+}
+
+/// A CSV cell that no spreadsheet will run as a formula.
+pub fn csv_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// Where a segment is: its start time, else its line.
+pub fn place(s: &Segment) -> String {
+    match s.start_ms {
+        Some(ms) => format_ms(ms),
+        None => format!("L{}", s.line),
+    }
+}
+
+fn char_ranges(text: &str, ranges: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    ranges
+        .iter()
+        .map(|&(s, e)| (text[..s].chars().count(), text[..e].chars().count()))
+        .collect()
+}
+
+/// A keyword-in-context snippet: about `width` characters around the first highlight, on one
+/// line, with highlights marked when `color`.
+pub fn kwic(text: &str, highlights: &[(usize, usize)], width: usize, color: bool) -> String {
+    let first = highlights.first().map_or(0, |h| h.0);
+    let mut start = first.saturating_sub(width);
+    while start > 0 && !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    if start > 0 {
+        // Start at a word boundary.
+        if let Some(sp) = text[start..first].find(char::is_whitespace) {
+            start += sp + 1;
+        }
+    }
+    let mut end = (first + width * 2).min(text.len());
+    while end < text.len() && !text.is_char_boundary(end) {
+        end += 1;
+    }
+    if end < text.len() {
+        if let Some(sp) = text[first.min(end)..end].rfind(char::is_whitespace) {
+            end = first + sp;
+        }
+    }
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    let mut at = start;
+    for &(s, e) in highlights {
+        if s < at || e > end {
+            continue;
+        }
+        out.push_str(&sanitize(&text[at..s], true));
+        if color {
+            out.push_str(HL_ON);
+        }
+        out.push_str(&sanitize(&text[s..e], true));
+        if color {
+            out.push_str(HL_OFF);
+        }
+        at = e;
+    }
+    out.push_str(&sanitize(&text[at..end], true));
+    if end < text.len() {
+        out.push('…');
+    }
+    collapse_spaces(&out)
+}
+
+fn collapse_spaces(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev_space = false;
+    for c in s.chars() {
+        if c == ' ' {
+            if !prev_space {
+                out.push(c);
+            }
+            prev_space = true;
+        } else {
+            out.push(c);
+            prev_space = false;
+        }
+    }
+    out
+}
+
+fn seg_json(s: &Segment) -> serde_json::Value {
+    json!({
+        "segment": s.id,
+        "document": s.document,
+        "speaker": s.speaker,
+        "role": s.role,
+        "start_ms": s.start_ms,
+        "end_ms": s.end_ms,
+        "start": s.start_ms.map(format_ms),
+        "line": s.line,
+        "char_start": s.char_start,
+        "char_end": s.char_end,
+        "text": s.text,
+    })
+}
+
+fn hit_json(h: &Hit) -> serde_json::Value {
+    let mut v = seg_json(&h.segment);
+    let words: Vec<&str> = h
+        .highlights
+        .iter()
+        .map(|&(s, e)| &h.segment.text[s..e])
+        .collect();
+    v["matches"] = json!(words);
+    v["highlights"] = json!(char_ranges(&h.segment.text, &h.highlights));
+    if !h.before.is_empty() || !h.after.is_empty() {
+        v["before"] = json!(h.before.iter().map(seg_json).collect::<Vec<_>>());
+        v["after"] = json!(h.after.iter().map(seg_json).collect::<Vec<_>>());
+    }
+    v
+}
+
+/// Prints search hits.
+pub fn hits(w: &mut dyn Write, r: &SearchResult, format: Format, style: Style) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            let v =
+                json!({"total": r.total, "hits": r.hits.iter().map(hit_json).collect::<Vec<_>>()});
+            writeln!(w, "{}", serde_json::to_string_pretty(&v)?)
+        }
+        Format::Jsonl => {
+            for h in &r.hits {
+                writeln!(w, "{}", hit_json(h))?;
+            }
+            Ok(())
+        }
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record([
+                "segment",
+                "document",
+                "speaker",
+                "role",
+                "start",
+                "line",
+                "char_start",
+                "char_end",
+                "matches",
+                "quote",
+            ])?;
+            for h in &r.hits {
+                let s = &h.segment;
+                let words: Vec<&str> = h.highlights.iter().map(|&(a, b)| &s.text[a..b]).collect();
+                c.write_record([
+                    s.id.to_string(),
+                    csv_cell(&s.document),
+                    csv_cell(s.speaker.as_deref().unwrap_or("")),
+                    s.role.map(|r| r.to_string()).unwrap_or_default(),
+                    s.start_ms.map(format_ms).unwrap_or_default(),
+                    s.line.to_string(),
+                    s.char_start.to_string(),
+                    s.char_end.to_string(),
+                    csv_cell(&words.join("; ")),
+                    csv_cell(&s.text),
+                ])?;
+            }
+            c.flush()
+        }
+        Format::Table => {
+            let dw = r
+                .hits
+                .iter()
+                .map(|h| h.segment.document.chars().count())
+                .max()
+                .unwrap_or(0)
+                .min(28);
+            let sw = r
+                .hits
+                .iter()
+                .map(|h| h.segment.speaker.as_deref().unwrap_or("").chars().count())
+                .max()
+                .unwrap_or(0)
+                .min(20);
+            for h in &r.hits {
+                for b in &h.before {
+                    context_line(w, b, dw, sw, style)?;
+                }
+                let s = &h.segment;
+                writeln!(
+                    w,
+                    "{:dw$}  {:sw$}  {:>8}  {}",
+                    cut(&sanitize(&s.document, true), dw),
+                    cut(&sanitize(s.speaker.as_deref().unwrap_or(""), true), sw),
+                    place(s),
+                    kwic(&s.text, &h.highlights, 70, style.color),
+                )?;
+                for a in &h.after {
+                    context_line(w, a, dw, sw, style)?;
+                }
+                if !h.before.is_empty() || !h.after.is_empty() {
+                    writeln!(w)?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn context_line(
+    w: &mut dyn Write,
+    s: &Segment,
+    dw: usize,
+    sw: usize,
+    style: Style,
+) -> io::Result<()> {
+    let (on, off) = if style.color {
+        (DIM_ON, HL_OFF)
+    } else {
+        ("", "")
+    };
+    writeln!(
+        w,
+        "{on}{:dw$}  {:sw$}  {:>8}  {}{off}",
+        "",
+        cut(&sanitize(s.speaker.as_deref().unwrap_or(""), true), sw),
+        place(s),
+        kwic(&s.text, &[], 70, false),
+    )
+}
+
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Prints a transcript: each segment with its id, place, speaker and full text. The segment
+/// `mark` (if any) is flagged.
+pub fn transcript(
+    w: &mut dyn Write,
+    doc: &str,
+    segs: &[Segment],
+    mark: Option<i64>,
+    style: Style,
+) -> io::Result<()> {
+    writeln!(w, "{}", sanitize(doc, true))?;
+    writeln!(w)?;
+    for s in segs {
+        let flag = if Some(s.id) == mark { "▶" } else { " " };
+        let who = match (&s.speaker, s.role) {
+            (Some(sp), Some(r)) => format!("{} ({r})", sanitize(sp, true)),
+            (Some(sp), None) => sanitize(sp, true),
+            (None, _) => String::new(),
+        };
+        let (on, off) = if style.color && Some(s.id) == mark {
+            (HL_ON, HL_OFF)
+        } else {
+            ("", "")
+        };
+        writeln!(w, "{flag}#{:<6} {:>8}  {on}{who}{off}", s.id, place(s))?;
+        for line in sanitize(&s.text, false).lines() {
+            writeln!(w, "           {line}")?;
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+/// Prints documents.
+pub fn documents(w: &mut dyn Write, docs: &[Document], format: Format) -> io::Result<()> {
+    let attrs = |d: &Document| {
+        d.attributes
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    match format {
+        Format::Json => writeln!(w, "{}", serde_json::to_string_pretty(docs)?),
+        Format::Jsonl => docs
+            .iter()
+            .try_for_each(|d| writeln!(w, "{}", serde_json::to_string(d)?)),
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record(["id", "name", "format", "segments", "attributes", "path"])?;
+            for d in docs {
+                c.write_record([
+                    d.id.to_string(),
+                    csv_cell(&d.name),
+                    d.format.as_str().into(),
+                    d.segments.to_string(),
+                    csv_cell(&attrs(d)),
+                    csv_cell(&d.path),
+                ])?;
+            }
+            c.flush()
+        }
+        Format::Table => {
+            let nw = docs
+                .iter()
+                .map(|d| d.name.chars().count())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            writeln!(
+                w,
+                "{:>4}  {:nw$}  {:8}  {:>8}  attributes",
+                "id", "name", "format", "segments"
+            )?;
+            for d in docs {
+                writeln!(
+                    w,
+                    "{:>4}  {:nw$}  {:8}  {:>8}  {}",
+                    d.id,
+                    sanitize(&d.name, true),
+                    d.format.as_str(),
+                    d.segments,
+                    sanitize(&attrs(d), true)
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Prints segments.
+pub fn segments(w: &mut dyn Write, segs: &[Segment], format: Format) -> io::Result<()> {
+    match format {
+        Format::Json => writeln!(
+            w,
+            "{}",
+            serde_json::to_string_pretty(&segs.iter().map(seg_json).collect::<Vec<_>>())?
+        ),
+        Format::Jsonl => segs.iter().try_for_each(|s| writeln!(w, "{}", seg_json(s))),
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record([
+                "id",
+                "document",
+                "ord",
+                "speaker",
+                "role",
+                "start_ms",
+                "end_ms",
+                "line",
+                "char_start",
+                "char_end",
+                "text",
+            ])?;
+            for s in segs {
+                c.write_record([
+                    s.id.to_string(),
+                    csv_cell(&s.document),
+                    s.ord.to_string(),
+                    csv_cell(s.speaker.as_deref().unwrap_or("")),
+                    s.role.map(|r| r.to_string()).unwrap_or_default(),
+                    s.start_ms.map(|v| v.to_string()).unwrap_or_default(),
+                    s.end_ms.map(|v| v.to_string()).unwrap_or_default(),
+                    s.line.to_string(),
+                    s.char_start.to_string(),
+                    s.char_end.to_string(),
+                    csv_cell(&s.text),
+                ])?;
+            }
+            c.flush()
+        }
+        Format::Table => {
+            for s in segs {
+                writeln!(
+                    w,
+                    "#{:<6} {:20} {:16} {:>8} {:>6}..{:<6} {}",
+                    s.id,
+                    cut(&sanitize(&s.document, true), 20),
+                    cut(&sanitize(s.speaker.as_deref().unwrap_or("-"), true), 16),
+                    place(s),
+                    s.char_start,
+                    s.char_end,
+                    kwic(&s.text, &[], 50, false)
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Prints speakers.
+pub fn speakers(w: &mut dyn Write, sp: &[Speaker], format: Format) -> io::Result<()> {
+    match format {
+        Format::Json => writeln!(w, "{}", serde_json::to_string_pretty(sp)?),
+        Format::Jsonl => sp
+            .iter()
+            .try_for_each(|s| writeln!(w, "{}", serde_json::to_string(s)?)),
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record(["speaker", "role", "role_source", "turns", "documents"])?;
+            for s in sp {
+                c.write_record([
+                    csv_cell(&s.name),
+                    s.role.map(|r| r.to_string()).unwrap_or_default(),
+                    s.role_source
+                        .map(|r| r.as_str().to_string())
+                        .unwrap_or_default(),
+                    s.turns.to_string(),
+                    s.documents.to_string(),
+                ])?;
+            }
+            c.flush()
+        }
+        Format::Table => {
+            let nw = sp
+                .iter()
+                .map(|s| s.name.chars().count())
+                .max()
+                .unwrap_or(7)
+                .clamp(7, 40);
+            writeln!(
+                w,
+                "{:nw$}  {:12} {:7} {:>6} {:>9}",
+                "speaker", "role", "from", "turns", "documents"
+            )?;
+            for s in sp {
+                writeln!(
+                    w,
+                    "{:nw$}  {:12} {:7} {:>6} {:>9}",
+                    cut(&sanitize(&s.name, true), nw),
+                    s.role.map_or("-".to_string(), |r| r.to_string()),
+                    s.role_source.map_or("-", |r| r.as_str()),
+                    s.turns,
+                    s.documents
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("-x"), "'-x");
+        assert_eq!(csv_cell("@SUM"), "'@SUM");
+        assert_eq!(csv_cell("plain"), "plain");
+    }
+
+    #[test]
+    fn terminal_escapes_are_neutralised() {
+        assert_eq!(
+            sanitize("a\x1b[31mred\x07", true),
+            "a\u{fffd}[31mred\u{fffd}"
+        );
+        assert_eq!(sanitize("a\nb", true), "a b");
+        assert_eq!(sanitize("a\nb", false), "a\nb");
+    }
+
+    #[test]
+    fn kwic_windows_and_marks() {
+        let t = "one two three four five six seven eight nine ten";
+        let s = t.find("five").unwrap();
+        let k = kwic(t, &[(s, s + 4)], 10, true);
+        assert!(k.starts_with('…') && k.ends_with('…'), "{k}");
+        assert!(k.contains(&format!("{HL_ON}five{HL_OFF}")), "{k}");
+        assert_eq!(kwic("short text", &[], 70, false), "short text");
+        // Multi-byte text never splits a character.
+        let t = "é".repeat(100);
+        let _ = kwic(&t, &[(100, 102)], 7, false);
+    }
+}

@@ -1,0 +1,370 @@
+//! A project on disk: `DIR/.quarry/quarry.db` (the record) and `DIR/.quarry/index/` (derived).
+//!
+//! Finds a project as git does (walk up from the current folder), creates one, and runs the
+//! stages that need both the store and the index: `add` (ingest → store → index), `reindex`,
+//! and keeping the index in step with the database. Nothing here parses or prints.
+
+use crate::analyzer::{AnalyzerConfig, StemmerKind};
+use crate::error::{IngestError, ProjectError, Result};
+use crate::index::Index;
+use crate::ingest::{self, RoleGuess, SpeakerStats};
+use crate::model::{Role, RoleSource};
+use crate::store::{AttrTarget, Store, Stored};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Name of the folder that marks a project.
+pub const DIR_NAME: &str = ".quarry";
+
+/// Settings fixed at `init`.
+#[derive(Debug, Clone, Default)]
+pub struct InitConfig {
+    /// The analyzer: language and stemmer.
+    pub analyzer: AnalyzerConfig,
+}
+
+/// What `add` should do.
+#[derive(Debug, Clone, Default)]
+pub struct AddConfig {
+    /// Files and folders.
+    pub paths: Vec<PathBuf>,
+    /// Replace documents whose file changed.
+    pub replace: bool,
+    /// Speakers to record as interviewers.
+    pub interviewers: Vec<String>,
+    /// Speakers to record as participants.
+    pub participants: Vec<String>,
+    /// Attributes for every document added.
+    pub attrs: Vec<(String, String)>,
+}
+
+/// What `add` did.
+#[derive(Debug, Clone, Default)]
+pub struct AddReport {
+    /// Names of documents added.
+    pub added: Vec<String>,
+    /// Names of documents replaced.
+    pub replaced: Vec<String>,
+    /// Names already stored, unchanged.
+    pub unchanged: Vec<String>,
+    /// Documents whose file changed but `--replace` was not given.
+    pub changed: Vec<String>,
+    /// (document name, the stored twin) for content already stored from another path.
+    pub duplicates: Vec<(String, String)>,
+    /// Files and lines that could not be read.
+    pub errors: Vec<IngestError>,
+    /// Files in folders that are not in a format quarry reads.
+    pub ignored: usize,
+    /// Segments stored.
+    pub segments: usize,
+    /// Distinct speakers in what was added.
+    pub speakers: usize,
+    /// Bytes of stored text added.
+    pub bytes: u64,
+    /// Roles guessed.
+    pub guesses: Vec<RoleGuess>,
+}
+
+/// An open project.
+pub struct Project {
+    root: PathBuf,
+    store: Store,
+    analyzer: AnalyzerConfig,
+}
+
+impl Project {
+    /// Creates a project in `dir` (made if missing).
+    pub fn init(dir: &Path, config: &InitConfig) -> Result<Project> {
+        let qdir = dir.join(DIR_NAME);
+        if qdir.join("quarry.db").exists() {
+            return Err(ProjectError::Exists(dir.to_path_buf()).into());
+        }
+        crate::analyzer::Analyzer::new(&config.analyzer).map_err(ProjectError::Config)?;
+        std::fs::create_dir_all(&qdir).map_err(|source| ProjectError::Io {
+            path: qdir.clone(),
+            source,
+        })?;
+        let store = Store::create(
+            &qdir.join("quarry.db"),
+            &[
+                ("language", &config.analyzer.language),
+                ("stemmer", config.analyzer.stemmer.as_str()),
+                ("generation", "0"),
+            ],
+        )?;
+        let p = Project {
+            root: dir.to_path_buf(),
+            store,
+            analyzer: config.analyzer.clone(),
+        };
+        let idx = Index::recreate(&p.index_dir(), &p.analyzer)?;
+        idx.writer(1)?.commit(0)?;
+        Ok(p)
+    }
+
+    /// Finds the project folder: `explicit` if given, else `start` or the nearest folder
+    /// above it that holds `.quarry`.
+    pub fn find(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
+        if let Some(dir) = explicit {
+            let dir = if dir.file_name().is_some_and(|n| n == DIR_NAME) {
+                dir.parent().unwrap_or(dir)
+            } else {
+                dir
+            };
+            if dir.join(DIR_NAME).join("quarry.db").exists() {
+                return Ok(dir.to_path_buf());
+            }
+            return Err(ProjectError::NotFound(dir.to_path_buf()).into());
+        }
+        let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+        let mut cur = Some(start.as_path());
+        while let Some(dir) = cur {
+            if dir.join(DIR_NAME).join("quarry.db").exists() {
+                return Ok(dir.to_path_buf());
+            }
+            cur = dir.parent();
+        }
+        Err(ProjectError::NotFound(start).into())
+    }
+
+    /// Opens the project in `root`.
+    pub fn open(root: &Path) -> Result<Project> {
+        let store = Store::open(&root.join(DIR_NAME).join("quarry.db"))?;
+        let language = store
+            .setting("language")?
+            .unwrap_or_else(|| "english".into());
+        let stemmer = store
+            .setting("stemmer")?
+            .and_then(|s| StemmerKind::parse(&s))
+            .unwrap_or(StemmerKind::Snowball);
+        Ok(Project {
+            root: root.to_path_buf(),
+            store,
+            analyzer: AnalyzerConfig { language, stemmer },
+        })
+    }
+
+    /// The project folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The database, for changes.
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// The analyzer settings.
+    pub fn analyzer(&self) -> &AnalyzerConfig {
+        &self.analyzer
+    }
+
+    fn index_dir(&self) -> PathBuf {
+        self.root.join(DIR_NAME).join("index")
+    }
+
+    /// The index, rebuilt first when it does not reflect the database (say after an
+    /// interrupted `add`). Returns whether it was rebuilt.
+    pub fn index(&self) -> Result<(Index, bool)> {
+        let idx = Index::open_or_create(&self.index_dir(), &self.analyzer);
+        match idx {
+            Ok(idx) if idx.generation() == Some(self.store.generation()?) => Ok((idx, false)),
+            _ => Ok((self.reindex()?, true)),
+        }
+    }
+
+    /// Rebuilds the index from the database.
+    pub fn reindex(&self) -> Result<Index> {
+        let generation = self.store.generation()?;
+        let idx = Index::recreate(&self.index_dir(), &self.analyzer)?;
+        let mut w = idx.writer(rayon::current_num_threads())?;
+        self.store.for_each_document(|doc, text, segs| {
+            for s in segs {
+                let t = text.get(s.byte_start..s.byte_end).unwrap_or("");
+                w.add(s.id, doc, s.speaker.as_deref(), t)?;
+            }
+            Ok(())
+        })?;
+        w.commit(generation)?;
+        Ok(idx)
+    }
+
+    /// Ingests files: parses in parallel, stores each document whole, indexes what is new,
+    /// guesses roles. Calls `progress(documents, segments)` as it goes.
+    pub fn add(
+        &mut self,
+        cfg: &AddConfig,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<AddReport> {
+        let mut report = AddReport::default();
+        let (files, errors, ignored) = ingest::discover(&cfg.paths);
+        report.errors = errors;
+        report.ignored = ignored;
+        let (idx, _) = self.index()?;
+        let mut iw = idx.writer(rayon::current_num_threads())?;
+        let rx = ingest::read(files);
+        let mut stats: Vec<SpeakerStats> = Vec::new();
+        let mut label_roles: BTreeMap<String, Role> = BTreeMap::new();
+        let mut speakers: std::collections::BTreeSet<String> = Default::default();
+        let mut added_ids: Vec<i64> = Vec::new();
+        let mut w = self.store.writer()?;
+        let mut pending_bytes = 0usize;
+        let mut docs_done = 0;
+        for item in rx {
+            let doc = match item {
+                Ok(d) => d,
+                Err(e) => {
+                    report.errors.push(e);
+                    continue;
+                }
+            };
+            let stored = w.put_document(&doc, cfg.replace)?;
+            let (id, name, seg_ids) = match stored {
+                Stored::Added { id, name, segments } => {
+                    report.added.push(name.clone());
+                    (id, name, segments)
+                }
+                Stored::Replaced {
+                    id,
+                    name,
+                    old_id,
+                    segments,
+                } => {
+                    iw.delete_document(old_id);
+                    report.replaced.push(name.clone());
+                    (id, name, segments)
+                }
+                Stored::Unchanged { name } => {
+                    report.unchanged.push(name);
+                    continue;
+                }
+                Stored::Changed { name } => {
+                    report.changed.push(name);
+                    continue;
+                }
+                Stored::Duplicate { name } => {
+                    report.duplicates.push((doc.name.clone(), name));
+                    continue;
+                }
+            };
+            let _ = name;
+            added_ids.push(id);
+            let mut st = SpeakerStats::default();
+            for (s, sid) in doc.segments.iter().zip(&seg_ids) {
+                let text = &doc.text[s.byte_start..s.byte_end];
+                iw.add(*sid, id, s.speaker.as_deref(), text)?;
+                if let Some(sp) = &s.speaker {
+                    let e = st.speakers.entry(sp.clone()).or_default();
+                    e.0 += 1;
+                    e.1 += usize::from(text.contains('?'));
+                    if let Some(r) = s.label_role {
+                        label_roles.insert(sp.clone(), r);
+                    }
+                    speakers.insert(sp.clone());
+                }
+            }
+            for (k, v) in &cfg.attrs {
+                w.put_document_attribute(id, k, v)?;
+            }
+            stats.push(st);
+            report.segments += seg_ids.len();
+            report.bytes += doc.text.len() as u64;
+            docs_done += 1;
+            pending_bytes += doc.text.len() + doc.segments.len() * 64;
+            progress(docs_done, report.segments);
+            // Commit in batches: each document is whole in one transaction.
+            if pending_bytes > 64 << 20 {
+                w.commit()?;
+                w = self.store.writer()?;
+                pending_bytes = 0;
+            }
+        }
+        // Roles: labels, then what the person said, then guesses for the rest.
+        for (s, r) in &label_roles {
+            w.put_role(s, *r, RoleSource::Label)?;
+        }
+        for (names, role) in [
+            (&cfg.interviewers, Role::Interviewer),
+            (&cfg.participants, Role::Participant),
+        ] {
+            for n in names {
+                w.put_role(n, role, RoleSource::User)?;
+            }
+        }
+        w.commit()?;
+        let known: HashMap<String, Role> = self
+            .store
+            .roles()?
+            .into_iter()
+            .map(|(k, (r, _))| (k, r))
+            .collect();
+        report.guesses = ingest::guess_roles(&stats, &known);
+        let mut w = self.store.writer()?;
+        for g in &report.guesses {
+            w.put_role(&g.speaker, g.role, RoleSource::Guess)?;
+        }
+        w.commit()?;
+        iw.commit(self.store.generation()?)?;
+        report.speakers = speakers.len();
+        Ok(report)
+    }
+
+    /// Imports attributes from a CSV whose first column names a document or a speaker.
+    /// Returns (rows applied, problems by row).
+    pub fn import_attributes(&mut self, path: &Path) -> Result<(usize, Vec<IngestError>)> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(path)
+            .map_err(|e| IngestError::file(path, format!("cannot read: {e}")))?;
+        let headers = rdr
+            .headers()
+            .map_err(|e| IngestError::file(path, format!("cannot read the header: {e}")))?
+            .clone();
+        if headers.len() < 2 {
+            return Err(IngestError::at(
+                path,
+                1,
+                "expected a key column (document or speaker) and at least one attribute column",
+            )
+            .into());
+        }
+        let mut applied = 0;
+        let mut problems = Vec::new();
+        for (i, row) in rdr.records().enumerate() {
+            let line = i + 2;
+            let row = match row {
+                Ok(r) => r,
+                Err(e) => {
+                    problems.push(IngestError::at(path, line, e.to_string()));
+                    continue;
+                }
+            };
+            let key = row.get(0).unwrap_or("").trim();
+            if key.is_empty() {
+                problems.push(IngestError::at(path, line, "the first column is empty"));
+                continue;
+            }
+            let attrs: Vec<(String, String)> = headers
+                .iter()
+                .zip(row.iter())
+                .skip(1)
+                .filter(|(_, v)| !v.trim().is_empty())
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .collect();
+            match self.store.set_attributes(key, &attrs)? {
+                AttrTarget::Unknown => problems.push(IngestError::at(
+                    path,
+                    line,
+                    format!("no document or speaker named `{key}` in this project"),
+                )),
+                _ => applied += 1,
+            }
+        }
+        Ok((applied, problems))
+    }
+}

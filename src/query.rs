@@ -1,0 +1,649 @@
+//! The query language shared by `quarry search` and (later) codebook rules.
+//!
+//! [`parse`] turns text into a [`Query`] tree, analysing words with the one [`Analyzer`], so
+//! `teaching` in a query is the stem `teach` exactly as in the index. [`Query::eval`] decides
+//! whether one analysed segment matches and returns the evidence (matched word ranges); the
+//! tantivy translation lives in `index`. Both follow the semantics written in README.md, and a
+//! test checks they agree on every segment. Sans-IO: field filters are resolved by the caller.
+
+use crate::analyzer::{Analyzer, Token};
+use crate::error::QueryError;
+use std::collections::HashSet;
+
+/// Default distance of a bare `NEAR`.
+pub const DEFAULT_NEAR: u32 = 10;
+
+/// A field filter as written (`speaker:`, `role:`, `doc:`, `attr.NAME:`). Values compare
+/// case-insensitively; a value ending in `*` matches by prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldFilter {
+    /// `speaker:NAME`
+    Speaker(String),
+    /// `role:interviewer|participant|none`
+    Role(String),
+    /// `doc:NAME`
+    Doc(String),
+    /// `attr.NAME:VALUE`
+    Attr {
+        /// Attribute name.
+        name: String,
+        /// Attribute value.
+        value: String,
+    },
+}
+
+/// What a field filter stands for in this project: the documents and speakers it selects. A
+/// segment passes when its document or its speaker is in the sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resolved {
+    /// Document ids.
+    pub documents: HashSet<i64>,
+    /// Speaker labels, lowercased.
+    pub speakers: HashSet<String>,
+    /// Whether segments without a speaker pass (`role:none`).
+    pub no_speaker: bool,
+}
+
+/// A parsed query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    /// A word, matched by stem.
+    Term(String),
+    /// `exact:word`: the lowercased word, unstemmed.
+    Exact(String),
+    /// `prefix*`: any lowercased word starting with it.
+    Prefix(String),
+    /// `"a phrase"`: stems at consecutive positions.
+    Phrase(Vec<String>),
+    /// `a NEAR/n b`: both words, at most `n` positions apart, either order.
+    Near(String, String, u32),
+    /// A field filter and, once resolved, what it selects.
+    Field(FieldFilter, Resolved),
+    /// All must match.
+    And(Vec<Query>),
+    /// Any may match.
+    Or(Vec<Query>),
+    /// Must not match.
+    Not(Box<Query>),
+}
+
+/// The segment a query is evaluated against.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// Its document id.
+    pub document: i64,
+    /// Its speaker, lowercased.
+    pub speaker: Option<&'a str>,
+    /// Its analysed words.
+    pub tokens: &'a [Token],
+}
+
+impl Query {
+    /// Whether the query matches; with the indexes (into `tokens`) of the words that are evidence.
+    pub fn eval(&self, t: &Target<'_>) -> Option<Vec<usize>> {
+        let mut ev = Vec::new();
+        if self.eval_into(t, &mut ev) {
+            ev.sort_unstable();
+            ev.dedup();
+            Some(ev)
+        } else {
+            None
+        }
+    }
+
+    fn eval_into(&self, t: &Target<'_>, ev: &mut Vec<usize>) -> bool {
+        let toks = t.tokens;
+        let before = ev.len();
+        match self {
+            Query::Term(s) => ev.extend(idx(toks, |k| k.stem == *s)),
+            Query::Exact(w) => ev.extend(idx(toks, |k| k.lower == *w)),
+            Query::Prefix(p) => ev.extend(idx(toks, |k| k.lower.starts_with(p.as_str()))),
+            Query::Phrase(stems) => {
+                for i in 0..toks.len() {
+                    let hit = stems.iter().enumerate().all(|(j, s)| {
+                        toks.get(i + j).is_some_and(|k| {
+                            k.stem == *s && k.position == toks[i].position + j as u32
+                        })
+                    });
+                    if hit {
+                        ev.extend(i..i + stems.len());
+                    }
+                }
+            }
+            Query::Near(a, b, n) => {
+                let pa: Vec<usize> = idx(toks, |k| k.stem == *a).collect();
+                let pb: Vec<usize> = idx(toks, |k| k.stem == *b).collect();
+                for &i in &pa {
+                    for &j in &pb {
+                        if near(toks[i].position, toks[j].position, *n) {
+                            ev.push(i);
+                            ev.push(j);
+                        }
+                    }
+                }
+            }
+            Query::Field(_, r) => {
+                let by_speaker = match t.speaker {
+                    Some(s) => r.speakers.contains(s),
+                    None => r.no_speaker,
+                };
+                return by_speaker || r.documents.contains(&t.document);
+            }
+            Query::And(qs) => {
+                for q in qs {
+                    if !q.eval_into(t, ev) {
+                        ev.truncate(before);
+                        return false;
+                    }
+                }
+                return true;
+            }
+            Query::Or(qs) => {
+                let mut any = false;
+                for q in qs {
+                    any |= q.eval_into(t, ev);
+                }
+                return any;
+            }
+            Query::Not(q) => {
+                let mut scratch = Vec::new();
+                return !q.eval_into(t, &mut scratch);
+            }
+        }
+        ev.len() > before
+    }
+
+    /// Replaces each field filter's selection with what `resolve` says it selects.
+    pub fn resolve_fields(&mut self, resolve: &mut dyn FnMut(&FieldFilter) -> Resolved) {
+        match self {
+            Query::Field(f, r) => *r = resolve(f),
+            Query::And(qs) | Query::Or(qs) => {
+                for q in qs {
+                    q.resolve_fields(resolve)
+                }
+            }
+            Query::Not(q) => q.resolve_fields(resolve),
+            _ => {}
+        }
+    }
+
+    /// Whether the query has any word condition (a pure field filter has none).
+    pub fn has_words(&self) -> bool {
+        match self {
+            Query::Field(..) => false,
+            Query::And(qs) | Query::Or(qs) => qs.iter().any(Query::has_words),
+            Query::Not(q) => q.has_words(),
+            _ => true,
+        }
+    }
+}
+
+/// The NEAR condition, written to agree exactly with tantivy's two-term phrase with slop
+/// `n - 1` taken in both orders: positions `p` and `q` match when `|q - p - 1| <= n - 1` or
+/// `|p - q - 1| <= n - 1`. For two different words that is `1 <= |p - q| <= n`.
+pub(crate) fn near(p: u32, q: u32, n: u32) -> bool {
+    let d = q as i64 - p as i64;
+    let slop = n as i64 - 1;
+    (d - 1).abs() <= slop || (-d - 1).abs() <= slop
+}
+
+fn idx<'a>(toks: &'a [Token], f: impl Fn(&Token) -> bool + 'a) -> impl Iterator<Item = usize> + 'a {
+    toks.iter()
+        .enumerate()
+        .filter(move |(_, k)| f(k))
+        .map(|(i, _)| i)
+}
+
+// ---------------------------------------------------------------- lexer
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    LParen,
+    RParen,
+    And,
+    Or,
+    Not,
+    Minus,
+    Near(u32),
+    /// A bare word (may hold `field:` and a trailing `*`).
+    Word(String),
+    /// A quoted string; `field` set when written as `field:"..."`.
+    Quoted(Option<String>, String),
+}
+
+fn err(column: usize, message: impl Into<String>) -> QueryError {
+    QueryError {
+        column,
+        message: message.into(),
+    }
+}
+
+fn lex(input: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
+    let chars: Vec<char> = input.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let col = i + 1;
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '(' {
+            out.push((col, Tok::LParen));
+            i += 1;
+        } else if c == ')' {
+            out.push((col, Tok::RParen));
+            i += 1;
+        } else if c == '"' || c == '“' || c == '”' {
+            let (s, next) = quoted(&chars, i)?;
+            out.push((col, Tok::Quoted(None, s)));
+            i = next;
+        } else if c == '-' && chars.get(i + 1).is_some_and(|n| !n.is_whitespace()) {
+            out.push((col, Tok::Minus));
+            i += 1;
+        } else {
+            let start = i;
+            let mut word = String::new();
+            while i < chars.len()
+                && !chars[i].is_whitespace()
+                && !matches!(chars[i], '(' | ')' | '"' | '“' | '”')
+            {
+                word.push(chars[i]);
+                i += 1;
+            }
+            if word.ends_with(':') && i < chars.len() && matches!(chars[i], '"' | '“' | '”') {
+                let (s, next) = quoted(&chars, i)?;
+                word.pop();
+                out.push((col, Tok::Quoted(Some(word), s)));
+                i = next;
+                continue;
+            }
+            let tok = match word.as_str() {
+                "AND" | "&&" => Tok::And,
+                "OR" | "||" => Tok::Or,
+                "NOT" => Tok::Not,
+                "NEAR" => Tok::Near(DEFAULT_NEAR),
+                w if w.starts_with("NEAR/") => {
+                    let n: u32 = w[5..].parse().map_err(|_| {
+                        err(
+                            start + 1,
+                            format!("`{w}`: NEAR/ needs a number of words, as in NEAR/5"),
+                        )
+                    })?;
+                    if n == 0 {
+                        return Err(err(start + 1, "NEAR/0 can never match; use NEAR/1 or more"));
+                    }
+                    Tok::Near(n)
+                }
+                _ => Tok::Word(word),
+            };
+            out.push((col, tok));
+        }
+    }
+    Ok(out)
+}
+
+fn quoted(chars: &[char], open: usize) -> Result<(String, usize), QueryError> {
+    let mut s = String::new();
+    let mut i = open + 1;
+    while i < chars.len() {
+        if matches!(chars[i], '"' | '“' | '”') {
+            return Ok((s, i + 1));
+        }
+        s.push(chars[i]);
+        i += 1;
+    }
+    Err(err(open + 1, "this quote is never closed"))
+}
+
+// ---------------------------------------------------------------- parser
+
+struct Parser<'a> {
+    toks: Vec<(usize, Tok)>,
+    pos: usize,
+    end_col: usize,
+    analyzer: &'a mut Analyzer,
+}
+
+/// Parses a query, analysing its words with `analyzer`.
+pub fn parse(input: &str, analyzer: &mut Analyzer) -> Result<Query, QueryError> {
+    let toks = lex(input)?;
+    let end_col = input.chars().count() + 1;
+    if toks.is_empty() {
+        return Err(err(1, "the query is empty"));
+    }
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        end_col,
+        analyzer,
+    };
+    let q = p.or()?;
+    if let Some((col, t)) = p.toks.get(p.pos) {
+        let what = if *t == Tok::RParen {
+            "this `)` has no matching `(`".to_string()
+        } else {
+            format!("unexpected {}", describe(t))
+        };
+        return Err(err(*col, what));
+    }
+    Ok(q)
+}
+
+fn describe(t: &Tok) -> String {
+    match t {
+        Tok::LParen => "`(`".into(),
+        Tok::RParen => "`)`".into(),
+        Tok::And => "AND".into(),
+        Tok::Or => "OR".into(),
+        Tok::Not => "NOT".into(),
+        Tok::Minus => "`-`".into(),
+        Tok::Near(n) => format!("NEAR/{n}"),
+        Tok::Word(w) => format!("`{w}`"),
+        Tok::Quoted(_, s) => format!("\"{s}\""),
+    }
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|(_, t)| t)
+    }
+    fn col(&self) -> usize {
+        self.toks.get(self.pos).map_or(self.end_col, |(c, _)| *c)
+    }
+
+    fn or(&mut self) -> Result<Query, QueryError> {
+        let mut parts = vec![self.and()?];
+        while self.peek() == Some(&Tok::Or) {
+            self.pos += 1;
+            parts.push(self.and()?);
+        }
+        Ok(if parts.len() == 1 {
+            parts.pop().expect("one part")
+        } else {
+            Query::Or(parts)
+        })
+    }
+
+    fn and(&mut self) -> Result<Query, QueryError> {
+        let mut parts = vec![self.unary()?];
+        loop {
+            match self.peek() {
+                Some(Tok::And) => {
+                    self.pos += 1;
+                    parts.push(self.unary()?);
+                }
+                None | Some(Tok::Or) | Some(Tok::RParen) => break,
+                Some(_) => parts.push(self.unary()?),
+            }
+        }
+        Ok(if parts.len() == 1 {
+            parts.pop().expect("one part")
+        } else {
+            Query::And(parts)
+        })
+    }
+
+    fn unary(&mut self) -> Result<Query, QueryError> {
+        match self.peek() {
+            Some(Tok::Not) | Some(Tok::Minus) => {
+                self.pos += 1;
+                Ok(Query::Not(Box::new(self.unary()?)))
+            }
+            _ => self.near(),
+        }
+    }
+
+    fn near(&mut self) -> Result<Query, QueryError> {
+        let left_col = self.col();
+        let left = self.primary()?;
+        if let Some(&Tok::Near(n)) = self.peek() {
+            let near_col = self.col();
+            self.pos += 1;
+            let right_col = self.col();
+            let right = self.primary()?;
+            let a = single_term(left, left_col)?;
+            let b = single_term(right, right_col)?;
+            if let Some(Tok::Near(_)) = self.peek() {
+                return Err(err(
+                    self.col(),
+                    "NEAR joins two words; combine several with AND",
+                ));
+            }
+            let _ = near_col;
+            return Ok(Query::Near(a, b, n));
+        }
+        Ok(left)
+    }
+
+    fn primary(&mut self) -> Result<Query, QueryError> {
+        let col = self.col();
+        let Some((_, tok)) = self.toks.get(self.pos).cloned() else {
+            return Err(err(col, "the query ends where a word was expected"));
+        };
+        self.pos += 1;
+        match tok {
+            Tok::LParen => {
+                let q = self.or()?;
+                if self.peek() != Some(&Tok::RParen) {
+                    return Err(err(col, "this `(` is never closed"));
+                }
+                self.pos += 1;
+                Ok(q)
+            }
+            Tok::Quoted(None, s) => self.phrase(&s, col),
+            Tok::Quoted(Some(field), s) => self.field(&field, &s, col),
+            Tok::Word(w) => self.word(&w, col),
+            other => Err(err(
+                col,
+                format!("expected a word, found {}", describe(&other)),
+            )),
+        }
+    }
+
+    fn phrase(&mut self, s: &str, col: usize) -> Result<Query, QueryError> {
+        let stems = self.analyzer.stems(s);
+        match stems.len() {
+            0 => Err(err(col, "this phrase holds no word")),
+            1 => Ok(Query::Term(stems.into_iter().next().expect("one stem"))),
+            _ => Ok(Query::Phrase(stems)),
+        }
+    }
+
+    fn word(&mut self, w: &str, col: usize) -> Result<Query, QueryError> {
+        if let Some((field, value)) = w.split_once(':') {
+            if is_field(field) {
+                return self.field(field, value, col);
+            }
+        }
+        if let Some(prefix) = w.strip_suffix('*') {
+            let words: Vec<_> = crate::analyzer::lower_words(prefix).collect();
+            return match words.as_slice() {
+                [(_, p)] if p.chars().count() >= 2 => Ok(Query::Prefix(p.to_string())),
+                [(_, _)] => Err(err(col, "a prefix needs at least two letters before `*`")),
+                _ => Err(err(col, format!("`{w}`: `*` ends a single word"))),
+            };
+        }
+        let stems = self.analyzer.stems(w);
+        match stems.len() {
+            0 => Err(err(col, format!("`{w}` holds no word to search for"))),
+            1 => Ok(Query::Term(stems.into_iter().next().expect("one stem"))),
+            // `e-mail`, `10:30`: several words written together mean the phrase.
+            _ => Ok(Query::Phrase(stems)),
+        }
+    }
+
+    fn field(&mut self, field: &str, value: &str, col: usize) -> Result<Query, QueryError> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(err(col, format!("`{field}:` needs a value")));
+        }
+        let lower = value.to_lowercase();
+        let filter = match field {
+            "exact" => {
+                let words: Vec<_> = crate::analyzer::lower_words(value).collect();
+                return match words.as_slice() {
+                    [(_, w)] => Ok(Query::Exact(w.to_string())),
+                    _ => Err(err(col, "`exact:` takes one word")),
+                };
+            }
+            "speaker" => FieldFilter::Speaker(lower),
+            "doc" => FieldFilter::Doc(lower),
+            "role" => {
+                if !matches!(lower.as_str(), "interviewer" | "participant" | "none") {
+                    return Err(err(
+                        col,
+                        format!("role:{value}: expected role:interviewer, role:participant or role:none"),
+                    ));
+                }
+                FieldFilter::Role(lower)
+            }
+            f => match f.strip_prefix("attr.") {
+                Some(name) if !name.is_empty() => FieldFilter::Attr {
+                    name: name.to_lowercase(),
+                    value: lower,
+                },
+                _ => return Err(err(col, format!("unknown field `{f}:`"))),
+            },
+        };
+        Ok(Query::Field(filter, Resolved::default()))
+    }
+}
+
+fn is_field(f: &str) -> bool {
+    matches!(f, "speaker" | "role" | "doc" | "exact") || f.starts_with("attr.")
+}
+
+fn single_term(q: Query, col: usize) -> Result<String, QueryError> {
+    match q {
+        Query::Term(s) => Ok(s),
+        _ => Err(err(col, "NEAR joins two single words")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyzer::AnalyzerConfig;
+
+    fn p(s: &str) -> Result<Query, QueryError> {
+        parse(s, &mut Analyzer::new(&AnalyzerConfig::default()).unwrap())
+    }
+    fn t(s: &str) -> Query {
+        Query::Term(s.into())
+    }
+
+    #[test]
+    fn words_are_stemmed_and_anded() {
+        assert_eq!(
+            p("teaching Tools").unwrap(),
+            Query::And(vec![t("teach"), t("tool")])
+        );
+        assert_eq!(
+            p("teaching AND tools").unwrap(),
+            Query::And(vec![t("teach"), t("tool")])
+        );
+    }
+
+    #[test]
+    fn precedence_or_below_and_not_binds_tight() {
+        let q = p("a1 OR b1 c1 -d1").unwrap();
+        assert_eq!(
+            q,
+            Query::Or(vec![
+                t("a1"),
+                Query::And(vec![t("b1"), t("c1"), Query::Not(Box::new(t("d1")))])
+            ])
+        );
+        assert_eq!(
+            p("(x1 OR y1) z1").unwrap(),
+            Query::And(vec![Query::Or(vec![t("x1"), t("y1")]), t("z1")])
+        );
+    }
+
+    #[test]
+    fn phrases_prefixes_near_and_fields() {
+        assert_eq!(
+            p("\"social media\"").unwrap(),
+            Query::Phrase(vec!["social".into(), "media".into()])
+        );
+        assert_eq!(p("tweet*").unwrap(), Query::Prefix("tweet".into()));
+        assert_eq!(
+            p("trust NEAR/5 evidence").unwrap(),
+            Query::Near("trust".into(), "evid".into(), 5)
+        );
+        assert_eq!(
+            p("exact:Teaching").unwrap(),
+            Query::Exact("teaching".into())
+        );
+        assert_eq!(
+            p("speaker:\"Lena Marsh\"").unwrap(),
+            Query::Field(
+                FieldFilter::Speaker("lena marsh".into()),
+                Resolved::default()
+            )
+        );
+        assert_eq!(
+            p("attr.country:Canada").unwrap(),
+            Query::Field(
+                FieldFilter::Attr {
+                    name: "country".into(),
+                    value: "canada".into()
+                },
+                Resolved::default()
+            )
+        );
+        // A colon that is not a field is just text.
+        assert_eq!(
+            p("10:30").unwrap(),
+            Query::Phrase(vec!["10".into(), "30".into()])
+        );
+    }
+
+    #[test]
+    fn errors_point_at_the_column() {
+        assert_eq!(p("a1 (b1").unwrap_err().column, 4);
+        assert_eq!(p("a1 b1)").unwrap_err().column, 6);
+        assert_eq!(p("x \"open").unwrap_err().column, 3);
+        assert_eq!(p("x NEAR/zz y").unwrap_err().column, 3);
+        assert_eq!(p("x OR").unwrap_err().column, 5);
+        assert_eq!(p("role:boss").unwrap_err().column, 1);
+        assert!(p("a b nosuch.field:x").unwrap().has_words());
+        assert_eq!(p("x attr.:y").unwrap_err().column, 3);
+        assert_eq!(p("\"a b\" NEAR c").unwrap_err().column, 1);
+        assert!(p("   ").is_err());
+        assert!(p("!!!").is_err());
+    }
+
+    #[test]
+    fn near_matches_tantivy_slop_semantics() {
+        assert!(near(3, 4, 1) && near(4, 3, 1));
+        assert!(!near(3, 5, 1));
+        assert!(near(3, 8, 5) && near(8, 3, 5));
+        assert!(!near(3, 9, 5) && !near(9, 3, 5));
+    }
+
+    #[test]
+    fn eval_returns_evidence() {
+        let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
+        let toks = a.analyze("I teach with tweets, and teaching is fun");
+        let target = Target {
+            document: 1,
+            speaker: Some("p1"),
+            tokens: &toks,
+        };
+        let q = parse("teach -boring", &mut a).unwrap();
+        assert_eq!(q.eval(&target), Some(vec![1, 5]));
+        let q = parse("\"teaching is\"", &mut a).unwrap();
+        assert_eq!(q.eval(&target), Some(vec![5, 6]));
+        let q = parse("tweet NEAR/3 teaching", &mut a).unwrap();
+        assert_eq!(q.eval(&target), Some(vec![1, 3, 5]));
+        let q = parse("tweet NEAR/1 teaching", &mut a).unwrap();
+        assert_eq!(q.eval(&target), None);
+        let mut q = parse("speaker:p1 fun", &mut a).unwrap();
+        q.resolve_fields(&mut |_| Resolved {
+            speakers: ["p1".to_string()].into(),
+            ..Default::default()
+        });
+        assert_eq!(q.eval(&target), Some(vec![7]));
+    }
+}

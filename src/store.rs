@@ -1,0 +1,918 @@
+//! The project database (SQLite): the system of record.
+//!
+//! Documents (with their stored text), segments (offsets into that text), speakers and their
+//! roles, and attributes live here; the tantivy index is derived from it. Only this module
+//! speaks SQL. Every change happens in a transaction, so a document is stored whole or not at
+//! all, and each write bumps a generation number that the index records, so a stale index is
+//! noticed and rebuilt.
+
+use crate::error::{sql, StoreError};
+use crate::model::{Document, Format, ParsedDocument, Role, RoleSource, Segment, Speaker};
+use crate::query::{FieldFilter, Resolved};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// The newest schema this build writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+type R<T> = Result<T, StoreError>;
+
+const MIGRATIONS: &[&str] = &[
+    // version 1
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        source TEXT NOT NULL UNIQUE,
+        format TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+        text BLOB NOT NULL
+     );
+     CREATE INDEX documents_path ON documents(path);
+     CREATE INDEX documents_hash ON documents(hash);
+     CREATE TABLE segments (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        ord INTEGER NOT NULL,
+        speaker TEXT,
+        start_ms INTEGER,
+        end_ms INTEGER,
+        line INTEGER NOT NULL,
+        byte_start INTEGER NOT NULL,
+        byte_end INTEGER NOT NULL,
+        char_start INTEGER NOT NULL,
+        char_end INTEGER NOT NULL,
+        UNIQUE (document_id, ord)
+     );
+     CREATE INDEX segments_speaker ON segments(speaker);
+     CREATE TABLE speakers (
+        name TEXT PRIMARY KEY,
+        role TEXT CHECK (role IN ('interviewer', 'participant')),
+        role_source TEXT CHECK (role_source IN ('guess', 'label', 'user'))
+     );
+     CREATE TABLE attributes (
+        document_id INTEGER REFERENCES documents(id) ON DELETE CASCADE,
+        speaker TEXT,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        CHECK ((document_id IS NULL) <> (speaker IS NULL))
+     );
+     CREATE UNIQUE INDEX attributes_doc ON attributes(document_id, key) WHERE document_id IS NOT NULL;
+     CREATE UNIQUE INDEX attributes_speaker ON attributes(speaker, key) WHERE speaker IS NOT NULL;",
+];
+
+/// An open project database.
+pub struct Store {
+    conn: Connection,
+}
+
+/// What storing one document did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// Added under this name, with these segment ids.
+    Added {
+        /// Document id.
+        id: i64,
+        /// Name given (may differ from the proposed one when that was taken).
+        name: String,
+        /// The new segments' ids, in order.
+        segments: Vec<i64>,
+    },
+    /// Replaced an earlier version of the same path.
+    Replaced {
+        /// New document id.
+        id: i64,
+        /// Name kept.
+        name: String,
+        /// Old document id (its segments are gone from the index too).
+        old_id: i64,
+        /// The new segments' ids, in order.
+        segments: Vec<i64>,
+    },
+    /// Already there, unchanged.
+    Unchanged {
+        /// Its name.
+        name: String,
+    },
+    /// The same content is already stored under another source.
+    Duplicate {
+        /// The stored document's name.
+        name: String,
+    },
+    /// The file changed since it was added and `--replace` was not given.
+    Changed {
+        /// The stored document's name.
+        name: String,
+    },
+}
+
+/// A segment's row without its text, for the index and listings.
+#[derive(Debug, Clone)]
+pub struct SegmentRow {
+    /// Segment id.
+    pub id: i64,
+    /// Document id.
+    pub document_id: i64,
+    /// Order in the document.
+    pub ord: i64,
+    /// Speaker label.
+    pub speaker: Option<String>,
+    /// Start time.
+    pub start_ms: Option<u64>,
+    /// End time.
+    pub end_ms: Option<u64>,
+    /// Source line.
+    pub line: usize,
+    /// Byte offsets.
+    pub byte_start: usize,
+    /// Byte end.
+    pub byte_end: usize,
+    /// Char offsets.
+    pub char_start: usize,
+    /// Char end.
+    pub char_end: usize,
+}
+
+const SEG_COLS: &str = "s.id, s.document_id, s.ord, s.speaker, s.start_ms, s.end_ms, s.line, \
+                        s.byte_start, s.byte_end, s.char_start, s.char_end";
+
+fn seg_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SegmentRow> {
+    Ok(SegmentRow {
+        id: r.get(0)?,
+        document_id: r.get(1)?,
+        ord: r.get(2)?,
+        speaker: r.get(3)?,
+        start_ms: r.get::<_, Option<i64>>(4)?.map(|v| v as u64),
+        end_ms: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
+        line: r.get::<_, i64>(6)? as usize,
+        byte_start: r.get::<_, i64>(7)? as usize,
+        byte_end: r.get::<_, i64>(8)? as usize,
+        char_start: r.get::<_, i64>(9)? as usize,
+        char_end: r.get::<_, i64>(10)? as usize,
+    })
+}
+
+impl Store {
+    /// Creates a new database at `path` with these settings in `meta`.
+    pub fn create(path: &Path, settings: &[(&str, &str)]) -> R<Store> {
+        let mut store = Store::connect(path)?;
+        store.migrate()?;
+        let tx = store
+            .conn
+            .transaction()
+            .map_err(sql("creating the project"))?;
+        for (k, v) in settings {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )
+            .map_err(sql("writing settings"))?;
+        }
+        tx.commit().map_err(sql("creating the project"))?;
+        Ok(store)
+    }
+
+    /// Opens an existing database, applying forward migrations.
+    pub fn open(path: &Path) -> R<Store> {
+        let mut store = Store::connect(path)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn connect(path: &Path) -> R<Store> {
+        let conn = Connection::open(path).map_err(sql("opening the database"))?;
+        conn.busy_timeout(std::time::Duration::from_secs(60))
+            .map_err(sql("setting the busy timeout"))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(sql("setting up the connection"))?;
+        Ok(Store { conn })
+    }
+
+    fn migrate(&mut self) -> R<()> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql("reading the schema version"))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction().map_err(sql("migrating"))?;
+            tx.execute_batch(m).map_err(sql("migrating the schema"))?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+                .map_err(sql("migrating"))?;
+            tx.commit().map_err(sql("migrating"))?;
+        }
+        Ok(())
+    }
+
+    /// A setting from `meta`.
+    pub fn setting(&self, key: &str) -> R<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(sql("reading settings"))
+    }
+
+    /// The generation: bumped by every change to documents or segments.
+    pub fn generation(&self) -> R<u64> {
+        Ok(self
+            .setting("generation")?
+            .and_then(|g| g.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Starts a write transaction that bumps the generation.
+    pub fn writer(&mut self) -> R<Writer<'_>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql("starting a write"))?;
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', '1')
+             ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+            [],
+        )
+        .map_err(sql("bumping the generation"))?;
+        Ok(Writer { tx })
+    }
+
+    /// All documents, by id.
+    pub fn documents(&self) -> R<Vec<Document>> {
+        let mut attrs: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+        let mut st = self
+            .conn
+            .prepare("SELECT document_id, key, value FROM attributes WHERE document_id IS NOT NULL ORDER BY key")
+            .map_err(sql("listing attributes"))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(sql("listing attributes"))?;
+        for row in rows {
+            let (d, k, v) = row.map_err(sql("listing attributes"))?;
+            attrs.entry(d).or_default().push((k, v));
+        }
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT d.id, d.name, d.path, d.format,
+                        (SELECT count(*) FROM segments s WHERE s.document_id = d.id)
+                 FROM documents d ORDER BY d.id",
+            )
+            .map_err(sql("listing documents"))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(Document {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    path: r.get(2)?,
+                    format: parse_format(&r.get::<_, String>(3)?),
+                    segments: r.get::<_, i64>(4)? as usize,
+                    attributes: Vec::new(),
+                })
+            })
+            .map_err(sql("listing documents"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let mut d = row.map_err(sql("listing documents"))?;
+            d.attributes = attrs.remove(&d.id).unwrap_or_default();
+            out.push(d);
+        }
+        Ok(out)
+    }
+
+    /// A document by name (exact, then case-insensitive).
+    pub fn document_by_name(&self, name: &str) -> R<Option<Document>> {
+        let docs = self.documents()?;
+        Ok(docs
+            .iter()
+            .find(|d| d.name == name)
+            .or_else(|| docs.iter().find(|d| d.name.eq_ignore_ascii_case(name)))
+            .cloned())
+    }
+
+    /// Speakers with turn and document counts, by name.
+    pub fn speakers(&self) -> R<Vec<Speaker>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT s.speaker, sp.role, sp.role_source, count(*), count(DISTINCT s.document_id)
+                 FROM segments s LEFT JOIN speakers sp ON sp.name = s.speaker
+                 WHERE s.speaker IS NOT NULL GROUP BY s.speaker ORDER BY s.speaker",
+            )
+            .map_err(sql("listing speakers"))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(Speaker {
+                    name: r.get(0)?,
+                    role: r.get::<_, Option<String>>(1)?.and_then(|s| Role::parse(&s)),
+                    role_source: r
+                        .get::<_, Option<String>>(2)?
+                        .and_then(|s| RoleSource::parse(&s)),
+                    turns: r.get::<_, i64>(3)? as usize,
+                    documents: r.get::<_, i64>(4)? as usize,
+                })
+            })
+            .map_err(sql("listing speakers"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("listing speakers"))
+    }
+
+    /// Roles of all speakers that have one.
+    pub fn roles(&self) -> R<HashMap<String, (Role, RoleSource)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT name, role, role_source FROM speakers WHERE role IS NOT NULL")
+            .map_err(sql("reading roles"))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(sql("reading roles"))?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (n, r, s) = row.map_err(sql("reading roles"))?;
+            if let (Some(r), Some(s)) = (Role::parse(&r), RoleSource::parse(&s)) {
+                out.insert(n, (r, s));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sets a speaker's role by hand. Errors when no segment has that speaker.
+    pub fn set_role(&mut self, name: &str, role: Role) -> R<String> {
+        let found: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT speaker FROM segments WHERE speaker = ?1 OR lower(speaker) = lower(?1)
+                 ORDER BY speaker = ?1 DESC LIMIT 1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql("finding the speaker"))?;
+        let Some(found) = found else {
+            return Err(StoreError::NotFound(format!(
+                "no speaker `{name}` in this project; `quarry list speakers` shows them"
+            )));
+        };
+        self.conn
+            .execute(
+                "INSERT INTO speakers(name, role, role_source) VALUES (?1, ?2, 'user')
+                 ON CONFLICT(name) DO UPDATE SET role = ?2, role_source = 'user'",
+                params![found, role.as_str()],
+            )
+            .map_err(sql("setting a role"))?;
+        Ok(found)
+    }
+
+    /// Every segment row in id order, by pages, for `f`; then the document texts are fetched
+    /// once per document. Used by reindex.
+    pub fn for_each_document(
+        &self,
+        mut f: impl FnMut(i64, &str, Vec<SegmentRow>) -> Result<(), crate::Error>,
+    ) -> Result<(), crate::Error> {
+        let mut docs = self
+            .conn
+            .prepare("SELECT id, text FROM documents ORDER BY id")
+            .map_err(sql("reading documents"))?;
+        let mut segs = self
+            .conn
+            .prepare(&format!(
+                "SELECT {SEG_COLS} FROM segments s WHERE s.document_id = ?1 ORDER BY s.ord"
+            ))
+            .map_err(sql("reading segments"))?;
+        let mut rows = docs.query([]).map_err(sql("reading documents"))?;
+        while let Some(row) = rows.next().map_err(sql("reading documents"))? {
+            let id: i64 = row.get(0).map_err(sql("reading documents"))?;
+            let bytes: Vec<u8> = row.get(1).map_err(sql("reading documents"))?;
+            let text = String::from_utf8_lossy(&bytes);
+            let list = segs
+                .query_map([id], seg_row)
+                .map_err(sql("reading segments"))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(sql("reading segments"))?;
+            f(id, &text, list)?;
+        }
+        Ok(())
+    }
+
+    /// A document's stored text.
+    pub fn document_text(&self, id: i64) -> R<String> {
+        let bytes: Vec<u8> = self
+            .conn
+            .query_row("SELECT text FROM documents WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .map_err(sql("reading a document"))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Segments with their text, in the order of `ids` (unknown ids are left out). Reads only
+    /// the bytes of each segment from the document text (incremental blob IO).
+    pub fn segments(&self, ids: &[i64]) -> R<Vec<Segment>> {
+        let names = self.document_names()?;
+        let roles = self.roles()?;
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SEG_COLS} FROM segments s WHERE s.id = ?1"
+            ))
+            .map_err(sql("reading segments"))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let row = st
+                .query_row([id], seg_row)
+                .optional()
+                .map_err(sql("reading segments"))?;
+            if let Some(row) = row {
+                out.push(self.with_text(row, &names, &roles)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Segments of a document whose `ord` lies in `from..=to`, with their text.
+    pub fn segments_in(&self, document_id: i64, from: i64, to: i64) -> R<Vec<Segment>> {
+        let names = self.document_names()?;
+        let roles = self.roles()?;
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SEG_COLS} FROM segments s
+                 WHERE s.document_id = ?1 AND s.ord BETWEEN ?2 AND ?3 ORDER BY s.ord"
+            ))
+            .map_err(sql("reading segments"))?;
+        let rows = st
+            .query_map(params![document_id, from, to], seg_row)
+            .map_err(sql("reading segments"))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(sql("reading segments"))?;
+        rows.into_iter()
+            .map(|r| self.with_text(r, &names, &roles))
+            .collect()
+    }
+
+    fn with_text(
+        &self,
+        r: SegmentRow,
+        names: &HashMap<i64, String>,
+        roles: &HashMap<String, (Role, RoleSource)>,
+    ) -> R<Segment> {
+        let mut buf = vec![0u8; r.byte_end.saturating_sub(r.byte_start)];
+        let blob = self
+            .conn
+            .blob_open(rusqlite::MAIN_DB, "documents", "text", r.document_id, true)
+            .map_err(sql("reading a quote"))?;
+        blob.read_at_exact(&mut buf, r.byte_start)
+            .map_err(sql("reading a quote"))?;
+        Ok(Segment {
+            id: r.id,
+            document_id: r.document_id,
+            document: names.get(&r.document_id).cloned().unwrap_or_default(),
+            ord: r.ord,
+            role: r.speaker.as_ref().and_then(|s| roles.get(s)).map(|x| x.0),
+            speaker: r.speaker,
+            start_ms: r.start_ms,
+            end_ms: r.end_ms,
+            line: r.line,
+            char_start: r.char_start,
+            char_end: r.char_end,
+            byte_start: r.byte_start,
+            byte_end: r.byte_end,
+            text: String::from_utf8_lossy(&buf).into_owned(),
+        })
+    }
+
+    /// Document id → name.
+    pub fn document_names(&self) -> R<HashMap<i64, String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, name FROM documents")
+            .map_err(sql("reading document names"))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(sql("reading document names"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading document names"))
+    }
+
+    /// All segment ids of one document, in order.
+    pub fn segment_ids(&self, document_id: i64) -> R<Vec<i64>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id FROM segments WHERE document_id = ?1 ORDER BY ord")
+            .map_err(sql("reading segments"))?;
+        let rows = st
+            .query_map([document_id], |r| r.get(0))
+            .map_err(sql("reading segments"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading segments"))
+    }
+
+    /// Number of segments.
+    pub fn segment_count(&self) -> R<u64> {
+        self.conn
+            .query_row("SELECT count(*) FROM segments", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(sql("counting segments"))
+    }
+
+    /// What a field filter selects in this project.
+    pub fn resolve(&self, f: &FieldFilter) -> R<Resolved> {
+        let mut out = Resolved::default();
+        let like = |v: &str| -> (String, bool) {
+            match v.strip_suffix('*') {
+                Some(p) => (p.to_string(), true),
+                None => (v.to_string(), false),
+            }
+        };
+        let matches = |cand: &str, v: &str, prefix: bool| {
+            let c = cand.to_lowercase();
+            if prefix {
+                c.starts_with(v)
+            } else {
+                c == v
+            }
+        };
+        match f {
+            FieldFilter::Speaker(v) => {
+                let (v, prefix) = like(v);
+                for s in self.speaker_names()? {
+                    if matches(&s, &v, prefix) {
+                        out.speakers.insert(s.to_lowercase());
+                    }
+                }
+            }
+            FieldFilter::Doc(v) => {
+                let (v, prefix) = like(v);
+                for (id, name) in self.document_names()? {
+                    if matches(&name, &v, prefix) {
+                        out.documents.insert(id);
+                    }
+                }
+            }
+            FieldFilter::Role(r) => {
+                if r == "none" {
+                    out.no_speaker = true;
+                }
+                let roles = self.roles()?;
+                for s in self.speaker_names()? {
+                    let role = roles.get(&s).map(|x| x.0.as_str()).unwrap_or("none");
+                    if role == r {
+                        out.speakers.insert(s.to_lowercase());
+                    }
+                }
+            }
+            FieldFilter::Attr { name, value } => {
+                let (v, prefix) = like(value);
+                let mut st = self
+                    .conn
+                    .prepare("SELECT document_id, speaker, key, value FROM attributes")
+                    .map_err(sql("reading attributes"))?;
+                let rows = st
+                    .query_map([], |r| {
+                        Ok((
+                            r.get::<_, Option<i64>>(0)?,
+                            r.get::<_, Option<String>>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                        ))
+                    })
+                    .map_err(sql("reading attributes"))?;
+                for row in rows {
+                    let (d, s, k, val) = row.map_err(sql("reading attributes"))?;
+                    if k.to_lowercase() == *name && matches(&val, &v, prefix) {
+                        if let Some(d) = d {
+                            out.documents.insert(d);
+                        }
+                        if let Some(s) = s {
+                            out.speakers.insert(s.to_lowercase());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn speaker_names(&self) -> R<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT DISTINCT speaker FROM segments WHERE speaker IS NOT NULL")
+            .map_err(sql("reading speakers"))?;
+        let rows = st
+            .query_map([], |r| r.get(0))
+            .map_err(sql("reading speakers"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading speakers"))
+    }
+
+    /// Sets attributes on a document (by name) or, when no document has that name, on a
+    /// speaker. Returns what the key named, or an error naming the key.
+    pub fn set_attributes(&mut self, target: &str, attrs: &[(String, String)]) -> R<AttrTarget> {
+        let doc = self.document_by_name(target)?;
+        let speaker: Option<String> = if doc.is_none() {
+            self.conn
+                .query_row(
+                    "SELECT speaker FROM segments WHERE speaker = ?1 OR lower(speaker) = lower(?1) LIMIT 1",
+                    [target],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(sql("finding the speaker"))?
+        } else {
+            None
+        };
+        let tx = self.conn.transaction().map_err(sql("setting attributes"))?;
+        let what = match (&doc, &speaker) {
+            (Some(d), _) => {
+                for (k, v) in attrs {
+                    tx.execute(
+                        "INSERT INTO attributes(document_id, key, value) VALUES (?1, ?2, ?3)
+                         ON CONFLICT(document_id, key) WHERE document_id IS NOT NULL DO UPDATE SET value = ?3",
+                        params![d.id, k, v],
+                    )
+                    .map_err(sql("setting attributes"))?;
+                }
+                AttrTarget::Document(d.name.clone())
+            }
+            (None, Some(s)) => {
+                for (k, v) in attrs {
+                    tx.execute(
+                        "INSERT INTO attributes(speaker, key, value) VALUES (?1, ?2, ?3)
+                         ON CONFLICT(speaker, key) WHERE speaker IS NOT NULL DO UPDATE SET value = ?3",
+                        params![s, k, v],
+                    )
+                    .map_err(sql("setting attributes"))?;
+                }
+                AttrTarget::Speaker(s.clone())
+            }
+            (None, None) => AttrTarget::Unknown,
+        };
+        tx.commit().map_err(sql("setting attributes"))?;
+        Ok(what)
+    }
+
+    /// Attributes of one speaker.
+    pub fn speaker_attributes(&self, speaker: &str) -> R<Vec<(String, String)>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT key, value FROM attributes WHERE speaker = ?1 ORDER BY key")
+            .map_err(sql("reading attributes"))?;
+        let rows = st
+            .query_map([speaker], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(sql("reading attributes"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading attributes"))
+    }
+}
+
+/// What `set_attributes` attached attributes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttrTarget {
+    /// A document of that name.
+    Document(String),
+    /// A speaker of that name.
+    Speaker(String),
+    /// Nothing had that name.
+    Unknown,
+}
+
+fn parse_format(s: &str) -> Format {
+    match s {
+        "markdown" => Format::Markdown,
+        "vtt" => Format::Vtt,
+        "srt" => Format::Srt,
+        "docx" => Format::Docx,
+        "odt" => Format::Odt,
+        "jsonl" => Format::Jsonl,
+        _ => Format::Text,
+    }
+}
+
+/// A write transaction. Dropping it without [`Writer::commit`] rolls everything back.
+pub struct Writer<'a> {
+    tx: Transaction<'a>,
+}
+
+impl Writer<'_> {
+    /// Stores one parsed document whole, or reports that it is already there or changed.
+    /// `replace` allows replacing a changed file at the same path.
+    pub fn put_document(&mut self, doc: &ParsedDocument, replace: bool) -> R<Stored> {
+        let tx = &self.tx;
+        let same_path: Option<(i64, String, String)> = tx
+            .prepare_cached("SELECT id, name, hash FROM documents WHERE source = ?1")
+            .and_then(|mut s| {
+                s.query_row([&doc.source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()
+            })
+            .map_err(sql("looking for the document"))?;
+        let mut old_id = None;
+        let mut name = doc.name.clone();
+        if let Some((id, stored_name, hash)) = same_path {
+            if hash == doc.hash {
+                return Ok(Stored::Unchanged { name: stored_name });
+            }
+            if !replace {
+                return Ok(Stored::Changed { name: stored_name });
+            }
+            tx.execute("DELETE FROM documents WHERE id = ?1", [id])
+                .map_err(sql("replacing the document"))?;
+            old_id = Some(id);
+            name = stored_name;
+        } else {
+            let twin: Option<String> = tx
+                .prepare_cached("SELECT name FROM documents WHERE hash = ?1 LIMIT 1")
+                .and_then(|mut s| s.query_row([&doc.hash], |r| r.get(0)).optional())
+                .map_err(sql("looking for the document"))?;
+            if let Some(twin) = twin {
+                return Ok(Stored::Duplicate { name: twin });
+            }
+            name = self.free_name(&name)?;
+        }
+        let tx = &self.tx;
+        tx.prepare_cached(
+            "INSERT INTO documents(name, path, source, format, hash, text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                name,
+                doc.path,
+                doc.source,
+                doc.format.as_str(),
+                doc.hash,
+                doc.text.as_bytes()
+            ])
+        })
+        .map_err(sql("storing the document"))?;
+        let id = tx.last_insert_rowid();
+        let mut st = tx
+            .prepare_cached(
+                "INSERT INTO segments(document_id, ord, speaker, start_ms, end_ms, line,
+                   byte_start, byte_end, char_start, char_end)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .map_err(sql("storing segments"))?;
+        let mut chars = CharCounter::new(&doc.text);
+        let mut ids = Vec::with_capacity(doc.segments.len());
+        for (ord, s) in doc.segments.iter().enumerate() {
+            let cs = chars.at(s.byte_start);
+            let ce = chars.at(s.byte_end);
+            let seg_id = st
+                .insert(params![
+                    id,
+                    ord as i64,
+                    s.speaker,
+                    s.start_ms.map(|v| v as i64),
+                    s.end_ms.map(|v| v as i64),
+                    s.line as i64,
+                    s.byte_start as i64,
+                    s.byte_end as i64,
+                    cs as i64,
+                    ce as i64
+                ])
+                .map_err(sql("storing segments"))?;
+            ids.push(seg_id);
+        }
+        Ok(match old_id {
+            Some(old_id) => Stored::Replaced {
+                id,
+                name,
+                old_id,
+                segments: ids,
+            },
+            None => Stored::Added {
+                id,
+                name,
+                segments: ids,
+            },
+        })
+    }
+
+    /// `name`, or `name (2)`, `name (3)`... whichever is free.
+    fn free_name(&self, name: &str) -> R<String> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT 1 FROM documents WHERE name = ?1")
+            .map_err(sql("naming the document"))?;
+        let mut candidate = name.to_string();
+        let mut n = 1;
+        while st
+            .exists([&candidate])
+            .map_err(sql("naming the document"))?
+        {
+            n += 1;
+            candidate = format!("{name} ({n})");
+        }
+        Ok(candidate)
+    }
+
+    /// Records a role for a speaker unless one with more authority is already there.
+    pub fn put_role(&mut self, name: &str, role: Role, source: RoleSource) -> R<()> {
+        let current: Option<String> = self
+            .tx
+            .prepare_cached("SELECT role_source FROM speakers WHERE name = ?1")
+            .and_then(|mut s| s.query_row([name], |r| r.get(0)).optional())
+            .map_err(sql("reading roles"))?
+            .flatten();
+        if let Some(cur) = current.as_deref().and_then(RoleSource::parse) {
+            if cur > source {
+                return Ok(());
+            }
+        }
+        self.tx
+            .execute(
+                "INSERT INTO speakers(name, role, role_source) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(name) DO UPDATE SET role = ?2, role_source = ?3",
+                params![name, role.as_str(), source.as_str()],
+            )
+            .map_err(sql("storing roles"))?;
+        Ok(())
+    }
+
+    /// Attaches attributes to a document.
+    pub fn put_document_attribute(&mut self, document_id: i64, key: &str, value: &str) -> R<()> {
+        self.tx
+            .execute(
+                "INSERT INTO attributes(document_id, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(document_id, key) WHERE document_id IS NOT NULL DO UPDATE SET value = ?3",
+                params![document_id, key, value],
+            )
+            .map_err(sql("storing attributes"))?;
+        Ok(())
+    }
+
+    /// Segment rows of one document (for indexing what was just stored).
+    pub fn segment_rows(&self, document_id: i64) -> R<Vec<SegmentRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {SEG_COLS} FROM segments s WHERE s.document_id = ?1 ORDER BY s.ord"
+            ))
+            .map_err(sql("reading segments"))?;
+        let rows = st
+            .query_map([document_id], seg_row)
+            .map_err(sql("reading segments"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading segments"))
+    }
+
+    /// Makes everything written durable.
+    pub fn commit(self) -> R<()> {
+        self.tx.commit().map_err(sql("committing"))
+    }
+}
+
+/// Converts byte offsets to code point offsets, for offsets that only move forward.
+struct CharCounter<'a> {
+    text: &'a str,
+    byte: usize,
+    chars: usize,
+}
+
+impl<'a> CharCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        CharCounter {
+            text,
+            byte: 0,
+            chars: 0,
+        }
+    }
+    fn at(&mut self, byte: usize) -> usize {
+        if byte < self.byte {
+            self.byte = 0;
+            self.chars = 0;
+        }
+        let byte = byte.min(self.text.len());
+        self.chars += self.text[self.byte..byte].chars().count();
+        self.byte = byte;
+        self.chars
+    }
+}
+
+/// Speakers whose role is unknown after a batch, for the guess in `ingest`.
+pub fn unknown(
+    roles: &HashMap<String, (Role, RoleSource)>,
+    names: &HashSet<String>,
+) -> Vec<String> {
+    let mut v: Vec<_> = names
+        .iter()
+        .filter(|n| !roles.contains_key(*n))
+        .cloned()
+        .collect();
+    v.sort();
+    v
+}
