@@ -27,7 +27,7 @@ static BRACKET: LazyLock<Regex> =
 static BOLD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\*\*([^*]{1,60}?):?\*\*:?(?:\s+(.*))?$").expect("regex"));
 static COLON: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([^:\s][^:]{0,79}?):(?:\s+(.*))?$").expect("regex"));
+    LazyLock::new(|| Regex::new(r"^([^:\s][^:]{0,159}?):(?:\s+(.*))?$").expect("regex"));
 
 /// The role a label says by itself (`Interviewer`, `I`, `Q`, `P3`, `Respondent`...), if any.
 pub(crate) fn label_role(label: &str) -> Option<Role> {
@@ -79,8 +79,28 @@ struct Label {
     strong: bool,
 }
 
+/// `s` without parenthesised parts: `The Chair (Hon. Anthony Rota (Nipissing, Lib.))` → `The Chair`.
+fn without_parens(s: &str) -> String {
+    let mut depth = 0usize;
+    let mut out = String::new();
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 fn looks_like_name(s: &str) -> bool {
-    let s = s.trim();
+    let full = s.trim();
+    if full.chars().count() > 120 || full.contains(['?', '!', ';', '"', '“', '”', '=', '/']) {
+        return false;
+    }
+    let bare = without_parens(full);
+    let s = bare.trim();
     let words = s.split_whitespace().count();
     !s.is_empty()
         && words <= 8
@@ -90,6 +110,32 @@ fn looks_like_name(s: &str) -> bool {
         && !s.contains(['?', '!', ';', '"', '“', '”', '=', '/'])
         && !s.ends_with(['.', ','])
         && !s.contains("http")
+}
+
+/// Reads as a person's name or code: at most four words, each capitalised (`Tom Becker`, `P3`).
+fn proper_name(s: &str) -> bool {
+    let bare = without_parens(s);
+    let words: Vec<&str> = bare.split_whitespace().collect();
+    !words.is_empty()
+        && words.len() <= 4
+        && words.iter().all(|w| {
+            w.chars().any(|c| c.is_uppercase() || c.is_ascii_digit())
+                || matches!(
+                    *w,
+                    "de" | "da"
+                        | "di"
+                        | "du"
+                        | "la"
+                        | "le"
+                        | "van"
+                        | "von"
+                        | "der"
+                        | "al"
+                        | "el"
+                        | "bin"
+                        | "ibn"
+                )
+        })
 }
 
 fn label_of(line: &str, at: usize) -> Option<Label> {
@@ -136,7 +182,8 @@ fn label_of(line: &str, at: usize) -> Option<Label> {
                 speaker: name.trim().to_string(),
                 ts,
                 text_at: text_at(c.get(2)),
-                strong: c.get(2).is_none_or(|m| m.as_str().trim().is_empty()),
+                // `[Priya Nair]` alone on a line is a label; `[laughs]`, `[IR software]` are not.
+                strong: proper_name(name) && c.get(2).is_none_or(|m| m.as_str().trim().is_empty()),
             });
         }
     }
@@ -173,30 +220,48 @@ pub(crate) fn parse(text: &str) -> Vec<ParsedSegment> {
             || label_role(&l.speaker).is_some()
             || counts.get(l.speaker.as_str()).copied().unwrap_or(0) >= 2
     };
-    let n_trusted = labels.iter().flatten().filter(|l| trusted(l)).count();
-    // A label seen once is still a speaker in a file that clearly has labels, when it reads as
-    // a proper name (`Tom Becker`), not as words of a sentence (`One more thing:`).
-    let proper = |l: &Label| {
-        let words: Vec<&str> = l.speaker.split_whitespace().collect();
-        words.len() <= 4
-            && words.iter().all(|w| {
-                w.chars()
-                    .next()
-                    .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
-            })
-    };
-    let accepted: Vec<bool> = labels
+    // A label must recur, unless its layout or its name leaves no doubt (see `trusted`). In a
+    // transcript with two or more such speakers, a name heard once (`Hon. Andrew Scheer:`, a
+    // committee member's one question) is a speaker too; in a transcript with only one
+    // labelled person, `Location: Cork.` inside someone's speech is not.
+    let distinct_trusted: std::collections::HashSet<&str> = labels
+        .iter()
+        .flatten()
+        .filter(|l| trusted(l))
+        .map(|l| l.speaker.as_str())
+        .collect();
+    let many = distinct_trusted.len() >= 2;
+    let mut accepted: Vec<bool> = labels
         .iter()
         .map(|l| {
             l.as_ref()
-                .is_some_and(|l| trusted(l) || (n_trusted >= 2 && proper(l)))
+                .is_some_and(|l| trusted(l) || (many && proper_name(&l.speaker)))
         })
         .collect();
+    // After a label whose text starts on the next line (`Name  00:13`), the next non-blank
+    // line is that text, whatever it looks like (`[IR software]`).
+    let mut i = 0;
+    while i < lines.len() {
+        if accepted[i] && labels[i].as_ref().is_some_and(|l| l.text_at.is_none()) {
+            if let Some(j) = (i + 1..lines.len()).find(|&j| !lines[j].2.trim().is_empty()) {
+                accepted[j] = false;
+                i = j;
+            }
+        }
+        i += 1;
+    }
     let n_accepted = accepted.iter().filter(|&&a| a).count();
     if n_accepted < 2 {
         return paragraphs(text, &lines, 0, lines.len());
     }
 
+    let distinct: std::collections::HashSet<&str> = labels
+        .iter()
+        .zip(&accepted)
+        .filter(|(_, &a)| a)
+        .filter_map(|(l, _)| l.as_ref().map(|l| l.speaker.as_str()))
+        .collect();
+    let single_speaker = distinct.len() == 1;
     let mut out = Vec::new();
     let first = accepted.iter().position(|&a| a).unwrap_or(lines.len());
     out.extend(paragraphs(text, &lines, 0, first));
@@ -211,6 +276,37 @@ pub(crate) fn parse(text: &str) -> Vec<ParsedSegment> {
         let start = label
             .text_at
             .unwrap_or_else(|| lines.get(i + 1).map_or(text.len(), |l| l.1));
+        if single_speaker {
+            // Only one person is labelled (a moderator): their turn is their paragraph, and
+            // the unlabelled paragraphs between turns are someone else's, so they stay prose.
+            let first = if label.text_at.is_some() {
+                i
+            } else {
+                (i + 1..j)
+                    .find(|&k| !lines[k].2.trim().is_empty())
+                    .unwrap_or(i)
+            };
+            let mut k = first;
+            while k + 1 < j && !lines[k + 1].2.trim().is_empty() {
+                k += 1;
+            }
+            let end = lines[k].1 + lines[k].2.len();
+            let (s, e) = trim(text, start.min(end), end);
+            if s < e {
+                out.push(ParsedSegment {
+                    speaker: Some(label.speaker.clone()),
+                    label_role: label_role(&label.speaker),
+                    start_ms: label.ts,
+                    end_ms: None,
+                    line: lines[first].0,
+                    byte_start: s,
+                    byte_end: e,
+                });
+            }
+            out.extend(paragraphs(text, &lines, k + 1, j));
+            i = j;
+            continue;
+        }
         let end = lines[j - 1].1 + lines[j - 1].2.len();
         let (s, e) = trim(text, start.min(end), end);
         if s < e {
@@ -304,7 +400,7 @@ mod tests {
 
     #[test]
     fn name_colon_labels() {
-        let t = "Lena Marsh: How do you use Twitter?\nTom Becker: Mostly, you know,\nfor teaching.\n\nAnd research.\nLena Marsh: Thanks.\n";
+        let t = "Lena Marsh: How do you use Twitter?\nTom Becker: Mostly, you know,\nfor teaching.\n\nAnd research.\nLena Marsh: Thanks.\nTom Becker: Welcome.\n";
         assert_eq!(
             check(t),
             vec![
@@ -316,6 +412,7 @@ mod tests {
                     "Mostly, you know,\nfor teaching.\n\nAnd research.".into()
                 ),
                 (sp("Lena Marsh"), 6, None, "Thanks.".into()),
+                (sp("Tom Becker"), 7, None, "Welcome.".into()),
             ]
         );
     }
@@ -355,6 +452,17 @@ mod tests {
     }
 
     #[test]
+    fn the_line_after_an_otter_label_is_text() {
+        let t = "DC01  42:14\nYeah.\n\nSara M  42:16\nWhat system?\n\nDC01  42:23\n[IR software]\n\nSara M  42:27\nOkay.\n";
+        let got = check(t);
+        assert_eq!(got.len(), 4);
+        assert_eq!(
+            got[2],
+            (sp("DC01"), 8, Some(2_543_000), "[IR software]".into())
+        );
+    }
+
+    #[test]
     fn bracket_and_bold_labels() {
         let t = "[Lena Marsh]\nHello there.\n\n[Priya Nair]\nHi.\n";
         assert_eq!(check(t)[1], (sp("Priya Nair"), 5, None, "Hi.".into()));
@@ -363,6 +471,32 @@ mod tests {
         assert_eq!(got[0], (None, 1, None, "# P08 interview".into()));
         assert_eq!(got[1], (sp("Interviewer"), 3, None, "First?".into()));
         assert_eq!(got[2], (sp("P08"), 5, None, "Answer.".into()));
+    }
+
+    #[test]
+    fn one_labelled_speaker_keeps_to_their_paragraph() {
+        let t = "Intro task 1\n\nMODERATOR: Could you start?\n\n\tAlright, I logged in.\n\nMODERATOR: Thanks.\nStill me.\n\nLocation: Cork.\n";
+        let got = check(t);
+        let who: Vec<_> = got.iter().map(|g| g.0.clone()).collect();
+        assert_eq!(who, [None, sp("MODERATOR"), None, sp("MODERATOR"), None]);
+        assert_eq!(got[2].3, "Alright, I logged in.");
+        assert_eq!(got[3].3, "Thanks.\nStill me.");
+        assert_eq!(got[4].3, "Location: Cork.");
+    }
+
+    #[test]
+    fn committee_labels_with_affiliations() {
+        let t = "The Chair (Hon. Anthony Rota (Nipissing—Timiskaming, Lib.)): Order.\nMr. Andrew Scheer (Regina—Qu'Appelle, CPC): Thank you.\nThe Chair (Hon. Anthony Rota (Nipissing—Timiskaming, Lib.)): Go on.\nHon. Bill Blair (Minister of Public Safety and Emergency Preparedness): Yes.\nMr. Andrew Scheer (Regina—Qu'Appelle, CPC): And?\nMr. Chris d'Entremont (West Nova, CPC): Me too.\n";
+        let who: Vec<_> = check(t)
+            .into_iter()
+            .map(|g| g.0.unwrap_or_default())
+            .collect();
+        assert_eq!(who.len(), 6);
+        assert_eq!(
+            who[3],
+            "Hon. Bill Blair (Minister of Public Safety and Emergency Preparedness)"
+        );
+        assert_eq!(who[5], "Mr. Chris d'Entremont (West Nova, CPC)");
     }
 
     #[test]
