@@ -123,8 +123,9 @@ struct AddArgs {
 
 #[derive(Args)]
 struct SearchArgs {
-    /// The query.
-    query: String,
+    /// The query (several words are joined with spaces, as if quoted together).
+    #[arg(required = true)]
+    query: Vec<String>,
     /// Turns of context before and after each hit.
     #[arg(long, short = 'C', default_value_t = 0)]
     context: usize,
@@ -262,24 +263,25 @@ pub fn run() -> Result<Exit> {
             })
         }
         Command::Search(a) => {
+            let query = a.query.join(" ");
             let p = open(project)?;
             let (mut index, rebuilt) = p.index()?;
             if rebuilt {
                 eprintln!("note: the search index was out of date and has been rebuilt");
             }
             if a.count {
-                let n = search::count(&p, &mut index, &a.query).map_err(query_error(&a.query))?;
+                let n = search::count(&p, &mut index, &query).map_err(query_error(&query))?;
                 writeln!(out, "{n}")?;
                 return Ok(Exit::Ok);
             }
             let cfg = SearchConfig {
-                query: a.query.clone(),
+                query: query.clone(),
                 limit: a.limit,
                 offset: a.offset,
                 context: a.context,
                 rank: a.rank,
             };
-            let r = search::search(&p, &mut index, &cfg).map_err(query_error(&a.query))?;
+            let r = search::search(&p, &mut index, &cfg).map_err(query_error(&query))?;
             print::hits(&mut out, &r, a.format.into(), style())?;
             if a.format == OutFormat::Table {
                 let shown = r.hits.len();
@@ -362,10 +364,11 @@ pub fn run() -> Result<Exit> {
                         }
                         None => docs,
                     };
+                    let mut segs = Vec::new();
                     for d in docs {
-                        let segs = p.store().segments(&p.store().segment_ids(d.id)?)?;
-                        print::segments(&mut out, &segs, format.into())?;
+                        segs.extend(p.store().segments(&p.store().segment_ids(d.id)?)?);
                     }
+                    print::segments(&mut out, &segs, format.into())?;
                 }
             }
             Ok(Exit::Ok)

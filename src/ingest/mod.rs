@@ -152,6 +152,12 @@ fn parse_one(path: &Path) -> Item {
     let bytes =
         std::fs::read(path).map_err(|e| IngestError::file(path, format!("cannot read: {e}")))?;
     let (text, segments, format) = parse_bytes(path, format, &bytes)?;
+    if segments.is_empty() {
+        return Err(IngestError::file(
+            path,
+            "holds no text to add (empty file?)",
+        ));
+    }
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let path_s = abs.to_string_lossy().into_owned();
     Ok(ParsedDocument {
@@ -201,7 +207,12 @@ pub(crate) fn parse_bytes(
                     } else {
                         subtitles::parse_srt(&text)
                     }
-                    .map_err(|e| IngestError::at(path, e.line(), e.to_string()))?;
+                    .map_err(|e| {
+                        let msg = e.to_string();
+                        let prefix = format!("line {}: ", e.line());
+                        let msg = msg.strip_prefix(&prefix).unwrap_or(&msg).to_string();
+                        IngestError::at(path, e.line(), msg)
+                    })?;
                     let (text, segs) = render_cues(&cues);
                     Ok((text, segs, format))
                 }

@@ -1,0 +1,69 @@
+//! Integration tests: the real `quarry` binary on fixture files (tests/fixtures, data/sample)
+//! and, where present, on the third-party corpora in ../shared/data.
+
+mod cli;
+mod crash;
+mod props;
+mod shared_data;
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture path.
+pub fn fixture(p: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(p)
+}
+
+/// `quarry` run in `dir`, with a clean environment for the variables it reads.
+pub fn quarry(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("quarry").expect("binary");
+    c.current_dir(dir)
+        .env_remove("QUARRY_PROJECT")
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// Runs quarry with `args` in `dir`, expects success, returns stdout.
+pub fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = quarry(dir).args(args).output().expect("run");
+    assert!(
+        out.status.success(),
+        "quarry {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// A new project in a temporary folder.
+pub fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    ok(dir.path(), &["init"]);
+    dir
+}
+
+/// A project holding the sample study with its attributes.
+pub fn sample_project() -> tempfile::TempDir {
+    let dir = project();
+    let sample = repo().join("data/sample");
+    ok(dir.path(), &["add", sample.to_str().unwrap()]);
+    ok(
+        dir.path(),
+        &[
+            "attrs",
+            "import",
+            sample.join("participants.csv").to_str().unwrap(),
+        ],
+    );
+    dir
+}
+
+/// Parses `--format json` output.
+pub fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).expect("valid JSON")
+}

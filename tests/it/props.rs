@@ -1,0 +1,227 @@
+//! Properties of search on the sample study: tantivy and the query evaluator agree on every
+//! segment, hits hold their constraints, offsets slice the stored text.
+
+use super::*;
+use proptest::prelude::*;
+use quarry::analyzer::Analyzer;
+use quarry::project::Project;
+use quarry::query::{Query, Target};
+use quarry::Segment;
+use std::collections::BTreeSet;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+struct Corpus {
+    _dir: tempfile::TempDir,
+    project: Project,
+    segments: Vec<Segment>,
+}
+
+/// The sample study, built once for all tests (the database connection is not `Sync`).
+fn corpus() -> MutexGuard<'static, Corpus> {
+    static C: OnceLock<Mutex<Corpus>> = OnceLock::new();
+    let m = C.get_or_init(|| {
+        let dir = sample_project();
+        let project = Project::open(dir.path()).unwrap();
+        let mut segments = Vec::new();
+        for d in project.store().documents().unwrap() {
+            segments.extend(
+                project
+                    .store()
+                    .segments(&project.store().segment_ids(d.id).unwrap())
+                    .unwrap(),
+            );
+        }
+        Mutex::new(Corpus {
+            _dir: dir,
+            project,
+            segments,
+        })
+    });
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// (ids from the index, ids from evaluating the query on every segment, the query).
+fn both(c: &Corpus, q: &str) -> (BTreeSet<i64>, BTreeSet<i64>, Query) {
+    let (query, mut analyzer) = quarry::search::prepare(&c.project, q).unwrap();
+    let (mut index, _) = c.project.index().unwrap();
+    let (total, ids) = index.search(&query, 0, 0, false).unwrap();
+    assert_eq!(total, ids.len());
+    let by_eval = c
+        .segments
+        .iter()
+        .filter(|s| eval(&query, &mut analyzer, s).is_some())
+        .map(|s| s.id)
+        .collect();
+    (ids.into_iter().collect(), by_eval, query)
+}
+
+fn eval(q: &Query, a: &mut Analyzer, s: &Segment) -> Option<Vec<usize>> {
+    let toks = a.analyze(&s.text);
+    let sp = s.speaker.as_ref().map(|x| x.to_lowercase());
+    q.eval(&Target {
+        document: s.document_id,
+        speaker: sp.as_deref(),
+        tokens: &toks,
+    })
+}
+
+#[test]
+fn index_and_evaluator_agree_on_written_queries() {
+    let c = corpus();
+    for q in [
+        "teaching",
+        "teach tweets",
+        "trust OR evidence",
+        "\"social media\"",
+        "\"you know\"",
+        "hierarch*",
+        "exact:teaching",
+        "misinformation NEAR/5 worry",
+        "evidence NEAR/3 trust",
+        "-twitter",
+        "twitter -teaching",
+        "NOT (twitter OR x)",
+        "role:participant confident",
+        "role:none",
+        "speaker:\"lena marsh\" confident*",
+        "doc:P0* lurk*",
+        "attr.country:canada",
+        "attr.role:educator (tweet* OR thread*)",
+        "(threads OR thread) AND NOT role:interviewer",
+        "don't",
+        "café",
+    ] {
+        let (idx, ev, _) = both(&c, q);
+        assert_eq!(idx, ev, "query {q}");
+    }
+    assert!(!both(&c, "teaching").0.is_empty());
+}
+
+#[test]
+fn word_hits_hold_a_token_with_the_query_stem() {
+    let c = corpus();
+    let mut a = Analyzer::new(c.project.analyzer()).unwrap();
+    for word in ["teaching", "confident", "trusted", "platforms", "hierarchy"] {
+        let stem = a.stems(word).pop().unwrap();
+        let (ids, _, _) = both(&c, word);
+        assert!(!ids.is_empty(), "{word}");
+        for s in c.segments.iter().filter(|s| ids.contains(&s.id)) {
+            assert!(
+                a.analyze(&s.text).iter().any(|t| t.stem == stem),
+                "{word} in {}",
+                s.text
+            );
+        }
+    }
+}
+
+#[test]
+fn phrase_near_and_field_hits_hold_their_constraints() {
+    let c = corpus();
+    let mut a = Analyzer::new(c.project.analyzer()).unwrap();
+    let (ids, _, _) = both(&c, "\"social media\"");
+    assert!(!ids.is_empty());
+    for s in c.segments.iter().filter(|s| ids.contains(&s.id)) {
+        let t = a.analyze(&s.text);
+        assert!(
+            t.windows(2)
+                .any(|w| w[0].stem == "social" && w[1].stem == "media"),
+            "{}",
+            s.text
+        );
+    }
+    let (ids, _, _) = both(&c, "paper NEAR/3 read");
+    assert!(!ids.is_empty());
+    for s in c.segments.iter().filter(|s| ids.contains(&s.id)) {
+        let t = a.analyze(&s.text);
+        let pos = |st: &str| {
+            t.iter()
+                .filter(|x| x.stem == st)
+                .map(|x| x.position as i64)
+                .collect::<Vec<_>>()
+        };
+        let ok = pos("paper")
+            .iter()
+            .any(|p| pos("read").iter().any(|q| (p - q).abs() <= 3));
+        assert!(ok, "{}", s.text);
+    }
+    let (ids, _, _) = both(&c, "speaker:\"lena marsh\"");
+    for s in c.segments.iter().filter(|s| ids.contains(&s.id)) {
+        assert_eq!(s.speaker.as_deref(), Some("Lena Marsh"));
+    }
+    let (ids, _, _) = both(&c, "role:participant");
+    for s in c.segments.iter().filter(|s| ids.contains(&s.id)) {
+        assert_eq!(s.role, Some(quarry::Role::Participant));
+    }
+}
+
+#[test]
+fn stored_offsets_slice_the_document_text() {
+    let c = corpus();
+    for d in c.project.store().documents().unwrap() {
+        let text = c.project.store().document_text(d.id).unwrap();
+        let chars: Vec<char> = text.chars().collect();
+        for s in c.segments.iter().filter(|s| s.document_id == d.id) {
+            assert_eq!(&text[s.byte_start..s.byte_end], s.text);
+            let by_chars: String = chars[s.char_start..s.char_end].iter().collect();
+            assert_eq!(by_chars, s.text);
+            assert!(!s.text.trim().is_empty());
+        }
+    }
+}
+
+fn word() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "teach",
+        "twitter",
+        "trust",
+        "evidence",
+        "time",
+        "students",
+        "thread",
+        "post",
+        "know",
+        "confident",
+        "colleagues",
+        "research",
+        "worry",
+        "access",
+        "hierarchy",
+        "read",
+        "like",
+    ])
+    .prop_map(String::from)
+}
+
+fn query() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        word(),
+        word().prop_map(|w| format!("{}*", &w[..2.max(w.len() - 2)])),
+        (word(), word()).prop_map(|(a, b)| format!("\"{a} {b}\"")),
+        (word(), word(), 1u32..8).prop_map(|(a, b, n)| format!("{a} NEAR/{n} {b}")),
+        word().prop_map(|w| format!("exact:{w}")),
+        prop::sample::select(vec![
+            "role:participant",
+            "role:interviewer",
+            "attr.social_media_use:active",
+            "doc:P1*"
+        ])
+        .prop_map(String::from),
+    ];
+    leaf.prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} OR {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} {b})")),
+            inner.prop_map(|a| format!("-({a})")),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #[test]
+    fn index_and_evaluator_agree_on_random_queries(q in query()) {
+        let (idx, ev, _) = both(&corpus(), &q);
+        prop_assert_eq!(idx, ev, "query {}", q);
+    }
+}
