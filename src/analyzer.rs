@@ -6,8 +6,8 @@
 //! Words longer than [`MAX_WORD_BYTES`] are skipped (they are not words a person searches for,
 //! and tantivy refuses huge terms); they take no position.
 
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Longest word kept, in bytes.
@@ -82,7 +82,7 @@ pub struct Token {
 pub struct Analyzer {
     config: AnalyzerConfig,
     stem: Stem,
-    cache: HashMap<Box<str>, Box<str>>,
+    cache: FxHashMap<Box<str>, Box<str>>,
 }
 
 impl Clone for Analyzer {
@@ -119,7 +119,7 @@ impl Analyzer {
         Ok(Analyzer {
             config: config.clone(),
             stem,
-            cache: HashMap::new(),
+            cache: FxHashMap::default(),
         })
     }
 

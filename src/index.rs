@@ -9,7 +9,9 @@
 use crate::analyzer::{lower_words, Analyzer, AnalyzerConfig};
 use crate::error::{tv, IndexError};
 use crate::query::Query;
+use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
+use tantivy::indexer::UserOperation;
 use tantivy::query::{
     AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query as TQuery, RegexQuery, TermQuery,
     TermSetQuery,
@@ -53,7 +55,8 @@ fn schema() -> (Schema, Fields) {
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer("quarry_exact")
-                .set_index_option(IndexRecordOption::Basic),
+                .set_index_option(IndexRecordOption::Basic)
+                .set_fieldnorms(false),
         ),
     );
     (
@@ -74,6 +77,8 @@ struct QuarryTokenizer {
     analyzer: Analyzer,
     stem: bool,
     tokens: Vec<Token>,
+    /// Hashes of the words already given in this segment (unstemmed field only).
+    seen: rustc_hash::FxHashSet<u64>,
 }
 
 struct VecStream<'a> {
@@ -101,6 +106,7 @@ impl Tokenizer for QuarryTokenizer {
             analyzer,
             stem,
             tokens,
+            seen,
         } = self;
         let mut n = 0usize;
         let mut put = |start: usize, end: usize, term: &str| {
@@ -119,8 +125,13 @@ impl Tokenizer for QuarryTokenizer {
         if *stem {
             analyzer.for_each_word(text, |s, e, _, st| put(s, e, st));
         } else {
+            // Only which words a segment holds matters here (no positions, no frequencies),
+            // so each word goes to tantivy once per segment.
+            seen.clear();
             for (s, w) in lower_words(text) {
-                put(s, s + w.len(), &w);
+                if seen.insert(rustc_hash::FxBuildHasher.hash_one(&*w)) {
+                    put(s, s + w.len(), &w);
+                }
             }
         }
         VecStream {
@@ -159,6 +170,7 @@ impl Index {
                 analyzer: analyzer.clone(),
                 stem: true,
                 tokens: Vec::new(),
+                seen: Default::default(),
             },
         );
         index.tokenizers().register(
@@ -167,6 +179,7 @@ impl Index {
                 analyzer,
                 stem: false,
                 tokens: Vec::new(),
+                seen: Default::default(),
             },
         );
         Ok(Index {
@@ -203,6 +216,7 @@ impl Index {
         Ok(IndexWriterHandle {
             w,
             fields: self.fields,
+            pending: Vec::with_capacity(BATCH),
         })
     }
 
@@ -283,10 +297,14 @@ impl Index {
 }
 
 /// Adds and deletes segments; nothing is visible until [`IndexWriterHandle::commit`].
+/// Operations are handed to tantivy's indexing threads in batches, in order.
 pub struct IndexWriterHandle {
     w: IndexWriter,
     fields: Fields,
+    pending: Vec<UserOperation>,
 }
+
+const BATCH: usize = 2048;
 
 impl IndexWriterHandle {
     /// Queues one segment.
@@ -301,18 +319,30 @@ impl IndexWriterHandle {
         }
         d.add_text(f.text, text);
         d.add_text(f.exact, text);
-        self.w.add_document(d).map_err(tv("indexing"))?;
+        self.pending.push(UserOperation::Add(d));
+        if self.pending.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> R<()> {
+        if !self.pending.is_empty() {
+            let ops = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
+            self.w.run(ops).map_err(tv("indexing"))?;
+        }
         Ok(())
     }
 
     /// Queues the deletion of every segment of a document.
     pub fn delete_document(&mut self, doc: i64) {
-        self.w
-            .delete_term(Term::from_field_u64(self.fields.doc, doc as u64));
+        let t = Term::from_field_u64(self.fields.doc, doc as u64);
+        self.pending.push(UserOperation::Delete(t));
     }
 
     /// Makes the changes durable and records the database generation they reflect.
     pub fn commit(mut self, generation: u64) -> R<()> {
+        self.flush()?;
         let mut pc = self
             .w
             .prepare_commit()

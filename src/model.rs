@@ -134,12 +134,13 @@ pub struct ParsedDocument {
     pub name: String,
     /// The source path (absolute).
     pub path: String,
-    /// What identifies it across adds: the path, plus `#doc` for documents inside one file.
-    pub source: String,
+    /// What identifies it within its file: empty for a whole file, the document id for one
+    /// document of a JSONL file. Unique within a file.
+    pub key: String,
     /// What it was read as.
     pub format: Format,
-    /// Hash of the source bytes (hex), to notice re-adds and changes.
-    pub hash: String,
+    /// Hash of the source bytes, to notice re-adds and changes.
+    pub hash: u64,
     /// The stored text, normalised (no BOM, LF line ends, NFC).
     pub text: String,
     /// Segments in document order; their byte ranges slice `text`.

@@ -215,67 +215,69 @@ impl Project {
         let mut w = self.store.writer()?;
         let mut pending_bytes = 0usize;
         let mut docs_done = 0;
-        for item in rx {
-            let doc = match item {
-                Ok(d) => d,
-                Err(e) => {
-                    report.errors.push(e);
-                    continue;
+        for batch in rx {
+            let mut docs = Vec::with_capacity(batch.len());
+            for item in batch {
+                match item {
+                    Ok(d) => docs.push(d),
+                    Err(e) => report.errors.push(e),
                 }
-            };
-            let stored = w.put_document(&doc, cfg.replace)?;
-            let (id, name, seg_ids) = match stored {
-                Stored::Added { id, name, segments } => {
-                    report.added.push(name.clone());
-                    (id, name, segments)
-                }
-                Stored::Replaced {
-                    id,
-                    name,
-                    old_id,
-                    segments,
-                } => {
-                    iw.delete_document(old_id);
-                    report.replaced.push(name.clone());
-                    (id, name, segments)
-                }
-                Stored::Unchanged { name } => {
-                    report.unchanged.push(name);
-                    continue;
-                }
-                Stored::Changed { name } => {
-                    report.changed.push(name);
-                    continue;
-                }
-                Stored::Duplicate { name } => {
-                    report.duplicates.push((doc.name.clone(), name));
-                    continue;
-                }
-            };
-            let _ = name;
-            added_ids.push(id);
-            let mut st = SpeakerStats::default();
-            for (s, sid) in doc.segments.iter().zip(&seg_ids) {
-                let text = &doc.text[s.byte_start..s.byte_end];
-                iw.add(*sid, id, s.speaker.as_deref(), text)?;
-                if let Some(sp) = &s.speaker {
-                    let e = st.speakers.entry(sp.clone()).or_default();
-                    e.0 += 1;
-                    e.1 += usize::from(text.contains('?'));
-                    if let Some(r) = s.label_role {
-                        label_roles.insert(sp.clone(), r);
+            }
+            let stored = w.put_documents(&docs, cfg.replace)?;
+            for (doc, stored) in docs.iter().zip(stored) {
+                let (id, name, seg_ids) = match stored {
+                    Stored::Added { id, name, segments } => {
+                        report.added.push(name.clone());
+                        (id, name, segments)
                     }
-                    speakers.insert(sp.clone());
+                    Stored::Replaced {
+                        id,
+                        name,
+                        old_id,
+                        segments,
+                    } => {
+                        iw.delete_document(old_id);
+                        report.replaced.push(name.clone());
+                        (id, name, segments)
+                    }
+                    Stored::Unchanged { name } => {
+                        report.unchanged.push(name);
+                        continue;
+                    }
+                    Stored::Changed { name } => {
+                        report.changed.push(name);
+                        continue;
+                    }
+                    Stored::Duplicate { name } => {
+                        report.duplicates.push((doc.name.clone(), name));
+                        continue;
+                    }
+                };
+                let _ = name;
+                added_ids.push(id);
+                let mut st = SpeakerStats::default();
+                for (s, sid) in doc.segments.iter().zip(&seg_ids) {
+                    let text = &doc.text[s.byte_start..s.byte_end];
+                    iw.add(*sid, id, s.speaker.as_deref(), text)?;
+                    if let Some(sp) = &s.speaker {
+                        let e = st.speakers.entry(sp.clone()).or_default();
+                        e.0 += 1;
+                        e.1 += usize::from(text.contains('?'));
+                        if let Some(r) = s.label_role {
+                            label_roles.insert(sp.clone(), r);
+                        }
+                        speakers.insert(sp.clone());
+                    }
                 }
+                for (k, v) in &cfg.attrs {
+                    w.put_document_attribute(id, k, v)?;
+                }
+                stats.push(st);
+                report.segments += seg_ids.len();
+                report.bytes += doc.text.len() as u64;
+                docs_done += 1;
+                pending_bytes += doc.text.len() + doc.segments.len() * 64;
             }
-            for (k, v) in &cfg.attrs {
-                w.put_document_attribute(id, k, v)?;
-            }
-            stats.push(st);
-            report.segments += seg_ids.len();
-            report.bytes += doc.text.len() as u64;
-            docs_done += 1;
-            pending_bytes += doc.text.len() + doc.segments.len() * 64;
             progress(docs_done, report.segments);
             // Commit in batches: each document is whole in one transaction.
             if pending_bytes > 64 << 20 {

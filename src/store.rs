@@ -21,17 +21,20 @@ type R<T> = Result<T, StoreError>;
 const MIGRATIONS: &[&str] = &[
     // version 1
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE sources (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
      CREATE TABLE documents (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
-        path TEXT NOT NULL,
-        source TEXT NOT NULL UNIQUE,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        key TEXT NOT NULL,
         format TEXT NOT NULL,
-        hash TEXT NOT NULL,
-        added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
-        text BLOB NOT NULL
+        hash INTEGER NOT NULL,
+        added_at INTEGER NOT NULL DEFAULT (unixepoch()),
+        text BLOB NOT NULL,
+        first_segment INTEGER NOT NULL,
+        segment_count INTEGER NOT NULL,
+        UNIQUE (source_id, key)
      );
-     CREATE INDEX documents_path ON documents(path);
      CREATE INDEX documents_hash ON documents(hash);
      CREATE TABLE segments (
         id INTEGER PRIMARY KEY,
@@ -44,10 +47,8 @@ const MIGRATIONS: &[&str] = &[
         byte_start INTEGER NOT NULL,
         byte_end INTEGER NOT NULL,
         char_start INTEGER NOT NULL,
-        char_end INTEGER NOT NULL,
-        UNIQUE (document_id, ord)
+        char_end INTEGER NOT NULL
      );
-     CREATE INDEX segments_speaker ON segments(speaker);
      CREATE TABLE speakers (
         name TEXT PRIMARY KEY,
         role TEXT CHECK (role IN ('interviewer', 'participant')),
@@ -187,7 +188,8 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(60))
             .map_err(sql("setting the busy timeout"))?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+             PRAGMA cache_size = -65536;",
         )
         .map_err(sql("setting up the connection"))?;
         Ok(Store { conn })
@@ -242,7 +244,11 @@ impl Store {
             [],
         )
         .map_err(sql("bumping the generation"))?;
-        Ok(Writer { tx })
+        Ok(Writer {
+            tx,
+            sources: HashMap::new(),
+            speakers: HashSet::new(),
+        })
     }
 
     /// All documents, by id.
@@ -262,9 +268,9 @@ impl Store {
         let mut st = self
             .conn
             .prepare(
-                "SELECT d.id, d.name, d.path, d.format,
-                        (SELECT count(*) FROM segments s WHERE s.document_id = d.id)
-                 FROM documents d ORDER BY d.id",
+                "SELECT d.id, d.name, src.path, d.format,
+                        d.segment_count
+                 FROM documents d JOIN sources src ON src.id = d.source_id ORDER BY d.id",
             )
             .map_err(sql("listing documents"))?;
         let rows = st
@@ -355,8 +361,8 @@ impl Store {
         let found: Option<String> = self
             .conn
             .query_row(
-                "SELECT speaker FROM segments WHERE speaker = ?1 OR lower(speaker) = lower(?1)
-                 ORDER BY speaker = ?1 DESC LIMIT 1",
+                "SELECT name FROM speakers WHERE name = ?1 OR lower(name) = lower(?1)
+                 ORDER BY name = ?1 DESC LIMIT 1",
                 [name],
                 |r| r.get(0),
             )
@@ -390,7 +396,9 @@ impl Store {
         let mut segs = self
             .conn
             .prepare(&format!(
-                "SELECT {SEG_COLS} FROM segments s WHERE s.document_id = ?1 ORDER BY s.ord"
+                "SELECT {SEG_COLS} FROM documents d JOIN segments s
+                 ON s.id BETWEEN d.first_segment AND d.first_segment + d.segment_count - 1
+                 WHERE d.id = ?1 ORDER BY s.id"
             ))
             .map_err(sql("reading segments"))?;
         let mut rows = docs.query([]).map_err(sql("reading documents"))?;
@@ -451,7 +459,9 @@ impl Store {
             .conn
             .prepare_cached(&format!(
                 "SELECT {SEG_COLS} FROM segments s
-                 WHERE s.document_id = ?1 AND s.ord BETWEEN ?2 AND ?3 ORDER BY s.ord"
+                 WHERE s.id BETWEEN (SELECT first_segment FROM documents WHERE id = ?1) + max(?2, 0)
+                   AND (SELECT first_segment + min(?3, segment_count - 1) FROM documents WHERE id = ?1)
+                 ORDER BY s.id"
             ))
             .map_err(sql("reading segments"))?;
         let rows = st
@@ -512,7 +522,11 @@ impl Store {
     pub fn segment_ids(&self, document_id: i64) -> R<Vec<i64>> {
         let mut st = self
             .conn
-            .prepare("SELECT id FROM segments WHERE document_id = ?1 ORDER BY ord")
+            .prepare(
+                "SELECT s.id FROM documents d JOIN segments s
+                 ON s.id BETWEEN d.first_segment AND d.first_segment + d.segment_count - 1
+                 WHERE d.id = ?1 ORDER BY s.id",
+            )
             .map_err(sql("reading segments"))?;
         let rows = st
             .query_map([document_id], |r| r.get(0))
@@ -610,7 +624,7 @@ impl Store {
     fn speaker_names(&self) -> R<Vec<String>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT DISTINCT speaker FROM segments WHERE speaker IS NOT NULL")
+            .prepare_cached("SELECT name FROM speakers")
             .map_err(sql("reading speakers"))?;
         let rows = st
             .query_map([], |r| r.get(0))
@@ -626,7 +640,8 @@ impl Store {
         let speaker: Option<String> = if doc.is_none() {
             self.conn
                 .query_row(
-                    "SELECT speaker FROM segments WHERE speaker = ?1 OR lower(speaker) = lower(?1) LIMIT 1",
+                    "SELECT name FROM speakers WHERE name = ?1 OR lower(name) = lower(?1)
+                     ORDER BY name = ?1 DESC LIMIT 1",
                     [target],
                     |r| r.get(0),
                 )
@@ -705,119 +720,48 @@ fn parse_format(s: &str) -> Format {
 /// A write transaction. Dropping it without [`Writer::commit`] rolls everything back.
 pub struct Writer<'a> {
     tx: Transaction<'a>,
+    /// Source path → (id, whether this writer created it: then no document of it existed).
+    sources: HashMap<String, (i64, bool)>,
+    /// Speakers already recorded in this transaction.
+    speakers: HashSet<String>,
 }
 
 impl Writer<'_> {
-    /// Stores one parsed document whole, or reports that it is already there or changed.
-    /// `replace` allows replacing a changed file at the same path.
-    pub fn put_document(&mut self, doc: &ParsedDocument, replace: bool) -> R<Stored> {
-        let tx = &self.tx;
-        let same_path: Option<(i64, String, String)> = tx
-            .prepare_cached("SELECT id, name, hash FROM documents WHERE source = ?1")
-            .and_then(|mut s| {
-                s.query_row([&doc.source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()
-            })
-            .map_err(sql("looking for the document"))?;
-        let mut old_id = None;
-        let mut name = doc.name.clone();
-        if let Some((id, stored_name, hash)) = same_path {
-            if hash == doc.hash {
-                return Ok(Stored::Unchanged { name: stored_name });
-            }
-            if !replace {
-                return Ok(Stored::Changed { name: stored_name });
-            }
-            tx.execute("DELETE FROM documents WHERE id = ?1", [id])
-                .map_err(sql("replacing the document"))?;
-            old_id = Some(id);
-            name = stored_name;
-        } else {
-            let twin: Option<String> = tx
-                .prepare_cached("SELECT name FROM documents WHERE hash = ?1 LIMIT 1")
-                .and_then(|mut s| s.query_row([&doc.hash], |r| r.get(0)).optional())
-                .map_err(sql("looking for the document"))?;
-            if let Some(twin) = twin {
-                return Ok(Stored::Duplicate { name: twin });
-            }
-            name = self.free_name(&name)?;
-        }
-        let tx = &self.tx;
-        tx.prepare_cached(
-            "INSERT INTO documents(name, path, source, format, hash, text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                name,
-                doc.path,
-                doc.source,
-                doc.format.as_str(),
-                doc.hash,
-                doc.text.as_bytes()
-            ])
-        })
-        .map_err(sql("storing the document"))?;
-        let id = tx.last_insert_rowid();
-        let mut st = tx
-            .prepare_cached(
-                "INSERT INTO segments(document_id, ord, speaker, start_ms, end_ms, line,
+    /// Stores parsed documents, each whole, or reports that it is already there or changed.
+    /// `replace` allows replacing a changed file at the same path. Statements are prepared
+    /// once per call, so pass documents in batches.
+    pub fn put_documents(&mut self, docs: &[ParsedDocument], replace: bool) -> R<Vec<Stored>> {
+        let Writer {
+            tx,
+            sources,
+            speakers,
+        } = self;
+        let prep = |q: &str| tx.prepare(q).map_err(sql("preparing a statement"));
+        let mut st = Stmts {
+            source: prep("SELECT id FROM sources WHERE path = ?1")?,
+            new_source: prep("INSERT INTO sources(path) VALUES (?1)")?,
+            same: prep("SELECT id, name, hash FROM documents WHERE source_id = ?1 AND key = ?2")?,
+            twin: prep("SELECT name FROM documents WHERE hash = ?1 LIMIT 1")?,
+            delete: prep("DELETE FROM documents WHERE id = ?1")?,
+            insert: prep(
+                "INSERT INTO documents(name, source_id, key, format, hash, text,
+                   first_segment, segment_count)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+            )?,
+            key_taken: prep("SELECT 1 FROM documents WHERE source_id = ?1 AND key = ?2")?,
+            segment: prep(
+                "INSERT INTO segments(id, document_id, ord, speaker, start_ms, end_ms, line,
                    byte_start, byte_end, char_start, char_end)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .map_err(sql("storing segments"))?;
-        let mut chars = CharCounter::new(&doc.text);
-        let mut ids = Vec::with_capacity(doc.segments.len());
-        for (ord, s) in doc.segments.iter().enumerate() {
-            let cs = chars.at(s.byte_start);
-            let ce = chars.at(s.byte_end);
-            let seg_id = st
-                .insert(params![
-                    id,
-                    ord as i64,
-                    s.speaker,
-                    s.start_ms.map(|v| v as i64),
-                    s.end_ms.map(|v| v as i64),
-                    s.line as i64,
-                    s.byte_start as i64,
-                    s.byte_end as i64,
-                    cs as i64,
-                    ce as i64
-                ])
-                .map_err(sql("storing segments"))?;
-            ids.push(seg_id);
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?,
+            next_segment: prep("SELECT coalesce(max(id), 0) + 1 FROM segments")?,
+            speaker: prep("INSERT OR IGNORE INTO speakers(name) VALUES (?1)")?,
+        };
+        let mut out = Vec::with_capacity(docs.len());
+        for doc in docs {
+            out.push(put_one(tx, &mut st, sources, speakers, doc, replace)?);
         }
-        Ok(match old_id {
-            Some(old_id) => Stored::Replaced {
-                id,
-                name,
-                old_id,
-                segments: ids,
-            },
-            None => Stored::Added {
-                id,
-                name,
-                segments: ids,
-            },
-        })
-    }
-
-    /// `name`, or `name (2)`, `name (3)`... whichever is free.
-    fn free_name(&self, name: &str) -> R<String> {
-        let mut st = self
-            .tx
-            .prepare_cached("SELECT 1 FROM documents WHERE name = ?1")
-            .map_err(sql("naming the document"))?;
-        let mut candidate = name.to_string();
-        let mut n = 1;
-        while st
-            .exists([&candidate])
-            .map_err(sql("naming the document"))?
-        {
-            n += 1;
-            candidate = format!("{name} ({n})");
-        }
-        Ok(candidate)
+        Ok(out)
     }
 
     /// Records a role for a speaker unless one with more authority is already there.
@@ -860,7 +804,9 @@ impl Writer<'_> {
         let mut st = self
             .tx
             .prepare_cached(&format!(
-                "SELECT {SEG_COLS} FROM segments s WHERE s.document_id = ?1 ORDER BY s.ord"
+                "SELECT {SEG_COLS} FROM documents d JOIN segments s
+                 ON s.id BETWEEN d.first_segment AND d.first_segment + d.segment_count - 1
+                 WHERE d.id = ?1 ORDER BY s.id"
             ))
             .map_err(sql("reading segments"))?;
         let rows = st
@@ -874,6 +820,166 @@ impl Writer<'_> {
     pub fn commit(self) -> R<()> {
         self.tx.commit().map_err(sql("committing"))
     }
+}
+
+struct Stmts<'t> {
+    source: rusqlite::Statement<'t>,
+    new_source: rusqlite::Statement<'t>,
+    same: rusqlite::Statement<'t>,
+    twin: rusqlite::Statement<'t>,
+    delete: rusqlite::Statement<'t>,
+    insert: rusqlite::Statement<'t>,
+    key_taken: rusqlite::Statement<'t>,
+    segment: rusqlite::Statement<'t>,
+    next_segment: rusqlite::Statement<'t>,
+    speaker: rusqlite::Statement<'t>,
+}
+
+fn put_one(
+    tx: &Transaction<'_>,
+    st: &mut Stmts<'_>,
+    sources: &mut HashMap<String, (i64, bool)>,
+    speakers: &mut HashSet<String>,
+    doc: &ParsedDocument,
+    replace: bool,
+) -> R<Stored> {
+    let (source_id, fresh) = match sources.get(&doc.path) {
+        Some(&s) => s,
+        None => {
+            let found: Option<i64> = st
+                .source
+                .query_row([&doc.path], |r| r.get(0))
+                .optional()
+                .map_err(sql("looking for the source file"))?;
+            let entry = match found {
+                Some(id) => (id, false),
+                None => {
+                    let id = st
+                        .new_source
+                        .insert([&doc.path])
+                        .map_err(sql("storing the source file"))?;
+                    (id, true)
+                }
+            };
+            sources.insert(doc.path.clone(), entry);
+            entry
+        }
+    };
+    let hash = doc.hash as i64;
+    let mut old_id = None;
+    let mut name = doc.name.clone();
+    // A source this writer created has no stored documents yet: skip the lookup.
+    let same: Option<(i64, String, i64)> = if fresh {
+        None
+    } else {
+        st.same
+            .query_row(params![source_id, doc.key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+            .map_err(sql("looking for the document"))?
+    };
+    if let Some((id, stored_name, stored_hash)) = same {
+        if stored_hash == hash {
+            return Ok(Stored::Unchanged { name: stored_name });
+        }
+        if !replace {
+            return Ok(Stored::Changed { name: stored_name });
+        }
+        st.delete
+            .execute([id])
+            .map_err(sql("replacing the document"))?;
+        old_id = Some(id);
+        name = stored_name;
+    } else {
+        let twin: Option<String> = st
+            .twin
+            .query_row([hash], |r| r.get(0))
+            .optional()
+            .map_err(sql("looking for the document"))?;
+        if let Some(twin) = twin {
+            return Ok(Stored::Duplicate { name: twin });
+        }
+    }
+    // A document's segments take consecutive ids, so the document row holds their range.
+    let first: i64 = st
+        .next_segment
+        .query_row([], |r| r.get(0))
+        .map_err(sql("numbering segments"))?;
+    let base = name.clone();
+    let mut n = 1;
+    while st
+        .insert
+        .execute(params![
+            name,
+            source_id,
+            doc.key,
+            doc.format.as_str(),
+            hash,
+            doc.text.as_bytes(),
+            first,
+            doc.segments.len() as i64
+        ])
+        .map_err(sql("storing the document"))?
+        == 0
+    {
+        // The name is taken, or (against what the parser guarantees) the key is.
+        if st
+            .key_taken
+            .exists(params![source_id, doc.key])
+            .map_err(sql("storing the document"))?
+        {
+            return Err(StoreError::Conflict(format!(
+                "{}: document `{}` appears twice in the file",
+                doc.path, doc.key
+            )));
+        }
+        n += 1;
+        name = format!("{base} ({n})");
+    }
+    let id = tx.last_insert_rowid();
+    for sp in doc.segments.iter().filter_map(|s| s.speaker.as_deref()) {
+        if !speakers.contains(sp) {
+            st.speaker.execute([sp]).map_err(sql("storing speakers"))?;
+            speakers.insert(sp.to_string());
+        }
+    }
+    let mut chars = CharCounter::new(&doc.text);
+    let mut ids = Vec::with_capacity(doc.segments.len());
+    for (ord, s) in doc.segments.iter().enumerate() {
+        let cs = chars.at(s.byte_start);
+        let ce = chars.at(s.byte_end);
+        let seg_id = first + ord as i64;
+        st.segment
+            .execute(params![
+                seg_id,
+                id,
+                ord as i64,
+                s.speaker,
+                s.start_ms.map(|v| v as i64),
+                s.end_ms.map(|v| v as i64),
+                s.line as i64,
+                s.byte_start as i64,
+                s.byte_end as i64,
+                cs as i64,
+                ce as i64
+            ])
+            .map_err(sql("storing segments"))?;
+        ids.push(seg_id);
+    }
+    Ok(match old_id {
+        Some(old_id) => Stored::Replaced {
+            id,
+            name,
+            old_id,
+            segments: ids,
+        },
+        None => Stored::Added {
+            id,
+            name,
+            segments: ids,
+        },
+    })
 }
 
 /// Converts byte offsets to code point offsets, for offsets that only move forward.

@@ -68,14 +68,14 @@ pub(crate) fn normalize(text: &str) -> String {
     }
 }
 
-/// FNV-1a 64-bit hash, hex: stable across builds, to notice re-adds and changed files.
-pub(crate) fn hash(bytes: &[u8]) -> String {
+/// FNV-1a 64-bit hash: stable across builds, to notice re-adds and changed files.
+pub(crate) fn hash(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
         h ^= b as u64;
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("{h:016x}")
+    h
 }
 
 #[cfg(test)]
@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn hash_is_stable() {
-        assert_eq!(hash(b""), "cbf29ce484222325");
+        assert_eq!(hash(b""), 0xcbf2_9ce4_8422_2325);
         assert_ne!(hash(b"a"), hash(b"b"));
     }
 }

@@ -5,14 +5,13 @@
 //! lines, parsed in parallel, and never held whole in memory. A malformed line is reported as
 //! `path:line` and skipped; the rest of the file goes in.
 
-use super::Item;
+use super::Out;
 use crate::error::IngestError;
 use crate::model::{Format, ParsedDocument, ParsedSegment};
 use rayon::prelude::*;
 use serde::Deserialize;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::sync::mpsc::SyncSender;
 
 const BATCH_BYTES: usize = 8 << 20;
 /// A document is cut into parts beyond this many turns, to keep memory bounded.
@@ -69,10 +68,12 @@ struct Builder<'a> {
     part: usize,
     text: String,
     segs: Vec<ParsedSegment>,
+    /// How often each document id (by hash) has started a document.
+    seen: std::collections::HashMap<u64, u32>,
 }
 
 impl Builder<'_> {
-    fn push(&mut self, t: Turn, out: &SyncSender<Item>) -> Result<(), ()> {
+    fn push(&mut self, t: Turn, out: &mut Out) -> Result<(), ()> {
         if self.doc.as_deref() != Some(t.doc.as_str()) || self.segs.len() >= MAX_TURNS {
             self.part = if self.doc.as_deref() == Some(t.doc.as_str()) {
                 self.part + 1
@@ -106,7 +107,7 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn flush(&mut self, out: &SyncSender<Item>) -> Result<(), ()> {
+    fn flush(&mut self, out: &mut Out) -> Result<(), ()> {
         if self.segs.is_empty() {
             self.text.clear();
             return Ok(());
@@ -114,6 +115,10 @@ impl Builder<'_> {
         let mut text = std::mem::take(&mut self.text);
         text.push('\n');
         let doc = self.doc.clone().unwrap_or_default();
+        let id_hash = super::decode::hash(doc.as_bytes());
+        let seen = self.seen.entry(id_hash).or_insert(0);
+        *seen += 1;
+        let repeat = *seen;
         let mut name = if doc.is_empty() {
             self.stem.clone()
         } else {
@@ -121,29 +126,31 @@ impl Builder<'_> {
         };
         if self.part > 1 {
             name = format!("{name} part {}", self.part);
+        } else if repeat > 1 {
+            // The same id again, after other documents: its own document, named apart.
+            name = format!("{name} ({repeat})");
         }
+        let hash = super::decode::hash(format!("{name}\n{text}").as_bytes());
         let d = ParsedDocument {
-            source: format!("{}#{}", self.abs, name),
+            key: name.clone(),
             name,
             path: self.abs.clone(),
             format: Format::Jsonl,
-            hash: super::decode::hash(text.as_bytes()),
+            // The document id is part of what a JSONL document is: two meetings with the same
+            // turns under different ids are two documents.
+            hash,
             text,
             segments: std::mem::take(&mut self.segs),
         };
-        out.send(Ok(d)).map_err(|_| ())
+        out.send(Ok(d))
     }
 }
 
 /// Streams one JSONL file into `out`. `Err` only when the receiver has gone away.
-pub(super) fn stream(path: &Path, out: &SyncSender<Item>) -> Result<(), ()> {
+pub(super) fn stream(path: &Path, out: &mut Out) -> Result<(), ()> {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) => {
-            return out
-                .send(Err(IngestError::file(path, format!("cannot read: {e}"))))
-                .map_err(|_| ())
-        }
+        Err(e) => return out.send(Err(IngestError::file(path, format!("cannot read: {e}")))),
     };
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut b = Builder {
@@ -159,6 +166,7 @@ pub(super) fn stream(path: &Path, out: &SyncSender<Item>) -> Result<(), ()> {
         part: 1,
         text: String::new(),
         segs: Vec::new(),
+        seen: Default::default(),
     };
     let mut line_no = 0usize;
     let mut buf = Vec::new();
@@ -209,9 +217,7 @@ pub(super) fn stream(path: &Path, out: &SyncSender<Item>) -> Result<(), ()> {
         for (no, r) in parsed {
             match r {
                 Ok(t) => b.push(t, out)?,
-                Err(m) => out
-                    .send(Err(IngestError::at(b.path, no, m)))
-                    .map_err(|_| ())?,
+                Err(m) => out.send(Err(IngestError::at(b.path, no, m)))?,
             }
         }
         if eof {

@@ -19,7 +19,7 @@ use crate::error::IngestError;
 use crate::model::{Format, ParsedDocument, ParsedSegment};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 /// Files larger than this are refused (a transcript is never this big; JSONL streams instead).
 pub const MAX_FILE_BYTES: u64 = 256 << 20;
@@ -94,47 +94,78 @@ pub fn format_of(path: &Path) -> Option<Format> {
     })
 }
 
+/// Items travel to the consumer in batches: one channel message per few hundred documents
+/// keeps thread wake-ups off the hot path when documents are small (posts, meeting turns).
+pub(crate) struct Out {
+    tx: SyncSender<Vec<Item>>,
+    buf: Vec<Item>,
+    bytes: usize,
+}
+
+impl Out {
+    const ITEMS: usize = 512;
+    const BYTES: usize = 4 << 20;
+
+    /// Queues one item; `Err` when the consumer has gone away.
+    pub(crate) fn send(&mut self, item: Item) -> Result<(), ()> {
+        self.bytes += item.as_ref().map_or(0, |d| d.text.len());
+        self.buf.push(item);
+        if self.buf.len() >= Self::ITEMS || self.bytes >= Self::BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Sends what is queued.
+    pub(crate) fn flush(&mut self) -> Result<(), ()> {
+        self.bytes = 0;
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        self.tx.send(std::mem::take(&mut self.buf)).map_err(|_| ())
+    }
+}
+
 /// Parses `files` on the rayon pool and returns a channel that yields their documents and
-/// errors in file order. Parsing runs ahead of the consumer by a bounded amount.
-pub fn read(files: Vec<PathBuf>) -> Receiver<Item> {
-    let (tx, rx) = sync_channel::<Item>(256);
+/// errors in file order, in batches. Parsing runs ahead of the consumer by a bounded amount.
+pub fn read(files: Vec<PathBuf>) -> Receiver<Vec<Item>> {
+    let (tx, rx) = sync_channel::<Vec<Item>>(8);
     std::thread::spawn(move || {
-        let threads = rayon::current_num_threads().max(1);
-        let (streamed, whole): (Vec<_>, Vec<_>) = files
-            .into_iter()
-            .enumerate()
-            .partition(|(_, f)| format_of(f) == Some(Format::Jsonl));
-        // Whole files in parallel chunks, in order; then streamed files one by one (each
-        // parallel inside). The two groups are merged back into path order.
-        let mut streamed = streamed.into_iter().peekable();
-        for chunk in whole.chunks(threads * 4) {
-            while let Some((i, f)) = streamed.next_if(|(i, _)| *i < chunk[0].0) {
-                let _ = i;
-                if jsonl::stream(&f, &tx).is_err() {
-                    return;
-                }
-            }
-            let parsed: Vec<Vec<Item>> = chunk.par_iter().map(|(_, f)| parse_file(f)).collect();
-            for item in parsed.into_iter().flatten() {
-                if tx.send(item).is_err() {
-                    return;
-                }
-            }
-        }
-        for (_, f) in streamed {
-            if jsonl::stream(&f, &tx).is_err() {
-                return;
-            }
-        }
+        let mut out = Out {
+            tx,
+            buf: Vec::new(),
+            bytes: 0,
+        };
+        let _ = produce(files, &mut out).and_then(|_| out.flush());
     });
     rx
 }
 
-/// Reads and parses one (non-streamed) file into its document.
-pub fn parse_file(path: &Path) -> Vec<Item> {
-    vec![parse_one(path)]
+fn produce(files: Vec<PathBuf>, out: &mut Out) -> Result<(), ()> {
+    let threads = rayon::current_num_threads().max(1);
+    let (streamed, whole): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .enumerate()
+        .partition(|(_, f)| format_of(f) == Some(Format::Jsonl));
+    // Whole files in parallel chunks, in order; streamed files (parallel inside) in their
+    // place by path order.
+    let mut streamed = streamed.into_iter().peekable();
+    for chunk in whole.chunks(threads * 4) {
+        while let Some((_, f)) = streamed.next_if(|(i, _)| *i < chunk[0].0) {
+            jsonl::stream(&f, out)?;
+        }
+        let parsed: Vec<Item> = chunk.par_iter().map(|(_, f)| parse_one(f)).collect();
+        for item in parsed {
+            out.send(item)?;
+        }
+    }
+    for (_, f) in streamed {
+        jsonl::stream(&f, out)?;
+    }
+    Ok(())
 }
 
+/// Reads and parses one (non-streamed) file into its document.
 fn parse_one(path: &Path) -> Item {
     let format = format_of(path).ok_or_else(|| IngestError::file(path, "unsupported format"))?;
     let meta = std::fs::metadata(path)
@@ -164,7 +195,7 @@ fn parse_one(path: &Path) -> Item {
         name: path
             .file_stem()
             .map_or_else(|| "document".into(), |s| s.to_string_lossy().into_owned()),
-        source: path_s.clone(),
+        key: String::new(),
         path: path_s,
         format,
         hash: decode::hash(&bytes),
