@@ -15,7 +15,10 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let (Some(dir), Some(qfile)) = (args.first(), args.get(1)) else {
         eprintln!("usage: cargo bench --bench latency -- PROJECT_DIR QUERIES_TSV [ITERS]");
         eprintln!("(nothing to measure without a project: exiting)");
@@ -28,13 +31,23 @@ fn main() {
     let mut all = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let (kind, q) = line.split_once('\t').expect("kind<TAB>query");
-        let cfg = SearchConfig { query: q.to_string(), limit: 20, offset: 0, context: 0, rank: false };
+        let cfg = SearchConfig {
+            query: q.to_string(),
+            limit: 20,
+            offset: 0,
+            context: 0,
+            rank: false,
+        };
         let mut times = Vec::with_capacity(iters);
         let mut hits = 0;
         for i in 0..iters + 2 {
             let t = Instant::now();
             let r = search::search(&p, &mut index, &cfg).expect("search");
-            let quote_bytes: usize = r.hits.iter().map(|h| h.segment.text.len() + h.highlights.len()).sum();
+            let quote_bytes: usize = r
+                .hits
+                .iter()
+                .map(|h| h.segment.text.len() + h.highlights.len())
+                .sum();
             std::hint::black_box(quote_bytes);
             if i >= 2 {
                 times.push(t.elapsed().as_secs_f64() * 1e3);
@@ -42,7 +55,11 @@ fn main() {
             hits = r.total;
         }
         all.extend_from_slice(&times);
-        println!("{kind}\t{q}\t{hits}\t{:.3}\t{:.3}", pct(&mut times, 0.5), pct(&mut times, 0.95));
+        println!(
+            "{kind}\t{q}\t{hits}\t{:.3}\t{:.3}",
+            pct(&mut times, 0.5),
+            pct(&mut times, 0.95)
+        );
     }
     eprintln!(
         "tool=quarry-latency queries={} iters={iters} p50_ms={:.3} p95_ms={:.3} max_ms={:.3}",

@@ -12,7 +12,9 @@ fn sample_text() -> String {
     let mut s = String::new();
     for e in std::fs::read_dir(dir).expect("data/sample") {
         let p = e.expect("entry").path();
-        if p.extension().is_some_and(|x| x == "txt" || x == "md" || x == "vtt" || x == "srt") {
+        if p.extension()
+            .is_some_and(|x| x == "txt" || x == "md" || x == "vtt" || x == "srt")
+        {
             s.push_str(&String::from_utf8_lossy(&std::fs::read(&p).expect("read")));
         }
     }
@@ -24,7 +26,10 @@ fn analyzer(c: &mut Criterion) {
     let mut g = c.benchmark_group("analyzer");
     g.throughput(Throughput::Bytes(text.len() as u64));
     for kind in [StemmerKind::Snowball, StemmerKind::RustStemmers] {
-        let cfg = AnalyzerConfig { language: "english".into(), stemmer: kind };
+        let cfg = AnalyzerConfig {
+            language: "english".into(),
+            stemmer: kind,
+        };
         let mut a = Analyzer::new(&cfg).expect("analyzer");
         g.bench_function(format!("words+stems, warm cache, {}", kind.as_str()), |b| {
             b.iter(|| {
@@ -50,7 +55,9 @@ fn queries(c: &mut Criterion) {
     c.bench_function("query parse", |b| {
         b.iter(|| {
             quarry::query::parse(
-                black_box("(trust* OR \"fake news\") AND misinformation NEAR/5 worry -role:interviewer"),
+                black_box(
+                    "(trust* OR \"fake news\") AND misinformation NEAR/5 worry -role:interviewer",
+                ),
                 &mut a,
             )
             .expect("parses")

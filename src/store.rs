@@ -140,6 +140,14 @@ pub struct SegmentRow {
 const SEG_COLS: &str = "s.id, s.document_id, s.ord, s.speaker, s.start_ms, s.end_ms, s.line, \
                         s.byte_start, s.byte_end, s.char_start, s.char_end";
 
+const SEG_JOINS: &str = "FROM segments s JOIN documents d ON d.id = s.document_id
+                         LEFT JOIN speakers sp ON sp.name = s.speaker";
+
+/// A segment row followed by its document's name and its speaker's role.
+fn full_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(SegmentRow, String, Option<String>)> {
+    Ok((seg_row(r)?, r.get(11)?, r.get(12)?))
+}
+
 fn seg_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SegmentRow> {
     Ok(SegmentRow {
         id: r.get(0)?,
@@ -428,24 +436,23 @@ impl Store {
     }
 
     /// Segments with their text, in the order of `ids` (unknown ids are left out). Reads only
-    /// the bytes of each segment from the document text (incremental blob IO).
+    /// the bytes of each segment from the document text (incremental blob IO), and only the
+    /// names and roles it needs, so a hit costs the same in a small project and a large one.
     pub fn segments(&self, ids: &[i64]) -> R<Vec<Segment>> {
-        let names = self.document_names()?;
-        let roles = self.roles()?;
         let mut st = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {SEG_COLS} FROM segments s WHERE s.id = ?1"
+                "SELECT {SEG_COLS}, d.name, sp.role {SEG_JOINS} WHERE s.id = ?1"
             ))
             .map_err(sql("reading segments"))?;
         let mut out = Vec::with_capacity(ids.len());
         for &id in ids {
             let row = st
-                .query_row([id], seg_row)
+                .query_row([id], full_row)
                 .optional()
                 .map_err(sql("reading segments"))?;
             if let Some(row) = row {
-                out.push(self.with_text(row, &names, &roles)?);
+                out.push(self.with_text(row)?);
             }
         }
         Ok(out)
@@ -453,33 +460,24 @@ impl Store {
 
     /// Segments of a document whose `ord` lies in `from..=to`, with their text.
     pub fn segments_in(&self, document_id: i64, from: i64, to: i64) -> R<Vec<Segment>> {
-        let names = self.document_names()?;
-        let roles = self.roles()?;
         let mut st = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {SEG_COLS} FROM segments s
+                "SELECT {SEG_COLS}, d.name, sp.role {SEG_JOINS}
                  WHERE s.id BETWEEN (SELECT first_segment FROM documents WHERE id = ?1) + max(?2, 0)
                    AND (SELECT first_segment + min(?3, segment_count - 1) FROM documents WHERE id = ?1)
                  ORDER BY s.id"
             ))
             .map_err(sql("reading segments"))?;
         let rows = st
-            .query_map(params![document_id, from, to], seg_row)
+            .query_map(params![document_id, from, to], full_row)
             .map_err(sql("reading segments"))?
             .collect::<Result<Vec<_>, _>>()
             .map_err(sql("reading segments"))?;
-        rows.into_iter()
-            .map(|r| self.with_text(r, &names, &roles))
-            .collect()
+        rows.into_iter().map(|r| self.with_text(r)).collect()
     }
 
-    fn with_text(
-        &self,
-        r: SegmentRow,
-        names: &HashMap<i64, String>,
-        roles: &HashMap<String, (Role, RoleSource)>,
-    ) -> R<Segment> {
+    fn with_text(&self, (r, name, role): (SegmentRow, String, Option<String>)) -> R<Segment> {
         let mut buf = vec![0u8; r.byte_end.saturating_sub(r.byte_start)];
         let blob = self
             .conn
@@ -490,9 +488,9 @@ impl Store {
         Ok(Segment {
             id: r.id,
             document_id: r.document_id,
-            document: names.get(&r.document_id).cloned().unwrap_or_default(),
+            document: name,
             ord: r.ord,
-            role: r.speaker.as_ref().and_then(|s| roles.get(s)).map(|x| x.0),
+            role: role.as_deref().and_then(Role::parse),
             speaker: r.speaker,
             start_ms: r.start_ms,
             end_ms: r.end_ms,

@@ -510,6 +510,38 @@ mod tests {
         assert!(check("\n\n  \n").is_empty());
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+        /// Whatever the lines, segments are trimmed, non-empty, in order, and slice the text.
+        #[test]
+        fn segments_always_slice_the_text(lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                "[A-Z][a-z]{1,8}( [A-Z][a-z]{1,8})?: [a-zé ,.?]{0,40}",
+                "(I|R|P[0-9]|INTERVIEWER): [a-z ]{0,30}",
+                "\\[[0-9]{2}:[0-9]{2}:[0-9]{2}\\] [A-Z]: [a-z ]{0,20}",
+                "[A-Z][a-z]{2,6}  [0-9]{1,2}:[0-9]{2}",
+                "\\*\\*[A-Z][a-z]{1,6}:\\*\\* [a-z ]{0,20}",
+                "\\[[A-Z][a-z]{1,6}\\]",
+                "[a-zA-Z0-9 :\\[\\]()*.é✓\t]{0,50}",
+                proptest::strategy::Just(String::new()),
+            ],
+            0..40,
+        )) {
+            let text = lines.join("\n");
+            let segs = parse(&text);
+            let mut prev_end = 0;
+            for s in &segs {
+                proptest::prop_assert!(s.byte_start < s.byte_end && s.byte_end <= text.len());
+                proptest::prop_assert!(s.byte_start >= prev_end, "segments overlap");
+                proptest::prop_assert!(text.is_char_boundary(s.byte_start) && text.is_char_boundary(s.byte_end));
+                let t = &text[s.byte_start..s.byte_end];
+                proptest::prop_assert_eq!(t, t.trim());
+                proptest::prop_assert!(s.line >= 1 && s.line <= lines.len().max(1));
+                prev_end = s.byte_end;
+            }
+        }
+    }
+
     #[test]
     fn timestamps_parse() {
         assert_eq!(parse_ts("1:02"), Some(62_000));
