@@ -35,7 +35,7 @@ const MIGRATIONS: &[&str] = &[
         segment_count INTEGER NOT NULL,
         UNIQUE (source_id, key)
      );
-     CREATE INDEX documents_hash ON documents(hash);
+     CREATE INDEX documents_hash ON documents(hash) WHERE key = '';
      CREATE TABLE segments (
         id INTEGER PRIMARY KEY,
         document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -739,7 +739,7 @@ impl Writer<'_> {
             source: prep("SELECT id FROM sources WHERE path = ?1")?,
             new_source: prep("INSERT INTO sources(path) VALUES (?1)")?,
             same: prep("SELECT id, name, hash FROM documents WHERE source_id = ?1 AND key = ?2")?,
-            twin: prep("SELECT name FROM documents WHERE hash = ?1 LIMIT 1")?,
+            twin: prep("SELECT name FROM documents WHERE hash = ?1 AND key = '' LIMIT 1")?,
             delete: prep("DELETE FROM documents WHERE id = ?1")?,
             insert: prep(
                 "INSERT INTO documents(name, source_id, key, format, hash, text,
@@ -889,7 +889,9 @@ fn put_one(
             .map_err(sql("replacing the document"))?;
         old_id = Some(id);
         name = stored_name;
-    } else {
+    } else if doc.key.is_empty() {
+        // A whole file whose content is already stored from another path is not added twice.
+        // (Documents inside a JSONL file are identified by their id, not their content.)
         let twin: Option<String> = st
             .twin
             .query_row([hash], |r| r.get(0))
