@@ -485,8 +485,8 @@ pub fn print_add_report(out: &mut dyn Write, r: &AddReport) -> Result<()> {
     writeln!(
         out,
         "Added {} document{} ({} segments, {} speakers, {:.1} MB of text).",
-        r.added.len(),
-        if r.added.len() == 1 { "" } else { "s" },
+        r.added,
+        if r.added == 1 { "" } else { "s" },
         r.segments,
         r.speakers,
         r.bytes as f64 / 1e6
@@ -499,11 +499,11 @@ pub fn print_add_report(out: &mut dyn Write, r: &AddReport) -> Result<()> {
             r.replaced.join(", ")
         )?;
     }
-    if !r.unchanged.is_empty() {
+    if r.unchanged > 0 {
         writeln!(
             out,
             "Already in the project, unchanged: {} document(s).",
-            r.unchanged.len()
+            r.unchanged
         )?;
     }
     for (d, twin) in &r.duplicates {

@@ -41,12 +41,12 @@ pub struct AddConfig {
 /// What `add` did.
 #[derive(Debug, Clone, Default)]
 pub struct AddReport {
-    /// Names of documents added.
-    pub added: Vec<String>,
+    /// Number of documents added.
+    pub added: usize,
     /// Names of documents replaced.
     pub replaced: Vec<String>,
-    /// Names already stored, unchanged.
-    pub unchanged: Vec<String>,
+    /// Number of documents already stored, unchanged.
+    pub unchanged: usize,
     /// Documents whose file changed but `--replace` was not given.
     pub changed: Vec<String>,
     /// (document name, the stored twin) for content already stored from another path.
@@ -170,10 +170,14 @@ impl Project {
 
     /// The index, rebuilt first when it does not reflect the database (say after an
     /// interrupted `add`). Returns whether it was rebuilt.
+    ///
+    /// While another process is writing (an `add` in progress holds the index's writer
+    /// lock), the index is used as it is: that process brings it up to date when it commits.
     pub fn index(&self) -> Result<(Index, bool)> {
         let idx = Index::open_or_create(&self.index_dir(), &self.analyzer);
         match idx {
             Ok(idx) if idx.generation() == Some(self.store.generation()?) => Ok((idx, false)),
+            Ok(idx) if idx.is_being_written() => Ok((idx, false)),
             _ => Ok((self.reindex()?, true)),
         }
     }
@@ -211,7 +215,6 @@ impl Project {
         let mut stats: Vec<SpeakerStats> = Vec::new();
         let mut label_roles: BTreeMap<String, Role> = BTreeMap::new();
         let mut speakers: std::collections::BTreeSet<String> = Default::default();
-        let mut added_ids: Vec<i64> = Vec::new();
         let mut w = self.store.writer()?;
         let mut pending_bytes = 0usize;
         let mut docs_done = 0;
@@ -227,7 +230,7 @@ impl Project {
             for (doc, stored) in docs.iter().zip(stored) {
                 let (id, name, seg_ids) = match stored {
                     Stored::Added { id, name, segments } => {
-                        report.added.push(name.clone());
+                        report.added += 1;
                         (id, name, segments)
                     }
                     Stored::Replaced {
@@ -240,8 +243,8 @@ impl Project {
                         report.replaced.push(name.clone());
                         (id, name, segments)
                     }
-                    Stored::Unchanged { name } => {
-                        report.unchanged.push(name);
+                    Stored::Unchanged { .. } => {
+                        report.unchanged += 1;
                         continue;
                     }
                     Stored::Changed { name } => {
@@ -254,7 +257,6 @@ impl Project {
                     }
                 };
                 let _ = name;
-                added_ids.push(id);
                 let mut st = SpeakerStats::default();
                 for (s, sid) in doc.segments.iter().zip(&seg_ids) {
                     let text = &doc.text[s.byte_start..s.byte_end];
@@ -272,7 +274,11 @@ impl Project {
                 for (k, v) in &cfg.attrs {
                     w.put_document_attribute(id, k, v)?;
                 }
-                stats.push(st);
+                // Only conversations tell who asks and who answers; a post or a monologue
+                // (one speaker) says nothing about roles, and keeping it would cost memory.
+                if st.speakers.len() >= 2 {
+                    stats.push(st);
+                }
                 report.segments += seg_ids.len();
                 report.bytes += doc.text.len() as u64;
                 docs_done += 1;
