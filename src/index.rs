@@ -315,12 +315,6 @@ impl Index {
         };
         Ok((total, ids))
     }
-
-    /// Every segment id in the index with its speaker term, for consistency checks and tests.
-    pub fn all_ids(&mut self) -> R<Vec<i64>> {
-        let (_, ids) = self.search(&Query::And(Vec::new()), 0, 0, false)?;
-        Ok(ids)
-    }
 }
 
 /// Adds and deletes segments; nothing is visible until [`IndexWriterHandle::commit`].

@@ -140,6 +140,11 @@ pub struct SegmentRow {
 const SEG_COLS: &str = "s.id, s.document_id, s.ord, s.speaker, s.start_ms, s.end_ms, s.line, \
                         s.byte_start, s.byte_end, s.char_start, s.char_end";
 
+/// The segments of document `?1`, by their id range.
+const DOC_SEGMENTS: &str = "FROM documents d JOIN segments s
+     ON s.id BETWEEN d.first_segment AND d.first_segment + d.segment_count - 1
+     WHERE d.id = ?1 ORDER BY s.id";
+
 const SEG_JOINS: &str = "FROM segments s JOIN documents d ON d.id = s.document_id
                          LEFT JOIN speakers sp ON sp.name = s.speaker";
 
@@ -403,11 +408,7 @@ impl Store {
             .map_err(sql("reading documents"))?;
         let mut segs = self
             .conn
-            .prepare(&format!(
-                "SELECT {SEG_COLS} FROM documents d JOIN segments s
-                 ON s.id BETWEEN d.first_segment AND d.first_segment + d.segment_count - 1
-                 WHERE d.id = ?1 ORDER BY s.id"
-            ))
+            .prepare(&format!("SELECT {SEG_COLS} {DOC_SEGMENTS}"))
             .map_err(sql("reading segments"))?;
         let mut rows = docs.query([]).map_err(sql("reading documents"))?;
         while let Some(row) = rows.next().map_err(sql("reading documents"))? {
@@ -520,11 +521,7 @@ impl Store {
     pub fn segment_ids(&self, document_id: i64) -> R<Vec<i64>> {
         let mut st = self
             .conn
-            .prepare(
-                "SELECT s.id FROM documents d JOIN segments s
-                 ON s.id BETWEEN d.first_segment AND d.first_segment + d.segment_count - 1
-                 WHERE d.id = ?1 ORDER BY s.id",
-            )
+            .prepare(&format!("SELECT s.id {DOC_SEGMENTS}"))
             .map_err(sql("reading segments"))?;
         let rows = st
             .query_map([document_id], |r| r.get(0))
@@ -677,19 +674,6 @@ impl Store {
         tx.commit().map_err(sql("setting attributes"))?;
         Ok(what)
     }
-
-    /// Attributes of one speaker.
-    pub fn speaker_attributes(&self, speaker: &str) -> R<Vec<(String, String)>> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT key, value FROM attributes WHERE speaker = ?1 ORDER BY key")
-            .map_err(sql("reading attributes"))?;
-        let rows = st
-            .query_map([speaker], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(sql("reading attributes"))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(sql("reading attributes"))
-    }
 }
 
 /// What `set_attributes` attached attributes to.
@@ -795,23 +779,6 @@ impl Writer<'_> {
             )
             .map_err(sql("storing attributes"))?;
         Ok(())
-    }
-
-    /// Segment rows of one document (for indexing what was just stored).
-    pub fn segment_rows(&self, document_id: i64) -> R<Vec<SegmentRow>> {
-        let mut st = self
-            .tx
-            .prepare_cached(&format!(
-                "SELECT {SEG_COLS} FROM documents d JOIN segments s
-                 ON s.id BETWEEN d.first_segment AND d.first_segment + d.segment_count - 1
-                 WHERE d.id = ?1 ORDER BY s.id"
-            ))
-            .map_err(sql("reading segments"))?;
-        let rows = st
-            .query_map([document_id], seg_row)
-            .map_err(sql("reading segments"))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(sql("reading segments"))
     }
 
     /// Makes everything written durable.
@@ -1007,18 +974,4 @@ impl<'a> CharCounter<'a> {
         self.byte = byte;
         self.chars
     }
-}
-
-/// Speakers whose role is unknown after a batch, for the guess in `ingest`.
-pub fn unknown(
-    roles: &HashMap<String, (Role, RoleSource)>,
-    names: &HashSet<String>,
-) -> Vec<String> {
-    let mut v: Vec<_> = names
-        .iter()
-        .filter(|n| !roles.contains_key(*n))
-        .cloned()
-        .collect();
-    v.sort();
-    v
 }

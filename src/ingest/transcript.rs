@@ -164,39 +164,21 @@ fn label_of(line: &str, at: usize) -> Option<Label> {
         m.filter(|m| !m.as_str().trim().is_empty())
             .map(|m| at + off + m.start())
     };
-    if let Some(c) = BOLD.captures(rest) {
+    // `**Name:** text`, then `[Name]` (alone on a line, or before the text), then `Name: text`.
+    for (re, bracket) in [(&*BOLD, false), (&*BRACKET, true), (&*COLON, false)] {
+        let Some(c) = re.captures(rest) else { continue };
         let name = c.get(1).map_or("", |m| m.as_str());
-        if looks_like_name(name) {
-            return Some(Label {
-                speaker: name.trim().to_string(),
-                ts,
-                text_at: text_at(c.get(2)),
-                strong: ts.is_some(),
-            });
+        if !looks_like_name(name) || (bracket && parse_ts(name).is_some()) {
+            continue;
         }
-    }
-    if let Some(c) = BRACKET.captures(rest) {
-        let name = c.get(1).map_or("", |m| m.as_str());
-        if looks_like_name(name) && parse_ts(name).is_none() {
-            return Some(Label {
-                speaker: name.trim().to_string(),
-                ts,
-                text_at: text_at(c.get(2)),
-                // `[Priya Nair]` alone on a line is a label; `[laughs]`, `[IR software]` are not.
-                strong: proper_name(name) && c.get(2).is_none_or(|m| m.as_str().trim().is_empty()),
-            });
-        }
-    }
-    if let Some(c) = COLON.captures(rest) {
-        let name = c.get(1).map_or("", |m| m.as_str());
-        if looks_like_name(name) {
-            return Some(Label {
-                speaker: name.trim().to_string(),
-                ts,
-                text_at: text_at(c.get(2)),
-                strong: ts.is_some(),
-            });
-        }
+        let alone = c.get(2).is_none_or(|m| m.as_str().trim().is_empty());
+        return Some(Label {
+            speaker: name.trim().to_string(),
+            ts,
+            text_at: text_at(c.get(2)),
+            // `[Priya Nair]` alone on a line is a label; `[laughs]`, `[IR software]` are not.
+            strong: ts.is_some() || (bracket && alone && proper_name(name)),
+        });
     }
     None
 }
