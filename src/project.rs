@@ -217,6 +217,11 @@ impl Project {
         let mut speakers: std::collections::BTreeSet<String> = Default::default();
         let mut w = self.store.writer()?;
         let mut pending_bytes = 0usize;
+        // QUARRY_BATCH_BYTES (tests only) makes batches small, so a kill lands between commits.
+        let batch_bytes = std::env::var("QUARRY_BATCH_BYTES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(256usize << 20);
         let mut docs_done = 0;
         for batch in rx {
             let mut docs = Vec::with_capacity(batch.len());
@@ -288,7 +293,7 @@ impl Project {
             // Commit in batches: each document is whole in one transaction. Large batches:
             // every commit rewrites the index pages it touched (1 GB corpus: 83 s with 64 MB
             // batches, 76 s with 256 MB).
-            if pending_bytes > 256 << 20 {
+            if pending_bytes > batch_bytes {
                 w.commit()?;
                 w = self.store.writer()?;
                 pending_bytes = 0;

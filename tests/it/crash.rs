@@ -21,16 +21,25 @@ fn kill_during_add_loses_nothing_stored_and_halves_nothing() {
         }
     }
     drop(f);
-    for delay_ms in [150u64, 400, 900] {
+    for delay_ms in [15u64, 30, 45] {
         let p = project();
         let bin = assert_cmd::cargo::cargo_bin("quarry");
         let mut child = std::process::Command::new(bin)
             .current_dir(p.path())
             .args(["add", file.to_str().unwrap()])
+            .env("QUARRY_BATCH_BYTES", "1000000")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
+        // Wait until commits are under way (the write-ahead log grows), then a little more.
+        let wal = p.path().join(".quarry/quarry.db-wal");
+        let start = std::time::Instant::now();
+        while std::fs::metadata(&wal).map_or(0, |m| m.len()) < 4_000_000
+            && start.elapsed() < std::time::Duration::from_secs(20)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
@@ -42,6 +51,7 @@ fn kill_during_add_loses_nothing_stored_and_halves_nothing() {
             );
         }
         let n = docs.as_array().unwrap().len() as u64;
+        eprintln!("killed {delay_ms} ms into the commits: {n} of 400 documents stored");
         let hits: u64 = ok(p.path(), &["search", "teaching", "--count"])
             .trim()
             .parse()
