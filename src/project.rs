@@ -233,10 +233,10 @@ impl Project {
             }
             let stored = w.put_documents(&docs, cfg.replace)?;
             for (doc, stored) in docs.iter().zip(stored) {
-                let (id, name, seg_ids) = match stored {
-                    Stored::Added { id, name, segments } => {
+                let (id, seg_ids) = match stored {
+                    Stored::Added { id, segments, .. } => {
                         report.added += 1;
-                        (id, name, segments)
+                        (id, segments)
                     }
                     Stored::Replaced {
                         id,
@@ -245,8 +245,8 @@ impl Project {
                         segments,
                     } => {
                         iw.delete_document(old_id);
-                        report.replaced.push(name.clone());
-                        (id, name, segments)
+                        report.replaced.push(name);
+                        (id, segments)
                     }
                     Stored::Unchanged { .. } => {
                         report.unchanged += 1;
@@ -261,7 +261,6 @@ impl Project {
                         continue;
                     }
                 };
-                let _ = name;
                 let mut st = SpeakerStats::default();
                 for (s, sid) in doc.segments.iter().zip(&seg_ids) {
                     let text = &doc.text[s.byte_start..s.byte_end];

@@ -397,7 +397,6 @@ impl Parser<'_> {
         let left_col = self.col();
         let left = self.primary()?;
         if let Some(&Tok::Near(n)) = self.peek() {
-            let near_col = self.col();
             self.pos += 1;
             let right_col = self.col();
             let right = self.primary()?;
@@ -409,7 +408,6 @@ impl Parser<'_> {
                     "NEAR joins two words; combine several with AND",
                 ));
             }
-            let _ = near_col;
             return Ok(Query::Near(a, b, n));
         }
         Ok(left)
