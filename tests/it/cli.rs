@@ -37,7 +37,7 @@ fn project_is_found_upwards_and_from_the_environment() {
     );
     let sub = p.path().join("a/b");
     std::fs::create_dir_all(&sub).unwrap();
-    assert_eq!(ok(&sub, &["search", "teach", "--count"]).trim(), "2");
+    assert_eq!(count(&sub, "teach"), 2);
     let elsewhere = tempfile::tempdir().unwrap();
     let out = quarry(elsewhere.path())
         .env("QUARRY_PROJECT", p.path())
@@ -159,7 +159,7 @@ fn bad_files_are_reported_and_the_rest_is_added() {
     let docs = ok(p.path(), &["list", "documents", "--format", "csv"]);
     assert!(docs.contains(",ok,") && docs.contains(",m,"), "{docs}");
     // The JSONL document keeps its good lines.
-    assert_eq!(ok(p.path(), &["search", "doc:m", "--count"]).trim(), "2");
+    assert_eq!(count(p.path(), "doc:m"), 2);
 }
 
 #[test]
@@ -189,11 +189,11 @@ fn readding_is_a_no_op_and_changes_need_replace() {
         .assert()
         .code(1)
         .stderr(contains("--replace"));
-    assert_eq!(ok(p.path(), &["search", "podcast", "--count"]).trim(), "0");
+    assert_eq!(count(p.path(), "podcast"), 0);
     let out = ok(p.path(), &["add", "--replace", fs]);
     assert!(out.contains("Replaced 1"), "{out}");
-    assert_eq!(ok(p.path(), &["search", "podcast", "--count"]).trim(), "1");
-    assert_eq!(ok(p.path(), &["search", "open", "--count"]).trim(), "0");
+    assert_eq!(count(p.path(), "podcast"), 1);
+    assert_eq!(count(p.path(), "open"), 0);
     assert_eq!(
         ok(p.path(), &["list", "documents", "--format", "csv"])
             .lines()
@@ -231,7 +231,7 @@ fn encodings_are_read_and_normalised() {
     assert!(segs.contains("Naïve “quotes”."), "{segs}");
     assert!(segs.contains("Café."), "{segs}");
     assert!(!segs.contains('\r'));
-    assert_eq!(ok(p.path(), &["search", "café", "--count"]).trim(), "2");
+    assert_eq!(count(p.path(), "café"), 2);
 }
 
 #[test]
@@ -439,13 +439,12 @@ fn show_and_list() {
 #[test]
 fn speakers_set_overrides_a_role() {
     let p = sample_project();
-    let before = ok(p.path(), &["search", "role:interviewer", "--count"]);
+    let before = count(p.path(), "role:interviewer");
     ok(
         p.path(),
         &["speakers", "set", "Tom Becker", "--role", "interviewer"],
     );
-    let after = ok(p.path(), &["search", "role:interviewer", "--count"]);
-    assert!(after.trim().parse::<u64>().unwrap() > before.trim().parse::<u64>().unwrap());
+    assert!(count(p.path(), "role:interviewer") > before);
     let sp = ok(p.path(), &["list", "speakers", "--format", "csv"]);
     assert!(sp.contains("Tom Becker,interviewer,user"), "{sp}");
     quarry(p.path())
@@ -469,14 +468,8 @@ fn add_overrides_and_attributes() {
             "site=Leeds",
         ],
     );
-    assert_eq!(
-        ok(p.path(), &["search", "role:interviewer", "--count"]).trim(),
-        "2"
-    );
-    assert_eq!(
-        ok(p.path(), &["search", "attr.site:leeds", "--count"]).trim(),
-        "4"
-    );
+    assert_eq!(count(p.path(), "role:interviewer"), 2);
+    assert_eq!(count(p.path(), "attr.site:leeds"), 4);
     quarry(p.path())
         .args(["add", "x.txt", "--attr", "novalue"])
         .assert()
@@ -509,10 +502,7 @@ fn attribute_import_reports_bad_rows() {
         err.contains("attrs_bad.csv:4: the first column is empty"),
         "{err}"
     );
-    assert_eq!(
-        ok(p.path(), &["search", "attr.country:canada", "--count"]).trim(),
-        "4"
-    );
+    assert_eq!(count(p.path(), "attr.country:canada"), 4);
 }
 
 #[test]
@@ -566,13 +556,7 @@ fn demo_runs_the_main_job() {
     assert!(out.contains("Guessed: Lena Marsh is interviewer"), "{out}");
     assert!(out.matches("matching segments").count() >= 4, "{out}");
     // The kept project works with the other commands.
-    let n: u64 = ok(
-        &dir.path().join("demo"),
-        &["search", "misinformation", "--count"],
-    )
-    .trim()
-    .parse()
-    .unwrap();
+    let n = count(&dir.path().join("demo"), "misinformation");
     assert!(n >= 3);
 }
 

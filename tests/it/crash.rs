@@ -52,10 +52,7 @@ fn kill_during_add_loses_nothing_stored_and_halves_nothing() {
         }
         let n = docs.as_array().unwrap().len() as u64;
         eprintln!("killed {delay_ms} ms into the commits: {n} of 400 documents stored");
-        let hits: u64 = ok(p.path(), &["search", "teaching", "--count"])
-            .trim()
-            .parse()
-            .unwrap();
+        let hits: u64 = count(p.path(), "teaching");
         assert_eq!(
             hits,
             n * 150,
@@ -63,10 +60,7 @@ fn kill_during_add_loses_nothing_stored_and_halves_nothing() {
         );
         // Running the add again completes the job.
         ok(p.path(), &["add", file.to_str().unwrap()]);
-        let hits: u64 = ok(p.path(), &["search", "teaching", "--count"])
-            .trim()
-            .parse()
-            .unwrap();
+        let hits: u64 = count(p.path(), "teaching");
         assert_eq!(hits, 400 * 150);
     }
 }

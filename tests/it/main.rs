@@ -63,6 +63,14 @@ pub fn sample_project() -> tempfile::TempDir {
     dir
 }
 
+/// The number of segments `query` matches (`quarry search --count`).
+pub fn count(dir: &Path, query: &str) -> u64 {
+    ok(dir, &["search", query, "--count"])
+        .trim()
+        .parse()
+        .expect("a number")
+}
+
 /// Parses `--format json` output.
 pub fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).expect("valid JSON")
