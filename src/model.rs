@@ -222,3 +222,14 @@ pub fn format_ms(ms: u64) -> String {
         format!("{m}:{s:02}")
     }
 }
+
+/// FNV-1a 64-bit hash: stable across builds and platforms, for content hashes and the integer
+/// keys of the database's name indexes.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}

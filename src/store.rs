@@ -7,7 +7,7 @@
 //! noticed and rebuilt.
 
 use crate::error::{sql, StoreError};
-use crate::model::{Document, Format, ParsedDocument, Role, RoleSource, Segment, Speaker};
+use crate::model::{fnv1a, Document, Format, ParsedDocument, Role, RoleSource, Segment, Speaker};
 use crate::query::{FieldFilter, Resolved};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::{HashMap, HashSet};
@@ -24,17 +24,22 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE sources (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
      CREATE TABLE documents (
         id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        -- Integer keys for the two lookups (FNV-1a of the name, of the key): their indexes
+        -- stay small enough to be cached while millions of documents go in. Two names with
+        -- one hash only make the second a `name (2)`.
+        name_key INTEGER NOT NULL UNIQUE,
         source_id INTEGER NOT NULL REFERENCES sources(id),
         key TEXT NOT NULL,
+        key_hash INTEGER NOT NULL,
         format TEXT NOT NULL,
         hash INTEGER NOT NULL,
         added_at INTEGER NOT NULL DEFAULT (unixepoch()),
         text BLOB NOT NULL,
         first_segment INTEGER NOT NULL,
-        segment_count INTEGER NOT NULL,
-        UNIQUE (source_id, key)
+        segment_count INTEGER NOT NULL
      );
+     CREATE INDEX documents_key ON documents(source_id, key_hash);
      CREATE INDEX documents_hash ON documents(hash) WHERE key = '';
      CREATE TABLE segments (
         id INTEGER PRIMARY KEY,
@@ -266,13 +271,21 @@ impl Store {
 
     /// All documents, by id.
     pub fn documents(&self) -> R<Vec<Document>> {
+        self.documents_where(None)
+    }
+
+    /// One document (`Some(id)`) or all of them.
+    fn documents_where(&self, only: Option<i64>) -> R<Vec<Document>> {
         let mut attrs: HashMap<i64, Vec<(String, String)>> = HashMap::new();
         let mut st = self
             .conn
-            .prepare("SELECT document_id, key, value FROM attributes WHERE document_id IS NOT NULL ORDER BY key")
+            .prepare(
+                "SELECT document_id, key, value FROM attributes
+                 WHERE document_id IS NOT NULL AND (?1 IS NULL OR document_id = ?1) ORDER BY key",
+            )
             .map_err(sql("listing attributes"))?;
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))
+            .query_map([only], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))
             .map_err(sql("listing attributes"))?;
         for row in rows {
             let (d, k, v) = row.map_err(sql("listing attributes"))?;
@@ -283,11 +296,12 @@ impl Store {
             .prepare(
                 "SELECT d.id, d.name, src.path, d.format,
                         d.segment_count
-                 FROM documents d JOIN sources src ON src.id = d.source_id ORDER BY d.id",
+                 FROM documents d JOIN sources src ON src.id = d.source_id
+                 WHERE ?1 IS NULL OR d.id = ?1 ORDER BY d.id",
             )
             .map_err(sql("listing documents"))?;
         let rows = st
-            .query_map([], |r| {
+            .query_map([only], |r| {
                 Ok(Document {
                     id: r.get(0)?,
                     name: r.get(1)?,
@@ -309,12 +323,29 @@ impl Store {
 
     /// A document by name (exact, then case-insensitive).
     pub fn document_by_name(&self, name: &str) -> R<Option<Document>> {
-        let docs = self.documents()?;
-        Ok(docs
-            .iter()
-            .find(|d| d.name == name)
-            .or_else(|| docs.iter().find(|d| d.name.eq_ignore_ascii_case(name)))
-            .cloned())
+        let exact: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM documents WHERE name_key = ?1 AND name = ?2",
+                params![fnv1a(name.as_bytes()) as i64, name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql("finding the document"))?;
+        let id = match exact {
+            Some(id) => Some(id),
+            None => self
+                .conn
+                .query_row(
+                    "SELECT id FROM documents WHERE lower(name) = lower(?1) ORDER BY id LIMIT 1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(sql("finding the document"))?,
+        };
+        let Some(id) = id else { return Ok(None) };
+        Ok(self.documents_where(Some(id))?.pop())
     }
 
     /// Speakers with turn and document counts, by name.
@@ -722,15 +753,20 @@ impl Writer<'_> {
         let mut st = Stmts {
             source: prep("SELECT id FROM sources WHERE path = ?1")?,
             new_source: prep("INSERT INTO sources(path) VALUES (?1)")?,
-            same: prep("SELECT id, name, hash FROM documents WHERE source_id = ?1 AND key = ?2")?,
+            same: prep(
+                "SELECT id, name, hash FROM documents
+                 WHERE source_id = ?1 AND key_hash = ?2 AND key = ?3",
+            )?,
             twin: prep("SELECT name FROM documents WHERE hash = ?1 AND key = '' LIMIT 1")?,
             delete: prep("DELETE FROM documents WHERE id = ?1")?,
             insert: prep(
-                "INSERT INTO documents(name, source_id, key, format, hash, text,
-                   first_segment, segment_count)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+                "INSERT INTO documents(name, name_key, source_id, key, key_hash, format, hash,
+                   text, first_segment, segment_count)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
             )?,
-            key_taken: prep("SELECT 1 FROM documents WHERE source_id = ?1 AND key = ?2")?,
+            key_taken: prep(
+                "SELECT 1 FROM documents WHERE source_id = ?1 AND key_hash = ?2 AND key = ?3",
+            )?,
             segment: prep(
                 "INSERT INTO segments(id, document_id, ord, speaker, start_ms, end_ms, line,
                    byte_start, byte_end, char_start, char_end)
@@ -831,6 +867,7 @@ fn put_one(
         }
     };
     let hash = doc.hash as i64;
+    let key_hash = fnv1a(doc.key.as_bytes()) as i64;
     let mut old_id = None;
     let mut name = doc.name.clone();
     // A source this writer created has no stored documents yet: skip the lookup.
@@ -838,7 +875,7 @@ fn put_one(
         None
     } else {
         st.same
-            .query_row(params![source_id, doc.key], |r| {
+            .query_row(params![source_id, key_hash, doc.key], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()
@@ -879,8 +916,10 @@ fn put_one(
         .insert
         .execute(params![
             name,
+            fnv1a(name.as_bytes()) as i64,
             source_id,
             doc.key,
+            key_hash,
             doc.format.as_str(),
             hash,
             doc.text.as_bytes(),
@@ -893,7 +932,7 @@ fn put_one(
         // The name is taken, or (against what the parser guarantees) the key is.
         if st
             .key_taken
-            .exists(params![source_id, doc.key])
+            .exists(params![source_id, key_hash, doc.key])
             .map_err(sql("storing the document"))?
         {
             return Err(StoreError::Conflict(format!(

@@ -68,14 +68,9 @@ pub(crate) fn normalize(text: &str) -> String {
     }
 }
 
-/// FNV-1a 64-bit hash: stable across builds, to notice re-adds and changed files.
+/// The content hash used to notice re-adds and changed files.
 pub(crate) fn hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    crate::model::fnv1a(bytes)
 }
 
 #[cfg(test)]

@@ -581,3 +581,28 @@ fn output_is_never_a_terminal_escape_or_a_formula() {
         "{csv}"
     );
 }
+
+#[test]
+fn documents_with_one_file_name_get_names_apart() {
+    let p = project();
+    let dir = tempfile::tempdir().unwrap();
+    for (sub, word) in [("a", "first"), ("b", "second")] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        std::fs::write(
+            dir.path().join(sub).join("talk.txt"),
+            format!("I: Which?\nR: The {word} one.\nI: Sure?\nR: Yes.\n"),
+        )
+        .unwrap();
+    }
+    ok(p.path(), &["add", dir.path().to_str().unwrap()]);
+    let docs = ok(p.path(), &["list", "documents", "--format", "csv"]);
+    assert!(
+        docs.contains(",talk,") && docs.contains(",talk (2),"),
+        "{docs}"
+    );
+    assert!(ok(p.path(), &["show", "talk (2)"]).contains("second"));
+    assert!(
+        ok(p.path(), &["show", "TALK"]).contains("first"),
+        "names match case-insensitively"
+    );
+}
