@@ -178,6 +178,11 @@ impl Store {
     /// Creates a new database at `path` with these settings in `meta`.
     pub fn create(path: &Path, settings: &[(&str, &str)]) -> R<Store> {
         let mut store = Store::connect(path)?;
+        // Write-ahead logging is a property of the file: set once here, kept by every open.
+        store
+            .conn
+            .execute_batch("PRAGMA journal_mode = WAL;")
+            .map_err(sql("setting up the database"))?;
         store.migrate()?;
         let tx = store
             .conn
@@ -206,8 +211,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(60))
             .map_err(sql("setting the busy timeout"))?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-             PRAGMA cache_size = -65536;",
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
         )
         .map_err(sql("setting up the connection"))?;
         Ok(Store { conn })
