@@ -266,13 +266,20 @@ impl Project {
                     let text = &doc.text[s.byte_start..s.byte_end];
                     iw.add(*sid, id, s.speaker.as_deref(), text)?;
                     if let Some(sp) = &s.speaker {
-                        let e = st.speakers.entry(sp.clone()).or_default();
-                        e.0 += 1;
-                        e.1 += usize::from(text.contains('?'));
-                        if let Some(r) = s.label_role {
-                            label_roles.insert(sp.clone(), r);
+                        // Speaker names are copied once per document, not once per turn.
+                        if !st.speakers.contains_key(sp) {
+                            st.speakers.insert(sp.clone(), (0, 0));
+                            if !speakers.contains(sp) {
+                                speakers.insert(sp.clone());
+                            }
+                            if let Some(r) = s.label_role {
+                                label_roles.insert(sp.clone(), r);
+                            }
                         }
-                        speakers.insert(sp.clone());
+                        if let Some(e) = st.speakers.get_mut(sp) {
+                            e.0 += 1;
+                            e.1 += usize::from(text.contains('?'));
+                        }
                     }
                 }
                 for (k, v) in &cfg.attrs {

@@ -55,16 +55,8 @@ fn project_is_found_upwards_and_from_the_environment() {
 #[test]
 fn init_rejects_an_unknown_language_or_stemmer() {
     let dir = tempfile::tempdir().unwrap();
-    quarry(dir.path())
-        .args(["init", "--language", "klingon"])
-        .assert()
-        .code(2)
-        .stderr(contains("klingon"));
-    quarry(dir.path())
-        .args(["init", "--stemmer", "porter9"])
-        .assert()
-        .code(2)
-        .stderr(contains("porter9"));
+    fails(dir.path(), &["init", "--language", "klingon"], "klingon");
+    fails(dir.path(), &["init", "--stemmer", "porter9"], "porter9");
     ok(dir.path(), &["init", "--stemmer", "rust-stemmers"]);
 }
 
@@ -386,11 +378,7 @@ fn syntax_errors_point_at_the_column() {
         .code(2)
         .stderr(contains("bad query: this `(` is never closed"))
         .stderr(contains("\n            ^"));
-    quarry(p.path())
-        .args(["search", "role:boss"])
-        .assert()
-        .code(2)
-        .stderr(contains("role:interviewer"));
+    fails(p.path(), &["search", "role:boss"], "role:interviewer");
 }
 
 #[test]
@@ -415,11 +403,7 @@ fn show_and_list() {
         3,
         "the segment and one turn either side: {out}"
     );
-    quarry(p.path())
-        .args(["show", "nope"])
-        .assert()
-        .code(2)
-        .stderr(contains("no document named `nope`"));
+    fails(p.path(), &["show", "nope"], "no document named `nope`");
     let csv = ok(
         p.path(),
         &[
@@ -447,11 +431,11 @@ fn speakers_set_overrides_a_role() {
     assert!(count(p.path(), "role:interviewer") > before);
     let sp = ok(p.path(), &["list", "speakers", "--format", "csv"]);
     assert!(sp.contains("Tom Becker,interviewer,user"), "{sp}");
-    quarry(p.path())
-        .args(["speakers", "set", "Nobody", "--role", "participant"])
-        .assert()
-        .code(2)
-        .stderr(contains("no speaker `Nobody`"));
+    fails(
+        p.path(),
+        &["speakers", "set", "Nobody", "--role", "participant"],
+        "no speaker `Nobody`",
+    );
 }
 
 #[test]
@@ -470,11 +454,11 @@ fn add_overrides_and_attributes() {
     );
     assert_eq!(count(p.path(), "role:interviewer"), 2);
     assert_eq!(count(p.path(), "attr.site:leeds"), 4);
-    quarry(p.path())
-        .args(["add", "x.txt", "--attr", "novalue"])
-        .assert()
-        .code(2)
-        .stderr(contains("KEY=VALUE"));
+    fails(
+        p.path(),
+        &["add", "x.txt", "--attr", "novalue"],
+        "KEY=VALUE",
+    );
 }
 
 #[test]

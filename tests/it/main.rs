@@ -40,6 +40,15 @@ pub fn ok(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// Runs quarry with `args` in `dir`, expects exit code 2 and `message` on stderr.
+pub fn fails(dir: &Path, args: &[&str], message: &str) {
+    quarry(dir)
+        .args(args)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(message));
+}
+
 /// A new project in a temporary folder.
 pub fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
