@@ -8,6 +8,7 @@
 
 pub(crate) mod decode;
 mod jsonl;
+pub(crate) mod posts;
 pub(crate) mod office;
 mod roles;
 pub(crate) mod subtitles;
