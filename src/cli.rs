@@ -6,10 +6,13 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use quarry::analyzer::{AnalyzerConfig, StemmerKind};
+use quarry::ingest::posts::PostOptions;
+use quarry::ingest::ReadOptions;
+use quarry::model::Format;
 use quarry::print::{self, Style};
 use quarry::project::{AddConfig, AddReport, InitConfig, Project};
 use quarry::search::{self, SearchConfig};
-use quarry::Role;
+use quarry::{Platform, Role};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -119,6 +122,58 @@ struct AddArgs {
     /// Attribute for every document added, KEY=VALUE (repeatable).
     #[arg(long, value_name = "KEY=VALUE")]
     attr: Vec<String>,
+    /// Read every file as this format instead of detecting it.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<InFormat>,
+    /// Posts: the column (CSV) holding the text.
+    #[arg(long, value_name = "NAME", help_heading = "Post exports")]
+    text_col: Option<String>,
+    /// Posts: the column (or JSON field path) holding the post id.
+    #[arg(long, value_name = "NAME", help_heading = "Post exports")]
+    id_col: Option<String>,
+    /// Posts: the column (or JSON field path) holding the author.
+    #[arg(long, value_name = "NAME", help_heading = "Post exports")]
+    author_col: Option<String>,
+    /// Posts: the column (or JSON field path) holding the time.
+    #[arg(long, value_name = "NAME", help_heading = "Post exports")]
+    time_col: Option<String>,
+    /// Posts: the field delimiter (one character; `\t` for tab).
+    #[arg(long, value_name = "CHAR", help_heading = "Post exports")]
+    delimiter: Option<String>,
+    /// Posts: column names of a file without a header row, as in id,created_at,text.
+    #[arg(long, value_name = "A,B,C", help_heading = "Post exports")]
+    columns: Option<String>,
+    /// Posts: dotted path of the text in JSON records, as in data.body.
+    #[arg(long, value_name = "PATH", help_heading = "Post exports")]
+    text_field: Option<String>,
+    /// Posts: the platform to record when the export does not say (x, mastodon, reddit, other).
+    #[arg(long, value_name = "NAME", help_heading = "Post exports")]
+    platform: Option<String>,
+}
+
+/// Input formats `--format` can force.
+#[derive(Clone, Copy, ValueEnum)]
+enum InFormat {
+    /// Plain-text transcript.
+    Text,
+    /// Markdown transcript.
+    Markdown,
+    /// WebVTT captions.
+    Vtt,
+    /// SubRip captions.
+    Srt,
+    /// Word document.
+    Docx,
+    /// OpenDocument text.
+    Odt,
+    /// JSON lines of transcript turns.
+    Turns,
+    /// Posts as CSV, TSV or delimited lines.
+    Csv,
+    /// Posts as TSV.
+    Tsv,
+    /// Posts as JSON or JSONL (X, Mastodon, Reddit, generic).
+    Json,
 }
 
 #[derive(Args)]
@@ -460,12 +515,63 @@ fn add_config(a: AddArgs) -> Result<AddConfig> {
         }
         attrs.push((k.trim().to_string(), v.trim().to_string()));
     }
+    let delimiter = match a.delimiter.as_deref() {
+        None => None,
+        Some("\\t" | "tab" | "\t") => Some(b'\t'),
+        Some(d) if d.len() == 1 => Some(d.as_bytes()[0]),
+        Some(d) => bail!("--delimiter {d}: expected one ASCII character (or \\t)"),
+    };
+    let delimiter = delimiter.or(matches!(a.format, Some(InFormat::Tsv)).then_some(b'\t'));
+    let platform =
+        match a.platform.as_deref() {
+            None => None,
+            Some(p) => Some(Platform::parse(p).with_context(|| {
+                format!("--platform {p}: expected x, mastodon, reddit or other")
+            })?),
+        };
+    let columns = a.columns.map(|c| {
+        c.split(',')
+            .map(|s| s.trim().to_string())
+            .collect::<Vec<_>>()
+    });
+    if columns
+        .as_ref()
+        .is_some_and(|c| c.iter().any(String::is_empty))
+    {
+        bail!("--columns: a column name is empty");
+    }
+    let format = a.format.map(|f| match f {
+        InFormat::Text => Format::Text,
+        InFormat::Markdown => Format::Markdown,
+        InFormat::Vtt => Format::Vtt,
+        InFormat::Srt => Format::Srt,
+        InFormat::Docx => Format::Docx,
+        InFormat::Odt => Format::Odt,
+        InFormat::Turns => Format::Jsonl,
+        InFormat::Csv | InFormat::Tsv => Format::Csv,
+        InFormat::Json => Format::Json,
+    });
+    // Headerless columns are a delimited-posts layout whatever the extension.
+    let format = format.or(columns.as_ref().map(|_| Format::Csv));
     Ok(AddConfig {
         paths: a.paths,
         replace: a.replace,
         interviewers: a.interviewer,
         participants: a.participant,
         attrs,
+        read: ReadOptions {
+            format,
+            posts: PostOptions {
+                text_col: a.text_col,
+                id_col: a.id_col,
+                author_col: a.author_col,
+                time_col: a.time_col,
+                delimiter,
+                columns,
+                text_field: a.text_field,
+                platform,
+            },
+        },
     })
 }
 
@@ -524,6 +630,16 @@ pub fn print_add_report(out: &mut dyn Write, r: &AddReport) -> Result<()> {
             out,
             "Skipped {d}: same content as {twin}, already in the project."
         )?;
+    }
+    if r.posts > 0 || r.posts_known > 0 {
+        writeln!(
+            out,
+            "Posts: {} added, {} already in the project (same id) passed over; attributes of {} author(s) updated.",
+            r.posts, r.posts_known, r.authors
+        )?;
+    }
+    for n in &r.notes {
+        writeln!(out, "{n}")?;
     }
     if r.ignored > 0 {
         writeln!(

@@ -124,15 +124,28 @@ pub struct IngestError {
     pub line: Option<usize>,
     /// What is wrong.
     pub message: String,
+    /// A note rather than an error: something was left out on purpose (posts without
+    /// text, repeated ids) and the file is otherwise fine.
+    pub note: bool,
 }
 
 impl IngestError {
+    /// A note about a file: reported, but the file was read as it should be.
+    pub fn note(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        IngestError {
+            path: path.into(),
+            line: None,
+            message: message.into(),
+            note: true,
+        }
+    }
     /// An error about a whole file.
     pub fn file(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         IngestError {
             path: path.into(),
             line: None,
             message: message.into(),
+            note: false,
         }
     }
     /// An error at one line of a file.
@@ -141,6 +154,7 @@ impl IngestError {
             path: path.into(),
             line: Some(line),
             message: message.into(),
+            note: false,
         }
     }
 }

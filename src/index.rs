@@ -2,13 +2,16 @@
 //!
 //! Holds, per segment, its id, its document id, its speaker (lowercased) and its text twice:
 //! stemmed with positions (field `text`, through the one [`Analyzer`]) and lowercased unstemmed
-//! (field `exact`, for `exact:` and `prefix*`). Text is not stored here: quotes come from the
+//! (field `exact`, for `exact:` and `prefix*`); for a post also its tags (`#hashtag`,
+//! `platform:x`, `is:repost`, ...) and its time (field `time`, seconds). Text is not stored
+//! here: quotes come from the
 //! database. Each commit records the database generation it reflects, so a stale index (an
 //! interrupted `add`) is noticed. Only this module and `search` name tantivy types.
 
 use crate::analyzer::{lower_words, Analyzer, AnalyzerConfig};
 use crate::error::{tv, IndexError};
-use crate::query::Query;
+use crate::model::PostMeta;
+use crate::query::{PostFilter, Query};
 use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 use tantivy::indexer::UserOperation;
@@ -35,6 +38,8 @@ pub(crate) struct Fields {
     pub speaker: Field,
     pub text: Field,
     pub exact: Field,
+    pub tags: Field,
+    pub time: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -59,6 +64,8 @@ fn schema() -> (Schema, Fields) {
                 .set_fieldnorms(false),
         ),
     );
+    let tags = b.add_text_field("tags", STRING);
+    let time = b.add_i64_field("time", INDEXED | FAST);
     (
         b.build(),
         Fields {
@@ -67,6 +74,8 @@ fn schema() -> (Schema, Fields) {
             speaker,
             text,
             exact,
+            tags,
+            time,
         },
     )
 }
@@ -329,7 +338,14 @@ const BATCH: usize = 2048;
 
 impl IndexWriterHandle {
     /// Queues one segment.
-    pub fn add(&mut self, seg: i64, doc: i64, speaker: Option<&str>, text: &str) -> R<()> {
+    pub fn add(
+        &mut self,
+        seg: i64,
+        doc: i64,
+        speaker: Option<&str>,
+        text: &str,
+        post: Option<&PostMeta>,
+    ) -> R<()> {
         let f = &self.fields;
         let mut d = TantivyDocument::new();
         d.add_u64(f.seg, seg as u64);
@@ -340,6 +356,14 @@ impl IndexWriterHandle {
         }
         d.add_text(f.text, text);
         d.add_text(f.exact, text);
+        if let Some(p) = post {
+            for t in post_tags(p) {
+                d.add_text(f.tags, t);
+            }
+            if let Some(t) = p.created {
+                d.add_i64(f.time, t);
+            }
+        }
         self.pending.push(UserOperation::Add(d));
         if self.pending.len() >= BATCH {
             self.flush()?;
@@ -375,6 +399,27 @@ impl IndexWriterHandle {
             .map_err(tv("merging the index"))?;
         Ok(())
     }
+}
+
+/// The terms of a post's `tags` field: what `hashtag:`, `platform:` and `is:` look up.
+pub(crate) fn post_tags(p: &PostMeta) -> Vec<String> {
+    let mut tags = vec![
+        format!("platform:{}", p.platform.as_str()),
+        "is:post".to_string(),
+    ];
+    for (on, name) in [
+        (p.is_original(), "is:original"),
+        (p.is_repost, "is:repost"),
+        (p.is_reply, "is:reply"),
+        (p.is_quote, "is:quote"),
+        (p.is_duplicate, "is:duplicate"),
+    ] {
+        if on {
+            tags.push(name.to_string());
+        }
+    }
+    tags.extend(p.hashtags.iter().map(|h| format!("#{}", h.to_lowercase())));
+    tags
 }
 
 fn term_q(t: Term) -> Box<dyn TQuery> {
@@ -440,6 +485,11 @@ pub(crate) fn to_tantivy(q: &Query, f: &Fields) -> Box<dyn TQuery> {
                 Box::new(BooleanQuery::new(parts))
             }
         }
+        Query::Post(PostFilter::Date { from, to }) => Box::new(tantivy::query::RangeQuery::new(
+            std::ops::Bound::Included(Term::from_field_i64(f.time, *from)),
+            std::ops::Bound::Included(Term::from_field_i64(f.time, *to)),
+        )),
+        Query::Post(p) => term_q(Term::from_field_text(f.tags, &p.tag())),
         Query::And(qs) if qs.is_empty() => Box::new(AllQuery),
         Query::And(qs) => Box::new(BooleanQuery::new(
             qs.iter().map(|q| (Occur::Must, to_tantivy(q, f))).collect(),

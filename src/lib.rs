@@ -33,4 +33,4 @@ pub mod search;
 pub mod store;
 
 pub use error::{Error, Result};
-pub use model::{Document, Role, Segment, Speaker};
+pub use model::{Document, Platform, PostMeta, Role, Segment, Speaker};

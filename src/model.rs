@@ -91,6 +91,10 @@ pub enum Format {
     Odt,
     /// JSON lines of turns: `{"doc", "speaker", "text"}`.
     Jsonl,
+    /// Posts from a CSV/TSV export or headerless delimited lines.
+    Csv,
+    /// Posts from a JSON or JSONL export (X, Mastodon, Reddit, generic).
+    Json,
 }
 
 impl Format {
@@ -104,6 +108,8 @@ impl Format {
             Format::Docx => "docx",
             Format::Odt => "odt",
             Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+            Format::Json => "json",
         }
     }
 }
@@ -145,6 +151,8 @@ pub struct ParsedDocument {
     pub text: String,
     /// Segments in document order; their byte ranges slice `text`.
     pub segments: Vec<ParsedSegment>,
+    /// For a document of posts: each segment's post, in the same order (empty otherwise).
+    pub posts: Vec<PostMeta>,
 }
 
 /// A stored document.
@@ -195,6 +203,107 @@ pub struct Segment {
     pub byte_end: usize,
     /// The segment's text: exactly `document_text[byte_start..byte_end]`.
     pub text: String,
+    /// What the project knows of it as a post (None for a transcript turn).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post: Option<PostMeta>,
+}
+
+/// Where a post was published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// X / Twitter.
+    X,
+    /// Mastodon (or another server speaking Mastodon's API).
+    Mastodon,
+    /// Reddit.
+    Reddit,
+    /// Not known (a spreadsheet, a generic JSONL).
+    #[default]
+    Other,
+}
+
+impl Platform {
+    /// Lowercase name, as stored and as `platform:` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::X => "x",
+            Platform::Mastodon => "mastodon",
+            Platform::Reddit => "reddit",
+            Platform::Other => "other",
+        }
+    }
+    /// Parses a platform name (`x`, `twitter`, `mastodon`, `reddit`, `other`).
+    pub fn parse(s: &str) -> Option<Platform> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "x" | "twitter" => Platform::X,
+            "mastodon" => Platform::Mastodon,
+            "reddit" => Platform::Reddit,
+            "other" => Platform::Other,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A post's metadata: what a segment that is a post carries besides its text and author
+/// (the segment's speaker).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PostMeta {
+    /// Where it was published.
+    pub platform: Platform,
+    /// The platform's id (for a post without one, quarry makes `h:` + a content hash).
+    pub id: String,
+    /// When it was posted, seconds since 1970 UTC.
+    #[serde(skip)]
+    pub created: Option<i64>,
+    /// The same time as ISO 8601 UTC (`2014-12-26T23:13:35Z`).
+    pub created_at: Option<String>,
+    /// Link to the post.
+    pub url: Option<String>,
+    /// Language code.
+    pub lang: Option<String>,
+    /// Hashtags without `#`.
+    pub hashtags: Vec<String>,
+    /// Mentioned handles without `@`.
+    pub mentions: Vec<String>,
+    /// Links.
+    pub links: Vec<String>,
+    /// Likes / favourites / upvotes.
+    pub likes: Option<u64>,
+    /// Reposts / retweets / boosts.
+    pub reposts: Option<u64>,
+    /// A repost of another post.
+    pub is_repost: bool,
+    /// A reply.
+    pub is_reply: bool,
+    /// Quotes another post.
+    pub is_quote: bool,
+    /// The same text as a post stored earlier (not a repost).
+    pub is_duplicate: bool,
+    /// Id of the reposted or quoted post, where the export says.
+    pub repost_of: Option<String>,
+    /// Id of the post it replies to.
+    pub reply_to: Option<String>,
+    /// Thread key (conversation, reply chain root or Reddit link id).
+    pub thread: Option<String>,
+    /// Segment id of the earliest stored post with the same text (for reposts and
+    /// duplicates), when the project holds it.
+    pub original: Option<i64>,
+    /// Other fields of the record.
+    pub attrs: Vec<(String, String)>,
+}
+
+impl PostMeta {
+    /// An original post: neither a repost nor a duplicate.
+    pub fn is_original(&self) -> bool {
+        !self.is_repost && !self.is_duplicate
+    }
 }
 
 /// A speaker and what the project knows of them.

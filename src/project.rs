@@ -8,8 +8,8 @@ use crate::analyzer::{AnalyzerConfig, StemmerKind};
 use crate::error::{IngestError, ProjectError, Result};
 use crate::index::Index;
 use crate::ingest::{self, RoleGuess, SpeakerStats};
-use crate::model::{Role, RoleSource};
-use crate::store::{AttrTarget, Store, Stored};
+use crate::model::{Format, Role, RoleSource};
+use crate::store::{post_key, AttrTarget, PostIndex, Store, Stored};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -36,6 +36,8 @@ pub struct AddConfig {
     pub participants: Vec<String>,
     /// Attributes for every document added.
     pub attrs: Vec<(String, String)>,
+    /// Format and column choices.
+    pub read: ingest::ReadOptions,
 }
 
 /// What `add` did.
@@ -63,6 +65,15 @@ pub struct AddReport {
     pub bytes: u64,
     /// Roles guessed.
     pub guesses: Vec<RoleGuess>,
+    /// Posts stored (each is also a segment).
+    pub posts: usize,
+    /// Posts passed over because a post with the same platform and id is stored already
+    /// (an overlapping export) or came earlier in this run.
+    pub posts_known: usize,
+    /// Authors whose attributes (posts, original share, first and last post) were updated.
+    pub authors: usize,
+    /// Things left out on purpose, per file (posts without text).
+    pub notes: Vec<IngestError>,
 }
 
 /// An open project.
@@ -188,9 +199,15 @@ impl Project {
         let idx = Index::recreate(&self.index_dir(), &self.analyzer)?;
         let mut w = idx.writer(rayon::current_num_threads())?;
         self.store.for_each_document(|doc, text, segs| {
+            let posts = match (segs.first(), segs.last()) {
+                (Some(a), Some(b)) => self.store.posts_between(a.id, b.id)?,
+                _ => Vec::new(),
+            };
+            let mut posts = posts.into_iter().peekable();
             for s in segs {
                 let t = text.get(s.byte_start..s.byte_end).unwrap_or("");
-                w.add(s.id, doc, s.speaker.as_deref(), t)?;
+                let post = posts.next_if(|(id, _)| *id == s.id).map(|(_, p)| p);
+                w.add(s.id, doc, s.speaker.as_deref(), t, post.as_ref())?;
             }
             Ok(())
         })?;
@@ -211,7 +228,20 @@ impl Project {
         report.ignored = ignored;
         let (idx, _) = self.index()?;
         let mut iw = idx.writer(rayon::current_num_threads())?;
-        let rx = ingest::read(files);
+        // What is known of stored posts is loaded only when posts may come.
+        let may_have_posts = cfg.read.format.is_some()
+            || files.iter().any(|f| {
+                matches!(
+                    ingest::format_of(f),
+                    Some(Format::Csv | Format::Json | Format::Jsonl | Format::Text)
+                )
+            });
+        let mut post_index = if may_have_posts {
+            self.store.post_index()?
+        } else {
+            PostIndex::default()
+        };
+        let rx = ingest::read(files, cfg.read.clone());
         let mut stats: Vec<SpeakerStats> = Vec::new();
         let mut label_roles: BTreeMap<String, Role> = BTreeMap::new();
         let mut speakers: std::collections::BTreeSet<String> = Default::default();
@@ -227,11 +257,22 @@ impl Project {
             let mut docs = Vec::with_capacity(batch.len());
             for item in batch {
                 match item {
-                    Ok(d) => docs.push(d),
+                    Ok(mut d) => {
+                        if !d.posts.is_empty() {
+                            report.posts_known += ingest::posts::retain_posts(&mut d, |p| {
+                                !post_index.seen(post_key(p.platform, &p.id))
+                            });
+                            if d.segments.is_empty() {
+                                continue;
+                            }
+                        }
+                        docs.push(d)
+                    }
+                    Err(e) if e.note => report.notes.push(e),
                     Err(e) => report.errors.push(e),
                 }
             }
-            let stored = w.put_documents(&docs, cfg.replace)?;
+            let stored = w.put_documents(&mut docs, cfg.replace, &mut post_index)?;
             for (doc, stored) in docs.iter().zip(stored) {
                 let (id, seg_ids) = match stored {
                     Stored::Added { id, segments, .. } => {
@@ -262,9 +303,9 @@ impl Project {
                     }
                 };
                 let mut st = SpeakerStats::default();
-                for (s, sid) in doc.segments.iter().zip(&seg_ids) {
+                for (i, (s, sid)) in doc.segments.iter().zip(&seg_ids).enumerate() {
                     let text = &doc.text[s.byte_start..s.byte_end];
-                    iw.add(*sid, id, s.speaker.as_deref(), text)?;
+                    iw.add(*sid, id, s.speaker.as_deref(), text, doc.posts.get(i))?;
                     if let Some(sp) = &s.speaker {
                         // Speaker names are copied once per document, not once per turn.
                         if !st.speakers.contains_key(sp) {
@@ -287,9 +328,10 @@ impl Project {
                 }
                 // Only conversations tell who asks and who answers; a post or a monologue
                 // (one speaker) says nothing about roles, and keeping it would cost memory.
-                if st.speakers.len() >= 2 {
+                if st.speakers.len() >= 2 && doc.posts.is_empty() {
                     stats.push(st);
                 }
+                report.posts += doc.posts.len();
                 report.segments += seg_ids.len();
                 report.bytes += doc.text.len() as u64;
                 docs_done += 1;
@@ -330,6 +372,9 @@ impl Project {
             w.put_role(&g.speaker, g.role, RoleSource::Guess)?;
         }
         w.commit()?;
+        if report.posts > 0 {
+            report.authors = self.store.refresh_author_attributes()?;
+        }
         iw.commit(self.store.generation()?)?;
         report.speakers = speakers.len();
         Ok(report)

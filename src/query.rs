@@ -8,6 +8,7 @@
 
 use crate::analyzer::{Analyzer, Token};
 use crate::error::QueryError;
+use crate::model::{Platform, PostMeta};
 use std::collections::HashSet;
 
 /// Default distance of a bare `NEAR`.
@@ -23,6 +24,8 @@ pub enum FieldFilter {
     Role(String),
     /// `doc:NAME`
     Doc(String),
+    /// `author:NAME` (a post's author, with or without `@` / `u/`)
+    Author(String),
     /// `attr.NAME:VALUE`
     Attr {
         /// Attribute name.
@@ -59,12 +62,54 @@ pub enum Query {
     Near(String, String, u32),
     /// A field filter and, once resolved, what it selects.
     Field(FieldFilter, Resolved),
+    /// A condition on a post's metadata (never true of a transcript turn).
+    Post(PostFilter),
     /// All must match.
     And(Vec<Query>),
     /// Any may match.
     Or(Vec<Query>),
     /// Must not match.
     Not(Box<Query>),
+}
+
+/// `hashtag:`, `platform:`, `is:` and `date:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostFilter {
+    /// `hashtag:meded` (lowercased, without `#`).
+    Hashtag(String),
+    /// `platform:x`.
+    Platform(String),
+    /// `is:post|original|repost|reply|quote|duplicate`.
+    Is(String),
+    /// `date:[2022-01-01 TO 2022-06-30]`, `date:2022-03`: seconds, both ends included.
+    Date {
+        /// First second.
+        from: i64,
+        /// Last second.
+        to: i64,
+    },
+}
+
+impl PostFilter {
+    /// The term of the index's `tags` field it looks up (not for `Date`).
+    pub fn tag(&self) -> String {
+        match self {
+            PostFilter::Hashtag(h) => format!("#{h}"),
+            PostFilter::Platform(p) => format!("platform:{p}"),
+            PostFilter::Is(k) => format!("is:{k}"),
+            PostFilter::Date { .. } => String::new(),
+        }
+    }
+
+    fn holds(&self, p: &PostMeta) -> bool {
+        match self {
+            PostFilter::Date { from, to } => p.created.is_some_and(|t| (*from..=*to).contains(&t)),
+            f => {
+                let tag = f.tag();
+                crate::index::post_tags(p).contains(&tag)
+            }
+        }
+    }
 }
 
 /// The segment a query is evaluated against.
@@ -76,6 +121,8 @@ pub struct Target<'a> {
     pub speaker: Option<&'a str>,
     /// Its analysed words.
     pub tokens: &'a [Token],
+    /// Its post data, if it is a post.
+    pub post: Option<&'a PostMeta>,
 }
 
 impl Query {
@@ -122,6 +169,7 @@ impl Query {
                     }
                 }
             }
+            Query::Post(f) => return t.post.is_some_and(|p| f.holds(p)),
             Query::Field(_, r) => {
                 let by_speaker = match t.speaker {
                     Some(s) => r.speakers.contains(s),
@@ -170,7 +218,7 @@ impl Query {
     /// Whether the query has any word condition (a pure field filter has none).
     pub fn has_words(&self) -> bool {
         match self {
-            Query::Field(..) => false,
+            Query::Field(..) | Query::Post(_) => false,
             Query::And(qs) | Query::Or(qs) => qs.iter().any(Query::has_words),
             Query::Not(q) => q.has_words(),
             _ => true,
@@ -237,6 +285,14 @@ fn lex(input: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
             let (s, next) = quoted(&chars, i)?;
             out.push((col, Tok::Quoted(None, s)));
             i = next;
+        } else if chars[i..].starts_with(&['d', 'a', 't', 'e', ':', '[']) {
+            // `date:[A TO B]` holds spaces: one word up to its `]`.
+            let close = chars[i..]
+                .iter()
+                .position(|&c| c == ']')
+                .ok_or_else(|| err(col, "this `date:[` is never closed with `]`"))?;
+            out.push((col, Tok::Word(chars[i..=i + close].iter().collect())));
+            i += close + 1;
         } else if c == '-' && chars.get(i + 1).is_some_and(|n| !n.is_whitespace()) {
             out.push((col, Tok::Minus));
             i += 1;
@@ -486,6 +542,39 @@ impl Parser<'_> {
             }
             "speaker" => FieldFilter::Speaker(lower),
             "doc" => FieldFilter::Doc(lower),
+            "author" => FieldFilter::Author(lower),
+            "hashtag" | "tag" => {
+                let tag = lower.trim_start_matches('#');
+                if tag.is_empty() {
+                    return Err(err(col, "`hashtag:` needs a tag, as in hashtag:meded"));
+                }
+                return Ok(Query::Post(PostFilter::Hashtag(tag.to_string())));
+            }
+            "platform" => {
+                let Some(p) = Platform::parse(&lower) else {
+                    return Err(err(
+                        col,
+                        format!("platform:{value}: expected x, mastodon, reddit or other"),
+                    ));
+                };
+                return Ok(Query::Post(PostFilter::Platform(p.as_str().to_string())));
+            }
+            "is" => {
+                if !matches!(
+                    lower.as_str(),
+                    "post" | "original" | "repost" | "reply" | "quote" | "duplicate"
+                ) {
+                    return Err(err(
+                        col,
+                        format!("is:{value}: expected is:original, is:repost, is:reply, is:quote, is:duplicate or is:post"),
+                    ));
+                }
+                return Ok(Query::Post(PostFilter::Is(lower)));
+            }
+            "date" => {
+                let (from, to) = date_range(value).map_err(|m| err(col, m))?;
+                return Ok(Query::Post(PostFilter::Date { from, to }));
+            }
             "role" => {
                 if !matches!(lower.as_str(), "interviewer" | "participant" | "none") {
                     return Err(err(
@@ -508,7 +597,73 @@ impl Parser<'_> {
 }
 
 fn is_field(f: &str) -> bool {
-    matches!(f, "speaker" | "role" | "doc" | "exact") || f.starts_with("attr.")
+    matches!(
+        f,
+        "speaker"
+            | "role"
+            | "doc"
+            | "exact"
+            | "author"
+            | "hashtag"
+            | "tag"
+            | "platform"
+            | "is"
+            | "date"
+    ) || f.starts_with("attr.")
+}
+
+/// `[A TO B]` (either end `*`), or one day, month or year: the seconds it spans, inclusive.
+fn date_range(v: &str) -> Result<(i64, i64), String> {
+    let bad = || {
+        format!(
+            "date:{v}: expected a date (2022-03-01), a month (2022-03), a year (2022) or a range [2022-01-01 TO 2022-06-30]"
+        )
+    };
+    if let Some(inner) = v.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        let (a, b) = inner.split_once(" TO ").ok_or_else(bad)?;
+        let from = match a.trim() {
+            "*" => i64::MIN,
+            a => span(a).ok_or_else(bad)?.0,
+        };
+        let to = match b.trim() {
+            "*" => i64::MAX,
+            b => span(b).ok_or_else(bad)?.1,
+        };
+        if from > to {
+            return Err(format!("date:{v}: the range ends before it starts"));
+        }
+        return Ok((from, to));
+    }
+    span(v).ok_or_else(bad)
+}
+
+/// The first and last second of a year, month, day or exact time.
+fn span(v: &str) -> Option<(i64, i64)> {
+    use crate::ingest::posts::parse_time;
+    let parts: Vec<&str> = v.split('-').collect();
+    let all_digits = |s: &&str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match parts.as_slice() {
+        [y] if y.len() == 4 && all_digits(y) => {
+            let y: i64 = y.parse().ok()?;
+            Some((
+                parse_time(&format!("{y}-01-01"))?,
+                parse_time(&format!("{}-01-01", y + 1))? - 1,
+            ))
+        }
+        [y, m] if y.len() == 4 && all_digits(y) && all_digits(m) => {
+            let (y, m): (i64, u32) = (y.parse().ok()?, m.parse().ok()?);
+            let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            Some((
+                parse_time(&format!("{y}-{m:02}-01"))?,
+                parse_time(&format!("{ny}-{nm:02}-01"))? - 1,
+            ))
+        }
+        _ if v.len() == 10 => {
+            let start = parse_time(v)?;
+            Some((start, start + 86_399))
+        }
+        _ => parse_time(v).map(|t| (t, t)),
+    }
 }
 
 fn single_term(q: Query, col: usize) -> Result<String, QueryError> {
@@ -628,6 +783,7 @@ mod tests {
             document: 1,
             speaker: Some("p1"),
             tokens: &toks,
+            post: None,
         };
         let q = parse("teach -boring", &mut a).unwrap();
         assert_eq!(q.eval(&target), Some(vec![1, 5]));

@@ -114,6 +114,7 @@ pub fn highlight(q: &Query, analyzer: &mut Analyzer, seg: &Segment) -> Vec<(usiz
         document: seg.document_id,
         speaker: speaker.as_deref(),
         tokens: &tokens,
+        post: seg.post.as_ref(),
     };
     q.eval(&target)
         .unwrap_or_default()

@@ -7,14 +7,16 @@
 //! noticed and rebuilt.
 
 use crate::error::{sql, StoreError};
-use crate::model::{fnv1a, Document, Format, ParsedDocument, Role, RoleSource, Segment, Speaker};
+use crate::model::{
+    fnv1a, Document, Format, ParsedDocument, Platform, PostMeta, Role, RoleSource, Segment, Speaker,
+};
 use crate::query::{FieldFilter, Resolved};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// The newest schema this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 type R<T> = Result<T, StoreError>;
 
@@ -68,6 +70,32 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE UNIQUE INDEX attributes_doc ON attributes(document_id, key) WHERE document_id IS NOT NULL;
      CREATE UNIQUE INDEX attributes_speaker ON attributes(speaker, key) WHERE speaker IS NOT NULL;",
+    // version 2: posts. A post is a segment (its author is the segment's speaker) with this
+    // row beside it. `post_key` and `text_hash` are FNV-1a hashes that `add` keeps in memory
+    // to skip posts already stored and to link reposts and duplicates; no index is kept on
+    // them, so inserting millions of posts stays cheap.
+    "CREATE TABLE posts (
+        segment_id INTEGER PRIMARY KEY REFERENCES segments(id) ON DELETE CASCADE,
+        platform TEXT NOT NULL,
+        post_id TEXT NOT NULL,
+        post_key INTEGER NOT NULL,
+        created INTEGER,
+        url TEXT,
+        lang TEXT,
+        hashtags TEXT NOT NULL,
+        mentions TEXT NOT NULL,
+        links TEXT NOT NULL,
+        likes INTEGER,
+        reposts INTEGER,
+        -- 1 repost, 2 reply, 4 quote, 8 duplicate
+        flags INTEGER NOT NULL,
+        repost_of TEXT,
+        reply_to TEXT,
+        thread TEXT,
+        original INTEGER,
+        text_hash INTEGER NOT NULL,
+        attrs TEXT
+     );",
 ];
 
 /// An open project database.
@@ -536,6 +564,7 @@ impl Store {
             byte_start: r.byte_start,
             byte_end: r.byte_end,
             text: String::from_utf8_lossy(&buf).into_owned(),
+            post: self.posts_between(r.id, r.id)?.pop().map(|(_, p)| p),
         })
     }
 
@@ -595,6 +624,17 @@ impl Store {
                 let (v, prefix) = like(v);
                 for s in self.speaker_names()? {
                     if matches(&s, &v, prefix) {
+                        out.speakers.insert(s.to_lowercase());
+                    }
+                }
+            }
+            FieldFilter::Author(v) => {
+                // `author:drsmith` finds @drsmith and u/drsmith; `author:@drsmith` only the
+                // first.
+                let (v, prefix) = like(v);
+                for s in self.speaker_names()? {
+                    let bare = s.trim_start_matches('@').trim_start_matches("u/");
+                    if matches(&s, &v, prefix) || matches(bare, &v, prefix) {
                         out.speakers.insert(s.to_lowercase());
                     }
                 }
@@ -730,6 +770,8 @@ fn parse_format(s: &str) -> Format {
         "docx" => Format::Docx,
         "odt" => Format::Odt,
         "jsonl" => Format::Jsonl,
+        "csv" => Format::Csv,
+        "json" => Format::Json,
         _ => Format::Text,
     }
 }
@@ -747,7 +789,16 @@ impl Writer<'_> {
     /// Stores parsed documents, each whole, or reports that it is already there or changed.
     /// `replace` allows replacing a changed file at the same path. Statements are prepared
     /// once per call, so pass documents in batches.
-    pub fn put_documents(&mut self, docs: &[ParsedDocument], replace: bool) -> R<Vec<Stored>> {
+    ///
+    /// Documents of posts hold only posts that are new (the caller has checked them against
+    /// `posts`); storing them settles which are duplicates and which original a repost has,
+    /// in `doc.posts`, and records their texts in `posts`.
+    pub fn put_documents(
+        &mut self,
+        docs: &mut [ParsedDocument],
+        replace: bool,
+        posts: &mut PostIndex,
+    ) -> R<Vec<Stored>> {
         let Writer {
             tx,
             sources,
@@ -778,10 +829,19 @@ impl Writer<'_> {
             )?,
             next_segment: prep("SELECT coalesce(max(id), 0) + 1 FROM segments")?,
             speaker: prep("INSERT OR IGNORE INTO speakers(name) VALUES (?1)")?,
+            post: prep(
+                "INSERT INTO posts(segment_id, platform, post_id, post_key, created, url, lang,
+                   hashtags, mentions, links, likes, reposts, flags, repost_of, reply_to, thread,
+                   original, text_hash, attrs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                   ?17, ?18, ?19)",
+            )?,
         };
         let mut out = Vec::with_capacity(docs.len());
         for doc in docs {
-            out.push(put_one(tx, &mut st, sources, speakers, doc, replace)?);
+            out.push(put_one(
+                tx, &mut st, sources, speakers, doc, replace, posts,
+            )?);
         }
         Ok(out)
     }
@@ -838,6 +898,7 @@ struct Stmts<'t> {
     segment: rusqlite::Statement<'t>,
     next_segment: rusqlite::Statement<'t>,
     speaker: rusqlite::Statement<'t>,
+    post: rusqlite::Statement<'t>,
 }
 
 fn put_one(
@@ -845,8 +906,9 @@ fn put_one(
     st: &mut Stmts<'_>,
     sources: &mut HashMap<String, (i64, bool)>,
     speakers: &mut HashSet<String>,
-    doc: &ParsedDocument,
+    doc: &mut ParsedDocument,
     replace: bool,
+    posts: &mut PostIndex,
 ) -> R<Stored> {
     let (source_id, fresh) = match sources.get(&doc.path) {
         Some(&s) => s,
@@ -874,8 +936,10 @@ fn put_one(
     let key_hash = fnv1a(doc.key.as_bytes()) as i64;
     let mut old_id = None;
     let mut name = doc.name.clone();
-    // A source this writer created has no stored documents yet: skip the lookup.
-    let same: Option<(i64, String, i64)> = if fresh {
+    // A source this writer created has no stored documents yet: skip the lookup. Documents
+    // of posts are never the same as a stored one: their posts were checked one by one.
+    let is_posts = !doc.posts.is_empty();
+    let same: Option<(i64, String, i64)> = if fresh || is_posts {
         None
     } else {
         st.same
@@ -897,7 +961,7 @@ fn put_one(
             .map_err(sql("replacing the document"))?;
         old_id = Some(id);
         name = stored_name;
-    } else if doc.key.is_empty() {
+    } else if doc.key.is_empty() && !is_posts {
         // A whole file whose content is already stored from another path is not added twice.
         // (Documents inside a JSONL file are identified by their id, not their content.)
         let twin: Option<String> = st
@@ -977,6 +1041,9 @@ fn put_one(
             .map_err(sql("storing segments"))?;
         ids.push(seg_id);
     }
+    if is_posts {
+        put_posts(&mut st.post, doc, first, posts)?;
+    }
     Ok(match old_id {
         Some(old_id) => Stored::Replaced {
             id,
@@ -1017,4 +1084,244 @@ impl<'a> CharCounter<'a> {
         self.byte = byte;
         self.chars
     }
+}
+
+// ---------------------------------------------------------------- posts
+
+const REPOST: i64 = 1;
+const REPLY: i64 = 2;
+const QUOTE: i64 = 4;
+const DUPLICATE: i64 = 8;
+
+/// The key a post is known by: its platform and id, hashed.
+pub fn post_key(platform: Platform, id: &str) -> u64 {
+    let mut h = fnv1a(platform.as_str().as_bytes());
+    for &b in [0u8].iter().chain(id.as_bytes()) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// What a post's text is compared on to find reposts and duplicates: the text without a
+/// leading `RT @name: `, lowercased.
+pub fn text_key(text: &str) -> u64 {
+    let body = match text.strip_prefix("RT @").and_then(|r| r.split_once(": ")) {
+        Some((handle, rest)) if !handle.contains(char::is_whitespace) => rest,
+        _ => text,
+    };
+    fnv1a(body.trim().to_lowercase().as_bytes())
+}
+
+/// The posts a project holds, as hashes in memory: which ids are stored (to add only new
+/// posts from an overlapping export) and the first original post of each text (to link
+/// reposts and duplicates to it). About 40 bytes a post.
+#[derive(Debug, Default)]
+pub struct PostIndex {
+    keys: rustc_hash::FxHashSet<u64>,
+    texts: rustc_hash::FxHashMap<u64, i64>,
+}
+
+impl PostIndex {
+    /// Whether a post with this key is stored (or was seen earlier in this run); records it.
+    pub fn seen(&mut self, key: u64) -> bool {
+        !self.keys.insert(key)
+    }
+}
+
+fn join_list(v: &[String]) -> String {
+    v.join(" ")
+}
+
+fn split_list(s: String) -> Vec<String> {
+    if s.is_empty() {
+        Vec::new()
+    } else {
+        s.split(' ').map(str::to_string).collect()
+    }
+}
+
+const POST_COLS: &str = "p.segment_id, p.platform, p.post_id, p.created, p.url, p.lang, \
+     p.hashtags, p.mentions, p.links, p.likes, p.reposts, p.flags, p.repost_of, p.reply_to, \
+     p.thread, p.original, p.attrs";
+
+fn post_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, PostMeta)> {
+    let flags: i64 = r.get(11)?;
+    let created: Option<i64> = r.get(3)?;
+    let attrs: Option<String> = r.get(16)?;
+    let attrs: Vec<(String, String)> = attrs
+        .and_then(|a| serde_json::from_str(&a).ok())
+        .unwrap_or_default();
+    Ok((
+        r.get(0)?,
+        PostMeta {
+            platform: Platform::parse(&r.get::<_, String>(1)?).unwrap_or_default(),
+            id: r.get(2)?,
+            created,
+            created_at: created.map(crate::ingest::posts::iso_utc),
+            url: r.get(4)?,
+            lang: r.get(5)?,
+            hashtags: split_list(r.get(6)?),
+            mentions: split_list(r.get(7)?),
+            links: split_list(r.get(8)?),
+            likes: r.get::<_, Option<i64>>(9)?.map(|v| v as u64),
+            reposts: r.get::<_, Option<i64>>(10)?.map(|v| v as u64),
+            is_repost: flags & REPOST != 0,
+            is_reply: flags & REPLY != 0,
+            is_quote: flags & QUOTE != 0,
+            is_duplicate: flags & DUPLICATE != 0,
+            repost_of: r.get(12)?,
+            reply_to: r.get(13)?,
+            thread: r.get(14)?,
+            original: r.get(15)?,
+            attrs,
+        },
+    ))
+}
+
+impl Store {
+    /// Loads what `add` needs to know of the stored posts (nothing to read in a project
+    /// without posts).
+    pub fn post_index(&self) -> R<PostIndex> {
+        let mut idx = PostIndex::default();
+        let mut st = self
+            .conn
+            .prepare("SELECT post_key, text_hash, segment_id, flags, original FROM posts")
+            .map_err(sql("reading posts"))?;
+        let mut rows = st.query([]).map_err(sql("reading posts"))?;
+        while let Some(r) = rows.next().map_err(sql("reading posts"))? {
+            let key: i64 = r.get(0).map_err(sql("reading posts"))?;
+            let text: i64 = r.get(1).map_err(sql("reading posts"))?;
+            let seg: i64 = r.get(2).map_err(sql("reading posts"))?;
+            let flags: i64 = r.get(3).map_err(sql("reading posts"))?;
+            idx.keys.insert(key as u64);
+            if flags & (REPOST | DUPLICATE) == 0 {
+                idx.texts.entry(text as u64).or_insert(seg);
+            }
+        }
+        Ok(idx)
+    }
+
+    /// The post data of segments `from..=to` (those that are posts), by segment id.
+    pub fn posts_between(&self, from: i64, to: i64) -> R<Vec<(i64, PostMeta)>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {POST_COLS} FROM posts p WHERE p.segment_id BETWEEN ?1 AND ?2 ORDER BY p.segment_id"
+            ))
+            .map_err(sql("reading posts"))?;
+        let rows = st
+            .query_map([from, to], post_row)
+            .map_err(sql("reading posts"))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(sql("reading posts"));
+        rows
+    }
+
+    /// Recomputes the per-author attributes of everyone who has posts: `posts`,
+    /// `original_posts`, `reposts`, `original_share` (originals ÷ posts, two decimals),
+    /// `first_post` and `last_post` (dates, UTC).
+    pub fn refresh_author_attributes(&mut self) -> R<usize> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(sql("computing author attributes"))?;
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS author_stats(speaker TEXT PRIMARY KEY, n INTEGER,
+                originals INTEGER, reposts INTEGER, first INTEGER, last INTEGER);
+             DELETE FROM author_stats;
+             INSERT INTO author_stats
+               SELECT s.speaker, count(*), sum((p.flags & 9) = 0), sum((p.flags & 1) != 0),
+                      min(p.created), max(p.created)
+               FROM posts p JOIN segments s ON s.id = p.segment_id
+               WHERE s.speaker IS NOT NULL GROUP BY s.speaker;",
+        )
+        .map_err(sql("computing author attributes"))?;
+        let authors: i64 = tx
+            .query_row("SELECT count(*) FROM author_stats", [], |r| r.get(0))
+            .map_err(sql("computing author attributes"))?;
+        for (key, expr) in [
+            ("posts", "n"),
+            ("original_posts", "originals"),
+            ("reposts", "reposts"),
+            ("original_share", "printf('%.2f', 1.0 * originals / n)"),
+            ("first_post", "date(first, 'unixepoch')"),
+            ("last_post", "date(last, 'unixepoch')"),
+        ] {
+            tx.execute_batch(&format!(
+                "INSERT INTO attributes(speaker, key, value)
+                   SELECT speaker, '{key}', {expr} FROM author_stats WHERE {expr} IS NOT NULL
+                 ON CONFLICT(speaker, key) WHERE speaker IS NOT NULL
+                   DO UPDATE SET value = excluded.value;"
+            ))
+            .map_err(sql("storing author attributes"))?;
+        }
+        tx.commit().map_err(sql("storing author attributes"))?;
+        Ok(authors as usize)
+    }
+}
+
+/// Stores the post rows of a document whose segments are `first..`, settling on the way
+/// which posts are duplicates of an earlier post's text and which original a repost has.
+fn put_posts(
+    st: &mut rusqlite::Statement<'_>,
+    doc: &mut ParsedDocument,
+    first: i64,
+    index: &mut PostIndex,
+) -> R<()> {
+    let ParsedDocument {
+        text,
+        segments,
+        posts,
+        ..
+    } = doc;
+    for (ord, (s, p)) in segments.iter().zip(posts.iter_mut()).enumerate() {
+        let seg_id = first + ord as i64;
+        let body = &text[s.byte_start..s.byte_end];
+        let h = text_key(body);
+        match index.texts.get(&h) {
+            Some(&o) => {
+                p.original = Some(o);
+                p.is_duplicate = !p.is_repost;
+            }
+            None if !p.is_repost => {
+                index.texts.insert(h, seg_id);
+            }
+            None => {}
+        }
+        let flags = [
+            (p.is_repost, REPOST),
+            (p.is_reply, REPLY),
+            (p.is_quote, QUOTE),
+            (p.is_duplicate, DUPLICATE),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .fold(0, |acc, (_, bit)| acc | bit);
+        let attrs =
+            (!p.attrs.is_empty()).then(|| serde_json::to_string(&p.attrs).unwrap_or_default());
+        st.execute(params![
+            seg_id,
+            p.platform.as_str(),
+            p.id,
+            post_key(p.platform, &p.id) as i64,
+            p.created,
+            p.url,
+            p.lang,
+            join_list(&p.hashtags),
+            join_list(&p.mentions),
+            join_list(&p.links),
+            p.likes.map(|v| v as i64),
+            p.reposts.map(|v| v as i64),
+            flags,
+            p.repost_of,
+            p.reply_to,
+            p.thread,
+            p.original,
+            h as i64,
+            attrs
+        ])
+        .map_err(sql("storing posts"))?;
+    }
+    Ok(())
 }

@@ -141,6 +141,7 @@ impl Builder<'_> {
             hash,
             text,
             segments: std::mem::take(&mut self.segs),
+            posts: Vec::new(),
         };
         out.send(Ok(d))
     }

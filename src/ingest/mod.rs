@@ -8,8 +8,8 @@
 
 pub(crate) mod decode;
 mod jsonl;
-pub(crate) mod posts;
 pub(crate) mod office;
+pub mod posts;
 mod roles;
 pub(crate) mod subtitles;
 pub(crate) mod transcript;
@@ -53,7 +53,10 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<IngestError>, usize) {
                             format!("cannot read: {e}"),
                         )),
                         Ok(e) if e.file_type().is_file() => {
-                            if format_of(e.path()).is_some() {
+                            let fmt = format_of(e.path());
+                            let spreadsheet =
+                                fmt == Some(Format::Csv) && !csv_has_text_column(e.path());
+                            if fmt.is_some() && !spreadsheet {
                                 files.push(e.into_path());
                             } else {
                                 ignored += 1;
@@ -69,7 +72,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<IngestError>, usize) {
                 } else {
                     errors.push(IngestError::file(
                         p,
-                        "unsupported format: quarry reads .txt, .md, .vtt, .srt, .docx, .odt and .jsonl",
+                        "unsupported format: quarry reads .txt, .md, .vtt, .srt, .docx, .odt, .jsonl, .csv, .tsv, .json and tweets.js (or use --format)",
                     ));
                 }
             }
@@ -91,8 +94,107 @@ pub fn format_of(path: &Path) -> Option<Format> {
         "docx" => Format::Docx,
         "odt" => Format::Odt,
         "jsonl" | "ndjson" => Format::Jsonl,
+        "csv" | "tsv" => Format::Csv,
+        "json" => Format::Json,
+        // The X archive's tweets.js (`window.YTD.tweets.part0 = [...]`); other scripts are
+        // not data.
+        "js" if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().to_lowercase().contains("tweet")) =>
+        {
+            Format::Json
+        }
         _ => return None,
     })
+}
+
+/// How to read what `add` is given.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Read every file as this format instead of detecting it.
+    pub format: Option<Format>,
+    /// Column and field choices for post exports.
+    pub posts: posts::PostOptions,
+}
+
+/// The format to read a file as: the one forced, else the extension's, refined by content:
+/// a `.jsonl` of posts rather than turns, a `.txt` of `id|date|text` lines.
+fn detect(path: &Path, opts: &ReadOptions) -> Option<Format> {
+    if let Some(f) = opts.format {
+        return Some(f);
+    }
+    let f = format_of(path)?;
+    Some(match f {
+        Format::Jsonl if opts.posts.text_field.is_some() => Format::Json,
+        Format::Jsonl if !first_line(path).is_some_and(|l| looks_like_turn(&l)) => Format::Json,
+        Format::Text
+            if opts.posts.columns.is_some()
+                || first_line(path).is_some_and(|l| posts::csv::looks_like_id_date_text(&l)) =>
+        {
+            Format::Csv
+        }
+        f => f,
+    })
+}
+
+/// The first non-blank line of a file (at most 64 KB of it), if it can be read.
+fn first_line(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut buf = vec![0u8; 64 << 10];
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(_) => return None,
+        }
+    }
+    let text = String::from_utf8_lossy(&buf[..n]);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.trim().to_string())
+}
+
+/// A JSON line of a transcript turn (`{"doc": …, "text": …}`) rather than a post.
+fn looks_like_turn(line: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[serde(alias = "meeting", alias = "document", alias = "conversation")]
+        doc: Option<serde::de::IgnoredAny>,
+        text: Option<serde::de::IgnoredAny>,
+    }
+    serde_json::from_str::<Probe>(line).is_ok_and(|p| p.doc.is_some() && p.text.is_some())
+}
+
+/// Whether a CSV/TSV found in a folder is a post export (it has a text column); other
+/// spreadsheets (participant lists, codebooks) are passed over.
+fn csv_has_text_column(path: &Path) -> bool {
+    let Some(header) = first_line(path) else {
+        return false;
+    };
+    header
+        .split([',', ';', '\t', '|'])
+        .map(|c| {
+            c.trim()
+                .trim_matches('"')
+                .to_ascii_lowercase()
+                .replace(['_', '-', ' '], "")
+        })
+        .any(|c| {
+            matches!(
+                c.as_str(),
+                "text"
+                    | "fulltext"
+                    | "tweet"
+                    | "content"
+                    | "body"
+                    | "message"
+                    | "post"
+                    | "selftext"
+            )
+        })
 }
 
 /// Items travel to the consumer in batches: one channel message per few hundred documents
@@ -129,7 +231,7 @@ impl Out {
 
 /// Parses `files` on the rayon pool and returns a channel that yields their documents and
 /// errors in file order, in batches. Parsing runs ahead of the consumer by a bounded amount.
-pub fn read(files: Vec<PathBuf>) -> Receiver<Vec<Item>> {
+pub fn read(files: Vec<PathBuf>, opts: ReadOptions) -> Receiver<Vec<Item>> {
     let (tx, rx) = sync_channel::<Vec<Item>>(8);
     std::thread::spawn(move || {
         let mut out = Out {
@@ -137,38 +239,49 @@ pub fn read(files: Vec<PathBuf>) -> Receiver<Vec<Item>> {
             buf: Vec::new(),
             bytes: 0,
         };
-        let _ = produce(files, &mut out).and_then(|_| out.flush());
+        let _ = produce(files, &opts, &mut out).and_then(|_| out.flush());
     });
     rx
 }
 
-fn produce(files: Vec<PathBuf>, out: &mut Out) -> Result<(), ()> {
+fn produce(files: Vec<PathBuf>, opts: &ReadOptions, out: &mut Out) -> Result<(), ()> {
     let threads = rayon::current_num_threads().max(1);
     let (streamed, whole): (Vec<_>, Vec<_>) = files
         .into_iter()
+        .map(|f| {
+            let fmt = detect(&f, opts);
+            (f, fmt)
+        })
         .enumerate()
-        .partition(|(_, f)| format_of(f) == Some(Format::Jsonl));
+        .partition(|(_, (_, fmt))| matches!(fmt, Some(Format::Jsonl | Format::Csv | Format::Json)));
     // Whole files in parallel chunks, in order; streamed files (parallel inside) in their
     // place by path order.
+    let stream = |f: &Path, fmt: Format, out: &mut Out| match fmt {
+        Format::Jsonl => jsonl::stream(f, out),
+        _ => posts::stream(f, fmt, &opts.posts, out),
+    };
     let mut streamed = streamed.into_iter().peekable();
     for chunk in whole.chunks(threads * 4) {
-        while let Some((_, f)) = streamed.next_if(|(i, _)| *i < chunk[0].0) {
-            jsonl::stream(&f, out)?;
+        while let Some((_, (f, fmt))) = streamed.next_if(|(i, _)| *i < chunk[0].0) {
+            stream(&f, fmt.expect("streamed formats are known"), out)?;
         }
-        let parsed: Vec<Item> = chunk.par_iter().map(|(_, f)| parse_one(f)).collect();
+        let parsed: Vec<Item> = chunk
+            .par_iter()
+            .map(|(_, (f, fmt))| parse_one(f, *fmt))
+            .collect();
         for item in parsed {
             out.send(item)?;
         }
     }
-    for (_, f) in streamed {
-        jsonl::stream(&f, out)?;
+    for (_, (f, fmt)) in streamed {
+        stream(&f, fmt.expect("streamed formats are known"), out)?;
     }
     Ok(())
 }
 
 /// Reads and parses one (non-streamed) file into its document.
-fn parse_one(path: &Path) -> Item {
-    let format = format_of(path).ok_or_else(|| IngestError::file(path, "unsupported format"))?;
+fn parse_one(path: &Path, format: Option<Format>) -> Item {
+    let format = format.ok_or_else(|| IngestError::file(path, "unsupported format"))?;
     let meta = std::fs::metadata(path)
         .map_err(|e| IngestError::file(path, format!("cannot read: {e}")))?;
     if meta.len() > MAX_FILE_BYTES {
@@ -202,6 +315,7 @@ fn parse_one(path: &Path) -> Item {
         hash: decode::hash(&bytes),
         text,
         segments,
+        posts: Vec::new(),
     })
 }
 

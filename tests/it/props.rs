@@ -62,6 +62,7 @@ fn eval(q: &Query, a: &mut Analyzer, s: &Segment) -> Option<Vec<usize>> {
         document: s.document_id,
         speaker: sp.as_deref(),
         tokens: &toks,
+        post: s.post.as_ref(),
     })
 }
 

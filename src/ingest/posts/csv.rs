@@ -9,3 +9,15 @@ pub(crate) fn read(path: &Path, opts: &PostOptions, tsv: bool, sink: &mut Sink) 
     let _ = (path, opts, tsv, sink);
     Ok(())
 }
+
+/// Whether a line looks like `DIGITS|Www Mmm DD HH:MM:SS +ZZZZ YYYY|text`.
+pub(crate) fn looks_like_id_date_text(first_line: &str) -> bool {
+    let mut f = first_line.splitn(3, '|');
+    let (Some(id), Some(date), Some(_)) = (f.next(), f.next(), f.next()) else {
+        return false;
+    };
+    !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && date.split_whitespace().count() == 6
+        && super::parse_time(date).is_some()
+}

@@ -10,51 +10,17 @@ pub(crate) mod csv;
 pub(crate) mod json;
 mod text;
 
+#[allow(unused_imports)] // html_to_text: the JSON reader's, being written
 pub(crate) use text::{decode_entities, html_to_text, iso_utc, parse_time};
 
-use std::fmt;
+pub use crate::model::Platform;
 
-/// Where a post was published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Platform {
-    /// X / Twitter.
-    X,
-    /// Mastodon (or another ActivityPub server with Mastodon's API).
-    Mastodon,
-    /// Reddit.
-    Reddit,
-    /// Not known (a spreadsheet, a generic JSONL).
-    #[default]
-    Other,
-}
-
-impl Platform {
-    /// Lowercase name, as stored and as `platform:` takes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::X => "x",
-            Platform::Mastodon => "mastodon",
-            Platform::Reddit => "reddit",
-            Platform::Other => "other",
-        }
-    }
-    /// Parses a platform name (`x`, `twitter`, `mastodon`, `reddit`, `other`).
-    pub fn parse(s: &str) -> Option<Platform> {
-        Some(match s.trim().to_ascii_lowercase().as_str() {
-            "x" | "twitter" => Platform::X,
-            "mastodon" => Platform::Mastodon,
-            "reddit" => Platform::Reddit,
-            "other" => Platform::Other,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for Platform {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use super::Out;
+use crate::error::IngestError;
+use crate::model::{Format, ParsedDocument, ParsedSegment, PostMeta};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::Path;
 
 /// One post as read from an export. Readers fill what their format holds; [`finish`] does the
 /// rest.
@@ -125,7 +91,8 @@ pub struct PostOptions {
 
 /// Readers hand posts over in batches; the sink answers `Err(())` when the consumer has gone
 /// away, and the reader then stops.
-pub(crate) type Sink<'a> = dyn FnMut(Vec<Result<Post, crate::error::IngestError>>) -> Result<(), ()> + 'a;
+pub(crate) type Sink<'a> =
+    dyn FnMut(Vec<Result<Post, crate::error::IngestError>>) -> Result<(), ()> + 'a;
 
 /// Gives a raw post the treatment every format gets. Returns `false` when nothing is left to
 /// store (no text at all).
@@ -172,10 +139,335 @@ pub(crate) fn finish(p: &mut Post) -> bool {
     true
 }
 
+/// How many parsed posts are held to find threads before they are written as documents.
+/// A thread whose posts lie further apart in the file than this becomes several documents
+/// (each post keeps its thread key, so `show` and `thread:` still bring it together).
+const WINDOW_BYTES: usize = 64 << 20;
+/// Posts that belong to no thread are written in documents of at most this many.
+const LOOSE_POSTS: usize = 5_000;
+
+/// Streams one post export into documents on `out`: thread documents, and file documents
+/// for the posts that belong to no thread. `Err` only when the receiver has gone away.
+pub(crate) fn stream(
+    path: &Path,
+    format: Format,
+    opts: &PostOptions,
+    out: &mut Out,
+) -> Result<(), ()> {
+    let mut g = Grouper::new(path, format);
+    {
+        let mut sink = |mut batch: Vec<Result<Post, IngestError>>| -> Result<(), ()> {
+            batch.par_iter_mut().with_min_len(256).for_each(|r| {
+                if let Ok(p) = r {
+                    if !finish(p) {
+                        p.text.clear();
+                    }
+                }
+            });
+            for r in batch {
+                match r {
+                    Ok(p) => g.push(p, out)?,
+                    Err(e) => out.send(Err(e))?,
+                }
+            }
+            Ok(())
+        };
+        let tsv = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+        match format {
+            Format::Csv => csv::read(path, opts, tsv, &mut sink)?,
+            _ => json::read(path, opts, &mut sink)?,
+        }
+    }
+    g.finish(out)
+}
+
+struct Grouper {
+    path: std::path::PathBuf,
+    abs: String,
+    stem: String,
+    format: Format,
+    window: Vec<Post>,
+    bytes: usize,
+    loose_docs: usize,
+    empty: usize,
+}
+
+impl Grouper {
+    fn new(path: &Path, format: Format) -> Grouper {
+        Grouper {
+            path: path.to_path_buf(),
+            abs: std::path::absolute(path)
+                .unwrap_or_else(|_| path.to_path_buf())
+                .to_string_lossy()
+                .into_owned(),
+            stem: path
+                .file_name()
+                .map_or_else(|| "posts".into(), |s| s.to_string_lossy().into_owned()),
+            format,
+            window: Vec::new(),
+            bytes: 0,
+            loose_docs: 0,
+            empty: 0,
+        }
+    }
+
+    fn push(&mut self, mut p: Post, out: &mut Out) -> Result<(), ()> {
+        if p.text.is_empty() {
+            self.empty += 1;
+            return Ok(());
+        }
+        if p.id.is_empty() {
+            // No id: known by its content, so adding the same export again adds nothing.
+            let mut h = crate::model::fnv1a(p.author.as_deref().unwrap_or("").as_bytes());
+            h ^= p.created.unwrap_or(0) as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3) ^ crate::model::fnv1a(p.text.as_bytes());
+            p.id = format!("h:{h:016x}");
+        }
+        self.bytes += p.text.len() + 256;
+        self.window.push(p);
+        if self.bytes >= WINDOW_BYTES {
+            self.flush(out)?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, out: &mut Out) -> Result<(), ()> {
+        self.flush(out)?;
+        if self.empty > 0 {
+            out.send(Err(IngestError::note(
+                &self.path,
+                format!(
+                    "{} post{} without text (media only, or emptied) left out",
+                    self.empty,
+                    if self.empty == 1 { "" } else { "s" }
+                ),
+            )))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the window out: posts of one thread together in time order, the rest in file
+    /// order.
+    fn flush(&mut self, out: &mut Out) -> Result<(), ()> {
+        let posts = std::mem::take(&mut self.window);
+        self.bytes = 0;
+        if posts.is_empty() {
+            return Ok(());
+        }
+        let keys = thread_keys(&posts);
+        let mut groups: Vec<Vec<Post>> = Vec::new();
+        let mut group_of: HashMap<&str, usize> = HashMap::new();
+        let mut loose: Vec<Post> = Vec::new();
+        let mut sizes: HashMap<&str, usize> = HashMap::new();
+        for k in &keys {
+            *sizes.entry(k.as_str()).or_default() += 1;
+        }
+        let mut placed: Vec<(Option<usize>, Post)> = Vec::with_capacity(posts.len());
+        for (p, k) in posts.into_iter().zip(&keys) {
+            if sizes[k.as_str()] >= 2 {
+                let next = group_of.len();
+                let g = *group_of.entry(k.as_str()).or_insert(next);
+                placed.push((Some(g), p));
+            } else {
+                placed.push((None, p));
+            }
+        }
+        groups.resize_with(group_of.len(), Vec::new);
+        let mut group_keys = vec![String::new(); group_of.len()];
+        for (k, &g) in &group_of {
+            group_keys[g] = k.to_string();
+        }
+        for (g, mut p) in placed {
+            match g {
+                Some(g) => {
+                    p.thread = Some(group_keys[g].clone());
+                    groups[g].push(p);
+                }
+                None => loose.push(p),
+            }
+        }
+        for (mut posts, key) in groups.into_iter().zip(group_keys) {
+            posts.sort_by_key(|p| (p.created.unwrap_or(i64::MAX), p.line));
+            let name = format!("{} thread {key}", self.stem);
+            out.send(Ok(self.document(name, posts)))?;
+        }
+        let mut rest = loose.into_iter().peekable();
+        while rest.peek().is_some() {
+            let chunk: Vec<Post> = rest.by_ref().take(LOOSE_POSTS).collect();
+            self.loose_docs += 1;
+            let name = if self.loose_docs == 1 {
+                self.stem.clone()
+            } else {
+                format!("{} part {}", self.stem, self.loose_docs)
+            };
+            out.send(Ok(self.document(name, chunk)))?;
+        }
+        Ok(())
+    }
+
+    /// A document of posts: each written as a header line (author and time) and its text,
+    /// a blank line apart; a segment is the text.
+    fn document(&self, name: String, posts: Vec<Post>) -> ParsedDocument {
+        let mut text = String::new();
+        let mut segments = Vec::with_capacity(posts.len());
+        let mut metas = Vec::with_capacity(posts.len());
+        for p in posts {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(p.author.as_deref().unwrap_or("(unknown author)"));
+            if let Some(t) = p.created {
+                let iso = iso_utc(t);
+                text.push_str(" · ");
+                text.push_str(&iso[..10]);
+                text.push(' ');
+                text.push_str(&iso[11..16]);
+            }
+            if p.is_repost {
+                text.push_str(" · repost");
+            }
+            text.push('\n');
+            let start = text.len();
+            text.push_str(&p.text);
+            segments.push(ParsedSegment {
+                speaker: p.author,
+                label_role: None,
+                start_ms: None,
+                end_ms: None,
+                line: p.line,
+                byte_start: start,
+                byte_end: text.len(),
+            });
+            metas.push(PostMeta {
+                platform: p.platform,
+                id: p.id,
+                created: p.created,
+                created_at: p.created.map(iso_utc),
+                url: p.url,
+                lang: p.lang,
+                hashtags: p.hashtags,
+                mentions: p.mentions,
+                links: p.links,
+                likes: p.likes,
+                reposts: p.reposts,
+                is_repost: p.is_repost,
+                is_reply: p.is_reply,
+                is_quote: p.is_quote,
+                is_duplicate: false,
+                repost_of: p.repost_of,
+                reply_to: p.reply_to,
+                thread: p.thread,
+                original: None,
+                attrs: p.attrs,
+            });
+        }
+        text.push('\n');
+        ParsedDocument {
+            key: name.clone(),
+            name,
+            path: self.abs.clone(),
+            format: self.format,
+            hash: crate::model::fnv1a(text.as_bytes()),
+            text,
+            segments,
+            posts: metas,
+        }
+    }
+}
+
+/// Keeps only the posts of a document of posts for which `keep` says so (all of its text is
+/// rewritten so that offsets stay right). Returns how many were dropped.
+pub fn retain_posts(doc: &mut ParsedDocument, mut keep: impl FnMut(&PostMeta) -> bool) -> usize {
+    let flags: Vec<bool> = doc.posts.iter().map(&mut keep).collect();
+    let dropped = flags.iter().filter(|k| !**k).count();
+    if dropped == 0 {
+        return 0;
+    }
+    let mut text = String::with_capacity(doc.text.len());
+    let mut segments = Vec::with_capacity(doc.segments.len() - dropped);
+    let mut posts = Vec::with_capacity(doc.segments.len() - dropped);
+    let mut block_start = 0;
+    let old_segments = std::mem::take(&mut doc.segments);
+    let old_posts = std::mem::take(&mut doc.posts);
+    for ((mut s, p), k) in old_segments.into_iter().zip(old_posts).zip(flags) {
+        // A post's block runs from after the blank line that ends the one before it.
+        let block = &doc.text[block_start..s.byte_end];
+        block_start = s.byte_end + 2;
+        if !k {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        let shift = text.len() + block.len() - (s.byte_end - s.byte_start);
+        text.push_str(block);
+        s.byte_start = shift;
+        s.byte_end = text.len();
+        segments.push(s);
+        posts.push(p);
+    }
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    doc.hash = crate::model::fnv1a(text.as_bytes());
+    doc.text = text;
+    doc.segments = segments;
+    doc.posts = posts;
+    dropped
+}
+
+/// Each post's thread key: the thread the platform names; else the root of its reply chain
+/// within `posts` (a reply to a post not here takes that post's id, so its siblings join
+/// it); else its own id, so that later replies join it.
+fn thread_keys(posts: &[Post]) -> Vec<String> {
+    let by_id: HashMap<&str, usize> = posts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    let mut keys: Vec<Option<String>> = vec![None; posts.len()];
+    for i in 0..posts.len() {
+        if keys[i].is_some() {
+            continue;
+        }
+        // Walk up the chain (bounded: a cycle in bad data must not hang).
+        let mut chain = vec![i];
+        let mut cur = i;
+        let key = loop {
+            let p = &posts[cur];
+            if let Some(t) = &p.thread {
+                break t.clone();
+            }
+            if let Some(k) = &keys[cur] {
+                break k.clone();
+            }
+            match p.reply_to.as_deref() {
+                Some(parent) => match by_id.get(parent) {
+                    Some(&j) if j != cur && chain.len() < 10_000 && !chain.contains(&j) => {
+                        chain.push(j);
+                        cur = j;
+                    }
+                    _ => break parent.to_string(),
+                },
+                None => break p.id.clone(),
+            }
+        };
+        for c in chain {
+            if keys[c].is_none() {
+                keys[c] = Some(match &posts[c].thread {
+                    Some(t) => t.clone(),
+                    None => key.clone(),
+                });
+            }
+        }
+    }
+    keys.into_iter().map(Option::unwrap_or_default).collect()
+}
+
 fn is_handle(h: &str) -> bool {
-    !h.is_empty()
-        && h.len() <= 50
-        && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    !h.is_empty() && h.len() <= 50 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 #[cfg(test)]
@@ -193,7 +485,10 @@ mod tests {
         };
         assert!(finish(&mut p));
         assert_eq!(p.author.as_deref(), Some("@MedEdNow"));
-        assert_eq!(p.text, "RT @drsmith: Feedback & #MedEd\ntips https://t.co/x");
+        assert_eq!(
+            p.text,
+            "RT @drsmith: Feedback & #MedEd\ntips https://t.co/x"
+        );
         assert!(p.is_repost);
         assert_eq!(p.hashtags, ["MedEd"]);
         assert_eq!(p.mentions, ["drsmith"]);

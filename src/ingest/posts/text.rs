@@ -19,7 +19,9 @@ pub(crate) fn decode_entities(s: &str) -> Cow<'_, str> {
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
             .map(|j| j + 1);
         let decoded = match end {
-            Some(j) if j > 1 && rest.as_bytes()[j] == b';' => entity(&rest[1..j]).map(|c| (c, j + 1)),
+            Some(j) if j > 1 && rest.as_bytes()[j] == b';' => {
+                entity(&rest[1..j]).map(|c| (c, j + 1))
+            }
             _ => None,
         };
         match decoded {
@@ -70,6 +72,7 @@ fn entity(name: &str) -> Option<char> {
 
 /// HTML (Mastodon's `content`) to plain text: tags dropped, `<br>` a line break, paragraphs a
 /// blank line apart, entities decoded. Script and style content is dropped whole.
+#[allow(dead_code)]
 pub(crate) fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
@@ -270,8 +273,11 @@ pub(crate) fn iso_utc(secs: i64) -> String {
 /// Fills hashtags, mentions and links from the text where the reader found none, and removes
 /// repeats.
 pub(crate) fn fill_entities(p: &mut Post) {
-    let (need_tags, need_mentions, need_links) =
-        (p.hashtags.is_empty(), p.mentions.is_empty(), p.links.is_empty());
+    let (need_tags, need_mentions, need_links) = (
+        p.hashtags.is_empty(),
+        p.mentions.is_empty(),
+        p.links.is_empty(),
+    );
     if need_tags || need_mentions || need_links {
         let text = p.text.as_str();
         let mut i = 0;
@@ -296,16 +302,20 @@ pub(crate) fn fill_entities(p: &mut Post) {
                 {
                     p.mentions.push(word.to_string());
                 }
-                i += 1 + len.max(0);
+                i += 1 + len;
                 continue;
             }
             if need_links && at_word_start && (c == b'h' || c == b'w') {
                 let rest = &text[i..];
-                if rest.starts_with("http://") || rest.starts_with("https://") || rest.starts_with("www.") {
+                if rest.starts_with("http://")
+                    || rest.starts_with("https://")
+                    || rest.starts_with("www.")
+                {
                     let len = rest
                         .find(|ch: char| ch.is_whitespace() || matches!(ch, '<' | '>' | '"' | '…'))
                         .unwrap_or(rest.len());
-                    let url = rest[..len].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'']);
+                    let url =
+                        rest[..len].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'']);
                     if url.len() > 8 {
                         p.links.push(url.to_string());
                     }
@@ -340,7 +350,10 @@ mod tests {
 
     #[test]
     fn entities() {
-        assert_eq!(decode_entities("a &amp; b &lt;3 &#39;x&#x27; &bogus; & c"), "a & b <3 'x' &bogus; & c");
+        assert_eq!(
+            decode_entities("a &amp; b &lt;3 &#39;x&#x27; &bogus; & c"),
+            "a & b <3 'x' &bogus; & c"
+        );
         assert_eq!(decode_entities("&#0; &#xZZ;"), "&#0; &#xZZ;");
         assert!(matches!(decode_entities("plain"), Cow::Borrowed(_)));
     }
@@ -363,7 +376,10 @@ mod tests {
         assert_eq!(parse_time(&t.to_string()), Some(t));
         assert_eq!(parse_time(&format!("{t}.0")), Some(t));
         assert_eq!(parse_time(&format!("{t}000")), Some(t));
-        assert_eq!(iso_utc(parse_time("2024-02-29").unwrap()), "2024-02-29T00:00:00Z");
+        assert_eq!(
+            iso_utc(parse_time("2024-02-29").unwrap()),
+            "2024-02-29T00:00:00Z"
+        );
         assert_eq!(parse_time("2023-02-29"), None);
         assert_eq!(parse_time("yesterday"), None);
         assert_eq!(parse_time("2014-12-26 25:00"), None);
