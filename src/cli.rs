@@ -59,8 +59,8 @@ enum Command {
         #[arg(long, default_value = "snowball")]
         stemmer: String,
     },
-    /// Add transcript files or folders (recursive) to the project.
-    Add(AddArgs),
+    /// Add transcripts and post exports (files or folders, recursive) to the project.
+    Add(Box<AddArgs>),
     /// Search quotes; see README.md for the query syntax.
     Search(SearchArgs),
     /// Print a document as a transcript, or one segment in its place (DOC#SEGMENT).
@@ -308,7 +308,7 @@ pub fn run() -> Result<Exit> {
         }
         Command::Add(a) => {
             let mut p = open(project)?;
-            let cfg = add_config(a)?;
+            let cfg = add_config(*a)?;
             let report = add_with_progress(&mut p, &cfg)?;
             print_add_report(&mut out, &report)?;
             Ok(if report.errors.is_empty() && report.changed.is_empty() {
