@@ -4,7 +4,7 @@
 //! characters never reach the terminal, and no CSV cell starts like a spreadsheet formula.
 //! Colour only when asked (the CLI turns it on for a terminal without `NO_COLOR`).
 
-use crate::model::{format_ms, Document, Segment, Speaker};
+use crate::model::{format_ms, Document, PostMeta, Segment, Speaker};
 use crate::search::{Hit, SearchResult};
 use serde_json::json;
 use std::io::{self, Write};
@@ -60,12 +60,33 @@ pub fn csv_cell(s: &str) -> String {
     }
 }
 
-/// Where a segment is: its start time, else its line.
+/// Where a segment is: its start time, a post's date and time (UTC), else its line.
 pub fn place(s: &Segment) -> String {
+    if let Some(at) = s.post.as_ref().and_then(|p| p.created_at.as_deref()) {
+        return format!(
+            "{} {}",
+            &at[..10.min(at.len())],
+            at.get(11..16).unwrap_or("")
+        );
+    }
     match s.start_ms {
         Some(ms) => format_ms(ms),
         None => format!("L{}", s.line),
     }
+}
+
+/// What a post is besides original: `repost`, `reply`, `quote`, `duplicate`.
+fn post_kinds(p: &PostMeta) -> Vec<&'static str> {
+    [
+        (p.is_repost, "repost"),
+        (p.is_reply, "reply"),
+        (p.is_quote, "quote"),
+        (p.is_duplicate, "duplicate"),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, k)| k)
+    .collect()
 }
 
 fn char_ranges(text: &str, ranges: &[(usize, usize)]) -> Vec<(usize, usize)> {
@@ -142,7 +163,7 @@ fn collapse_spaces(s: &str) -> String {
 }
 
 fn seg_json(s: &Segment) -> serde_json::Value {
-    json!({
+    let mut v = json!({
         "segment": s.id,
         "document": s.document,
         "speaker": s.speaker,
@@ -154,7 +175,11 @@ fn seg_json(s: &Segment) -> serde_json::Value {
         "char_start": s.char_start,
         "char_end": s.char_end,
         "text": s.text,
-    })
+    });
+    if let Some(p) = &s.post {
+        v["post"] = json!(p);
+    }
+    v
 }
 
 fn hit_json(h: &Hit) -> serde_json::Value {
@@ -304,11 +329,21 @@ pub fn transcript(
     writeln!(w)?;
     for s in segs {
         let flag = if Some(s.id) == mark { "▶" } else { " " };
-        let who = match (&s.speaker, s.role) {
+        let mut who = match (&s.speaker, s.role) {
             (Some(sp), Some(r)) => format!("{} ({r})", sanitize(sp, true)),
             (Some(sp), None) => sanitize(sp, true),
             (None, _) => String::new(),
         };
+        if let Some(p) = &s.post {
+            for k in post_kinds(p) {
+                who.push_str(" · ");
+                who.push_str(k);
+            }
+            if let Some(u) = &p.url {
+                who.push_str("  ");
+                who.push_str(&sanitize(u, true));
+            }
+        }
         let (on, off) = if style.color && Some(s.id) == mark {
             (HL_ON, HL_OFF)
         } else {
@@ -403,8 +438,15 @@ pub fn segments(w: &mut dyn Write, segs: &[Segment], format: Format) -> io::Resu
                 "char_start",
                 "char_end",
                 "text",
+                "platform",
+                "post_id",
+                "created_at",
+                "url",
+                "hashtags",
+                "kind",
             ])?;
             for s in segs {
+                let p = s.post.as_ref();
                 c.write_record([
                     s.id.to_string(),
                     csv_cell(&s.document),
@@ -417,6 +459,21 @@ pub fn segments(w: &mut dyn Write, segs: &[Segment], format: Format) -> io::Resu
                     s.char_start.to_string(),
                     s.char_end.to_string(),
                     csv_cell(&s.text),
+                    p.map(|p| p.platform.as_str().to_string())
+                        .unwrap_or_default(),
+                    csv_cell(p.map_or("", |p| p.id.as_str())),
+                    p.and_then(|p| p.created_at.clone()).unwrap_or_default(),
+                    csv_cell(p.and_then(|p| p.url.as_deref()).unwrap_or("")),
+                    csv_cell(&p.map(|p| p.hashtags.join(" ")).unwrap_or_default()),
+                    p.map(|p| {
+                        let k = post_kinds(p);
+                        if k.is_empty() {
+                            "original".to_string()
+                        } else {
+                            k.join(" ")
+                        }
+                    })
+                    .unwrap_or_default(),
                 ])?;
             }
             c.flush()
