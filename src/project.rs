@@ -223,7 +223,7 @@ impl Project {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<AddReport> {
         let mut report = AddReport::default();
-        let (files, errors, ignored) = ingest::discover(&cfg.paths);
+        let (files, errors, ignored) = ingest::discover(&cfg.paths, cfg.read.format);
         report.errors = errors;
         report.ignored = ignored;
         let (idx, _) = self.index()?;

@@ -31,7 +31,11 @@ pub type Item = Result<ParsedDocument, IngestError>;
 /// The files under `paths` that quarry can read, sorted, and errors for paths that do not
 /// exist or that were named explicitly but have an unsupported format. Inside folders, hidden
 /// entries (like `.quarry`) and files of other formats are passed over and counted.
-pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<IngestError>, usize) {
+/// With `forced` (`--format`), a file named explicitly is taken whatever its extension.
+pub fn discover(
+    paths: &[PathBuf],
+    forced: Option<Format>,
+) -> (Vec<PathBuf>, Vec<IngestError>, usize) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut ignored = 0;
@@ -67,7 +71,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<IngestError>, usize) {
                 }
             }
             Ok(_) => {
-                if format_of(p).is_some() {
+                if forced.is_some() || format_of(p).is_some() {
                     files.push(p.clone());
                 } else {
                     errors.push(IngestError::file(

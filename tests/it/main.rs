@@ -3,6 +3,7 @@
 
 mod cli;
 mod crash;
+mod posts;
 mod props;
 mod shared_data;
 

@@ -111,10 +111,12 @@ pub(crate) fn finish(p: &mut Post) -> bool {
         p.author = if a.is_empty() {
             None
         } else {
+            // A display name ("Rachel Roh", in some exports' user_name) is not a handle.
+            let handle = !a.contains(char::is_whitespace);
             Some(match p.platform {
-                Platform::X | Platform::Mastodon => format!("@{a}"),
-                Platform::Reddit => format!("u/{a}"),
-                Platform::Other => a.to_string(),
+                Platform::X | Platform::Mastodon if handle => format!("@{a}"),
+                Platform::Reddit if handle => format!("u/{a}"),
+                _ => a.to_string(),
             })
         };
     }
@@ -131,8 +133,8 @@ pub(crate) fn finish(p: &mut Post) -> bool {
     }
     text::fill_entities(p);
     if p.url.is_none() && !p.id.is_empty() && p.platform == Platform::X {
-        p.url = Some(match &p.author {
-            Some(a) => format!("https://x.com/{}/status/{}", &a[1..], p.id),
+        p.url = Some(match p.author.as_deref().and_then(|a| a.strip_prefix('@')) {
+            Some(h) => format!("https://x.com/{h}/status/{}", p.id),
             None => format!("https://x.com/i/web/status/{}", p.id),
         });
     }
