@@ -37,11 +37,21 @@ fn a_csv_export_becomes_threads_and_loose_posts() {
     assert!(thread.contains("2022-01-10 09:15"), "{thread}");
     // Entities are decoded in the stored text.
     assert!(thread.contains("noticed first & listening"), "{thread}");
-    assert!(thread.contains("https://x.com/ana_teaches/status/1001"), "{thread}");
+    assert!(
+        thread.contains("https://x.com/ana_teaches/status/1001"),
+        "{thread}"
+    );
     // The segment carries the post's data.
     let segs = json(&ok(
         d,
-        &["list", "segments", "--document", "meded.csv thread 1001", "--format", "json"],
+        &[
+            "list",
+            "segments",
+            "--document",
+            "meded.csv thread 1001",
+            "--format",
+            "json",
+        ],
     ));
     let first = &segs[0]["post"];
     assert_eq!(first["id"], "1001");
@@ -112,7 +122,10 @@ fn author_attributes_are_computed_on_ingest() {
 fn an_overlapping_export_adds_only_new_posts() {
     let dir = add_meded();
     let d = dir.path();
-    let out = ok(d, &["add", fixture("posts/meded_more.csv").to_str().unwrap()]);
+    let out = ok(
+        d,
+        &["add", fixture("posts/meded_more.csv").to_str().unwrap()],
+    );
     assert!(
         out.contains("Posts: 1 added, 1 already in the project"),
         "{out}"
@@ -144,7 +157,10 @@ fn headerless_delimited_lines_keep_the_delimiter_in_the_text() {
         "{texts:?}"
     );
     // A Windows-1252 line among UTF-8 lines.
-    assert!(texts.iter().any(|t| t.starts_with("Café culture")), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.starts_with("Café culture")),
+        "{texts:?}"
+    );
     assert_eq!(segs[0]["post"]["created_at"], "2014-12-26T23:13:35Z");
     // The same layout named explicitly, under another name.
     let dir2 = project();

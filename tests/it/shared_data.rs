@@ -122,3 +122,107 @@ fn zoom_native_export_and_odt_sessions() {
     let n: u64 = count(p.path(), "role:none");
     assert!(n > 1000, "unlabelled speech stays as its own segments: {n}");
 }
+
+/// Non-blank lines of a file, whatever its encoding and line ends (LF, CRLF, CR, NEL).
+fn nonblank_lines(path: &Path) -> usize {
+    let bytes = std::fs::read(path).unwrap();
+    let text = String::from_utf8_lossy(&bytes).replace("\u{85}", "\n");
+    text.split(['\n', '\r'])
+        .filter(|l| !l.trim().is_empty())
+        .count()
+}
+
+#[test]
+fn health_news_tweets_every_line_a_post() {
+    let Some(d) = shared("tweets_health_news_uci") else {
+        return;
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    let lines: usize = files.iter().map(|f| nonblank_lines(f)).sum();
+    assert_eq!(lines, 32_207, "SOURCE.md says 32,207 lines");
+    let p = project();
+    let mut args = vec!["add".to_string()];
+    args.extend(files.iter().map(|f| f.to_str().unwrap().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = quarry(p.path()).args(&args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let errors = String::from_utf8_lossy(&out.stderr).lines().count();
+    let posts = count(p.path(), "is:post");
+    eprintln!("health news: {posts} posts, {errors} error lines\n{stdout}");
+    // Every line is a post or a reported error, and nearly all are posts.
+    assert!(
+        posts as usize + errors >= lines,
+        "{posts} + {errors} < {lines}"
+    );
+    assert!(posts as usize * 100 >= lines * 99, "{posts} of {lines}");
+    // Eight accounts, one per file; every post has a time.
+    assert_eq!(count(p.path(), "platform:x"), posts);
+    assert_eq!(count(p.path(), "date:[2011-01-01 TO 2015-12-31]"), posts);
+    // Texts that hold the delimiter stay whole: words from both sides of a `|`.
+    assert!(count(p.path(), "\"fit and fly\" flotus") > 0);
+    assert!(count(p.path(), "hospitalized n.pr") > 0);
+}
+
+#[test]
+fn vaccine_tweets_csv_and_rtweet_csv() {
+    let Some(d) = shared("tweets_covid_vaccine_pfizer/vaccination_tweets_part.csv") else {
+        return;
+    };
+    let rows: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(&d)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap())
+        .collect();
+    let with_text = rows
+        .iter()
+        .filter(|r| r.get(10).is_some_and(|t| !t.trim().is_empty()))
+        .count();
+    let tagged = rows
+        .iter()
+        .filter(|r| {
+            r.get(11)
+                .is_some_and(|h| h.to_lowercase().contains("'pfizerbiontech'"))
+        })
+        .count();
+    let p = project();
+    ok(p.path(), &["add", d.to_str().unwrap()]);
+    assert_eq!(count(p.path(), "is:post") as usize, with_text);
+    // The hashtag column (a Python list) is read; tags in the text count too.
+    let found = count(p.path(), "hashtag:pfizerbiontech") as usize;
+    assert!(found >= tagged && found <= with_text, "{found} {tagged}");
+    let Some(r) = shared("tweets_archive_and_rtweet_samples/rtweet_judo_tweets_data.csv") else {
+        return;
+    };
+    ok(p.path(), &["add", r.to_str().unwrap()]);
+    assert_eq!(
+        count(p.path(), "hashtag:judo date:2023-04"),
+        count(p.path(), "hashtag:judo")
+    );
+    assert_eq!(
+        count(p.path(), "author:judo") + count(p.path(), "doc:rtweet* -author:judo"),
+        100
+    );
+}
+
+#[test]
+fn x_archive_tweets_js() {
+    let Some(d) =
+        shared("tweets_archive_and_rtweet_samples/twitter_archive_smithjd/data/tweets.js")
+    else {
+        return;
+    };
+    let p = project();
+    ok(p.path(), &["add", d.to_str().unwrap()]);
+    // 1,758 tweets (SOURCE.md), 2007–2022; the archive has no author field.
+    assert_eq!(count(p.path(), "is:post"), 1758);
+    assert_eq!(count(p.path(), "date:[2007-01-01 TO 2022-12-31]"), 1758);
+    assert!(count(p.path(), "is:reply") > 0);
+    assert!(count(p.path(), "is:repost") > 0);
+}

@@ -23,83 +23,39 @@ const HEAD_BYTES: u64 = 64 << 10;
 const BATCH_RECORDS: usize = 4096;
 const BATCH_BYTES: usize = 4 << 20;
 /// A record (or line) longer than this is an error: most likely a quote that never closes.
-const MAX_RECORD_BYTES: usize = 64 << 20;
+/// (Small in tests, so that they can reach it.)
+const MAX_RECORD_BYTES: usize = if cfg!(test) { 1 << 20 } else { 64 << 20 };
 /// Bytes read from the file at a time in headerless mode.
 const READ_CHUNK: usize = 1 << 20;
 
 /// Delimiters tried on the header line, in order of preference on a tie.
 const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
-// Column names for each part of a post, matched ignoring case, `_`, `-`, `.` and spaces.
-// The first name found wins.
-const TEXT: &[&str] = &[
-    "text",
-    "full_text",
-    "tweet",
-    "content",
-    "body",
-    "message",
-    "post",
-    "selftext",
-];
-const ID: &[&str] = &["id_str", "status_id", "tweet_id", "id", "post_id"];
-const AUTHOR: &[&str] = &[
-    "screen_name",
-    "username",
-    "user_screen_name",
-    "user_name",
-    "author",
-    "user",
-    "name",
-    "handle",
-];
-const CREATED: &[&str] = &[
-    "created_at",
-    "date",
-    "timestamp",
-    "created",
-    "time",
-    "datetime",
-    "created_utc",
-];
-const LANG: &[&str] = &["lang", "language"];
-const REPOST_FLAG: &[&str] = &["is_retweet", "retweeted", "is_repost"];
-const REPLY_FLAG: &[&str] = &["is_reply"];
-const QUOTE_FLAG: &[&str] = &["is_quote", "is_quote_status"];
-const REPLY_TO: &[&str] = &[
-    "reply_to_status_id",
-    "in_reply_to_status_id",
-    "in_reply_to_status_id_str",
-    "reply_to",
-];
-const THREAD: &[&str] = &["conversation_id", "link_id", "thread_id"];
-const REPOST_OF: &[&str] = &["retweet_status_id", "retweeted_status_id"];
-const QUOTE_OF: &[&str] = &["quoted_status_id"];
-const LIKES: &[&str] = &[
-    "favorite_count",
-    "favorites",
-    "like_count",
-    "likes",
-    "score",
-];
-const REPOSTS: &[&str] = &["retweet_count", "retweets", "repost_count", "reblogs_count"];
-const HASHTAGS: &[&str] = &["hashtags", "entities_hashtags"];
-const MENTIONS: &[&str] = &["mentions", "mentions_screen_name"];
-const LINKS: &[&str] = &["urls", "urls_expanded_url", "links"];
-const URL: &[&str] = &["status_url", "url"];
+// Column names for each part of a post, in order of preference, matched ignoring case, `_`,
+// `-`, `.` and spaces.
+const TEXT: &str = "text full_text tweet content body message post selftext";
+const ID: &str = "id_str status_id tweet_id id post_id";
+const AUTHOR: &str = "screen_name username user_screen_name user_name author user name handle";
+const CREATED: &str = "created_at date timestamp created time datetime created_utc";
+const LANG: &str = "lang language";
+const REPOST_FLAG: &str = "is_retweet retweeted is_repost";
+const REPLY_FLAG: &str = "is_reply";
+const QUOTE_FLAG: &str = "is_quote is_quote_status";
+const REPLY_TO: &str =
+    "reply_to_status_id in_reply_to_status_id in_reply_to_status_id_str reply_to";
+const THREAD: &str = "conversation_id link_id thread_id";
+const REPOST_OF: &str = "retweet_status_id retweeted_status_id";
+const QUOTE_OF: &str = "quoted_status_id";
+const LIKES: &str = "favorite_count favorites like_count likes score";
+const REPOSTS: &str = "retweet_count retweets repost_count reblogs_count";
+const HASHTAGS: &str = "hashtags entities_hashtags";
+const MENTIONS: &str = "mentions mentions_screen_name";
+const LINKS: &str = "urls urls_expanded_url links";
+const URL: &str = "status_url url";
 /// Any of these in the header says the file came from X / Twitter, or from Reddit.
-const X_HINTS: &[&str] = &[
-    "screen_name",
-    "status_id",
-    "is_retweet",
-    "retweet_count",
-    "retweets",
-    "favorite_count",
-    "full_text",
-    "tweet_id",
-    "is_quote_status",
-];
-const REDDIT_HINTS: &[&str] = &["subreddit", "selftext", "created_utc"];
+const X_HINTS: &str = "screen_name status_id is_retweet retweet_count retweets favorite_count \
+    full_text tweet_id is_quote_status";
+const REDDIT_HINTS: &str = "subreddit selftext created_utc";
 
 /// Streams a delimited file into `sink`. `tsv` says the extension was `.tsv`.
 pub(crate) fn read(path: &Path, opts: &PostOptions, tsv: bool, sink: &mut Sink) -> Result<(), ()> {
@@ -118,8 +74,17 @@ pub(crate) fn read(path: &Path, opts: &PostOptions, tsv: bool, sink: &mut Sink) 
     };
     let body = &head[bom..];
     let bare_nel = bare_nel_ends_lines(body);
-    let first = first_line(body, bare_nel).to_vec();
-    let sniffed = || if tsv { b'\t' } else { sniff_delimiter(&first) };
+    let lines = Lines {
+        bare_nel,
+        first: first_line(body, bare_nel).to_vec(),
+    };
+    let sniffed = || {
+        if tsv {
+            b'\t'
+        } else {
+            sniff_delimiter(&lines.first)
+        }
+    };
 
     // The head is read again by the parsers, from just after the BOM.
     let mut start = Cursor::new(head);
@@ -128,11 +93,12 @@ pub(crate) fn read(path: &Path, opts: &PostOptions, tsv: bool, sink: &mut Sink) 
 
     if let Some(columns) = &opts.columns {
         let delim = opts.delimiter.unwrap_or_else(sniffed);
-        return read_lines(path, stream, columns, delim, bare_nel, &first, opts, sink);
+        return read_lines(path, stream, columns, delim, &lines, opts, sink);
     }
-    if matches!(opts.delimiter, None | Some(b'|')) && looks_like_id_date_text(&decode(&first)) {
+    if matches!(opts.delimiter, None | Some(b'|')) && looks_like_id_date_text(&decode(&lines.first))
+    {
         let columns = ["id", "created_at", "text"].map(String::from);
-        return read_lines(path, stream, &columns, b'|', bare_nel, &first, opts, sink);
+        return read_lines(path, stream, &columns, b'|', &lines, opts, sink);
     }
     let delim = opts.delimiter.unwrap_or_else(sniffed);
     read_csv(path, stream, delim, opts, sink)
@@ -186,6 +152,14 @@ fn check_head(head: &[u8]) -> Result<usize, String> {
         return Err("this looks like a binary file (it holds NUL bytes), not CSV or text".into());
     }
     Ok(bom)
+}
+
+/// What the head says about the file's lines.
+struct Lines {
+    /// A lone byte 0x85 ends lines (see [`bare_nel_ends_lines`]).
+    bare_nel: bool,
+    /// The first non-blank line (the header, in a CSV file).
+    first: Vec<u8>,
 }
 
 /// Whether a lone byte 0x85 (NEL in Latin-1 and Windows-1252 files) ends lines. In most
@@ -299,16 +273,18 @@ struct Picker {
 }
 
 impl Picker {
-    fn pick(&mut self, candidates: &[&str]) -> Option<usize> {
-        candidates.iter().find_map(|c| {
+    fn pick(&mut self, candidates: &str) -> Option<usize> {
+        candidates.split_whitespace().find_map(|c| {
             let c = normalize(c);
             let i = (0..self.norm.len()).find(|&i| !self.taken[i] && self.norm[i] == c)?;
             self.taken[i] = true;
             Some(i)
         })
     }
-    fn has(&self, candidates: &[&str]) -> bool {
-        candidates.iter().any(|c| self.norm.contains(&normalize(c)))
+    fn has(&self, candidates: &str) -> bool {
+        candidates
+            .split_whitespace()
+            .any(|c| self.norm.contains(&normalize(c)))
     }
 }
 
@@ -331,7 +307,7 @@ impl Layout {
         if names.first().is_some_and(|n| n.is_empty()) {
             p.taken[0] = true;
         }
-        let chosen = |flag: &str, name: &Option<String>, auto: &[&str], p: &mut Picker| {
+        let chosen = |flag: &str, name: &Option<String>, auto: &str, p: &mut Picker| {
             let Some(name) = name else {
                 return Ok(p.pick(auto));
             };
@@ -360,7 +336,7 @@ impl Layout {
                 format!(
                     "no text column found (looked for {}); the columns are: {}; name the text \
                      column with --text-col",
-                    TEXT.join(", "),
+                    TEXT.replace(' ', ", "),
                     listed()
                 ),
             ));
@@ -518,7 +494,7 @@ fn count(v: &str) -> Option<u64> {
 /// The items of a list column: `['MedEd', 'HPE']` (Python), `c("MedEd", "HPE")` (R),
 /// `MedEd HPE`, `MedEd,HPE`, `#MedEd #HPE`. `sigil` (`#`, `@`) is dropped from each item.
 fn list(v: &str, sigil: char) -> Vec<String> {
-    items(v)
+    items(v, true)
         .into_iter()
         .map(|s| s.trim().trim_start_matches(sigil).trim())
         .filter(|s| !is_missing(s))
@@ -529,25 +505,29 @@ fn list(v: &str, sigil: char) -> Vec<String> {
 /// Links in a list column: as [`list`], but a comma splits only where a new link starts.
 fn links(v: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for item in items(v) {
-        for piece in item.split(',') {
-            let piece = piece.trim();
-            let starts_link = piece.starts_with("http") || piece.starts_with("www.");
-            match out.last_mut() {
-                Some(prev) if !starts_link && !piece.is_empty() => {
-                    prev.push(',');
-                    prev.push_str(piece);
-                }
-                _ if !is_missing(piece) => out.push(piece.to_owned()),
-                _ => {}
+    for item in items(v, false) {
+        let mut pieces = item.split(',').map(str::trim);
+        let Some(first) = pieces.next() else {
+            continue;
+        };
+        let mut link = first.to_owned();
+        for piece in pieces {
+            if piece.starts_with("http") || piece.starts_with("www.") {
+                out.push(std::mem::replace(&mut link, piece.to_owned()));
+            } else {
+                link.push(',');
+                link.push_str(piece);
             }
         }
+        out.push(link);
     }
+    out.retain(|l| !is_missing(l));
     out
 }
 
-/// The raw items of a list value: the quoted strings when it has quotes, else the words.
-fn items(v: &str) -> Vec<&str> {
+/// The raw items of a list value: the quoted strings when it has quotes, else the words
+/// (split at commas and semicolons too when `commas`).
+fn items(v: &str, commas: bool) -> Vec<&str> {
     let v = v.trim();
     let inner = v
         .strip_prefix('[')
@@ -556,7 +536,7 @@ fn items(v: &str) -> Vec<&str> {
         .unwrap_or(v);
     if !inner.contains(['\'', '"']) {
         return inner
-            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+            .split(|c: char| c.is_whitespace() || (commas && (c == ',' || c == ';')))
             .filter(|s| !s.is_empty())
             .collect();
     }
@@ -703,7 +683,7 @@ impl<R: Read> CsvSource<'_, R> {
 
     /// Reads one record; its starting line, or `None` at the end of the file.
     fn next(&mut self, record: &mut ByteRecord) -> Result<Option<usize>, IngestError> {
-        self.rdr.get_mut().forget_before(self.end);
+        self.rdr.get_mut().start_record(self.end);
         let read = self.rdr.read_byte_record(record);
         let tee = self.rdr.get_ref();
         let to = match read {
@@ -747,6 +727,8 @@ struct Tee<R> {
     kept_from: u64,
     /// Bytes read so far.
     total: u64,
+    /// Stream offset where the record being read starts.
+    record_start: u64,
     eof: bool,
     too_long: bool,
 }
@@ -758,6 +740,7 @@ impl<R> Tee<R> {
             kept: Vec::new(),
             kept_from: 0,
             total: 0,
+            record_start: 0,
             eof: false,
             too_long: false,
         }
@@ -767,8 +750,10 @@ impl<R> Tee<R> {
         let at = |o: u64| usize::try_from(o.saturating_sub(self.kept_from)).unwrap_or(usize::MAX);
         self.kept.get(at(from)..at(to)).unwrap_or_default()
     }
-    /// Drops kept bytes before `offset` (once there are enough to be worth moving the rest).
-    fn forget_before(&mut self, offset: u64) {
+    /// Marks where the next record starts, and drops the kept bytes before it (once there are
+    /// enough to be worth moving the rest).
+    fn start_record(&mut self, offset: u64) {
+        self.record_start = offset;
         let n = usize::try_from(offset.saturating_sub(self.kept_from)).unwrap_or(usize::MAX);
         if n >= 1 << 20 {
             let n = n.min(self.kept.len());
@@ -780,7 +765,7 @@ impl<R> Tee<R> {
 
 impl<R: Read> Read for Tee<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.kept.len() > MAX_RECORD_BYTES {
+        if self.total - self.record_start > MAX_RECORD_BYTES as u64 {
             self.too_long = true;
             return Err(io::Error::other("record too long"));
         }
@@ -935,14 +920,12 @@ impl Split {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn read_lines<R: Read + Send>(
     path: &Path,
     stream: R,
     columns: &[String],
     delim: u8,
-    bare_nel: bool,
-    first: &[u8],
+    lines: &Lines,
     opts: &PostOptions,
     sink: &mut Sink,
 ) -> Result<(), ()> {
@@ -957,7 +940,7 @@ fn read_lines<R: Read + Send>(
         text: layout.text,
     };
     if opts.platform.is_none() {
-        let first = decode(first);
+        let first = decode(&lines.first);
         let time = split
             .fields(&first)
             .and_then(|f| Some(f.get(layout.created?)?.trim()));
@@ -969,7 +952,7 @@ fn read_lines<R: Read + Send>(
     let mut src = LineSource {
         inner: stream,
         path,
-        bare_nel,
+        bare_nel: lines.bare_nel,
         carry: Vec::new(),
         line: 1,
         eof: false,
@@ -1036,12 +1019,8 @@ impl<R: Read> LineSource<'_, R> {
             }
             if b.data.len() - start > MAX_RECORD_BYTES {
                 if !self.skipping {
-                    let msg = format!(
-                        "this line is longer than {} MB; it was left out",
-                        MAX_RECORD_BYTES >> 20
-                    );
                     b.items
-                        .push(LineItem::Error(IngestError::at(self.path, self.line, msg)));
+                        .push(LineItem::Error(too_long(self.path, self.line)));
                     self.skipping = true;
                 }
                 b.data.truncate(start);
@@ -1106,6 +1085,8 @@ impl<R: Read> LineSource<'_, R> {
             };
             if self.skipping {
                 self.skipping = false;
+            } else if end - *start > MAX_RECORD_BYTES {
+                items.push(LineItem::Error(too_long(self.path, self.line)));
             } else {
                 items.push(LineItem::Line {
                     no: self.line,
@@ -1119,6 +1100,14 @@ impl<R: Read> LineSource<'_, R> {
         }
         *scan = wait_at.unwrap_or(data.len());
     }
+}
+
+fn too_long(path: &Path, line: usize) -> IngestError {
+    let msg = format!(
+        "this line is longer than {} MB; it was left out",
+        MAX_RECORD_BYTES >> 20
+    );
+    IngestError::at(path, line, msg)
 }
 
 fn convert_lines(
@@ -1541,6 +1530,46 @@ mod tests {
     }
 
     #[test]
+    fn overlong_records_are_refused_without_holding_the_file() {
+        // A quote opened early never closes: the reader stops instead of keeping the rest.
+        let mut csv = String::from("id,text\n1,ok\n2,\"open\n");
+        while csv.len() < 3 * MAX_RECORD_BYTES {
+            csv.push_str("3,more text\n");
+        }
+        let out = run("long.csv", csv.as_bytes(), &no_opts());
+        assert_eq!(out.len(), 2);
+        assert_eq!(outline(&out)[0], (Some(2), "ok".into()));
+        let e = out[1].as_ref().unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.message.contains("never closed"), "{}", e.message);
+
+        // A line over the limit is left out, and the lines after it are read.
+        let opts = PostOptions {
+            delimiter: Some(b'|'),
+            columns: Some(vec!["id".into(), "text".into()]),
+            ..PostOptions::default()
+        };
+        let x = |n| "x".repeat(n);
+        let long = format!(
+            "1|a\n2|{}\r\n3|b\n4|{}\r5|c",
+            x(MAX_RECORD_BYTES + 1),
+            x(3 << 20)
+        );
+        let out = run("long.txt", long.as_bytes(), &opts);
+        let too_long = "ERR this line is longer than 1 MB; it was left out";
+        assert_eq!(
+            outline(&out),
+            [
+                (Some(1), "a".into()),
+                (Some(2), too_long.into()),
+                (Some(3), "b".into()),
+                (Some(4), too_long.into()),
+                (Some(5), "c".into()),
+            ]
+        );
+    }
+
+    #[test]
     fn file_errors() {
         assert_eq!(
             file_error(&run("e.csv", b"", &no_opts())),
@@ -1629,6 +1658,34 @@ mod tests {
         assert_eq!(calls, 1);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        /// Any bytes give posts and errors, never a panic, and every line named is in the file.
+        #[test]
+        fn never_panics(
+            bytes in proptest::collection::vec(proptest::sample::select(vec![
+                b'a', b'1', b' ', b',', b';', b'|', b'\t', b'"', b'\n', b'\r', 0x85, 0xC2, 0xE9, 0,
+            ]), 0..400),
+            headerless in proptest::bool::ANY,
+        ) {
+            let header = b"id,text,hashtags\n".iter().chain(&bytes).copied().collect::<Vec<_>>();
+            let opts = PostOptions {
+                columns: headerless.then(|| vec!["id".into(), "text".into(), "likes".into()]),
+                ..PostOptions::default()
+            };
+            let lines = bytes.len() + 2;
+            for (file, opts) in [(&bytes, &opts), (&header, &no_opts())] {
+                for r in run("any.csv", file, opts) {
+                    let line = match r {
+                        Ok(p) => Some(p.line),
+                        Err(e) => e.line,
+                    };
+                    proptest::prop_assert!(line.is_none_or(|l| (1..=lines).contains(&l)));
+                }
+            }
+        }
+    }
+
     #[test]
     fn id_date_text_lines_are_recognised() {
         assert!(looks_like_id_date_text(
@@ -1669,6 +1726,15 @@ mod tests {
             links("https://a.org/x,y https://b.org"),
             ["https://a.org/x,y", "https://b.org"]
         );
+        assert_eq!(
+            links("['https://a.org', 't.co/x']"),
+            ["https://a.org", "t.co/x"]
+        );
+        assert_eq!(
+            links("https://a.org,https://b.org"),
+            ["https://a.org", "https://b.org"]
+        );
+        assert!(links("NA").is_empty() && links("").is_empty());
         assert_eq!(
             links("['https://a.org', 'https://b.org']"),
             ["https://a.org", "https://b.org"]
@@ -1798,8 +1864,14 @@ mod tests {
             .map(|t| t.trim().trim_matches('\'').to_string())
             .collect();
         assert_eq!(ps[0].hashtags, want, "{first}");
-        assert!(ps.iter().any(|p| p.text.contains('\n')));
-        assert!(ps.iter().any(|p| p.is_repost) || ps.iter().all(|p| !p.is_repost));
+        // Texts with line breaks inside quotes, as in the source records.
+        let multiline = records.iter().filter(|r| r[10].contains('\n')).count();
+        assert_eq!(
+            ps.iter().filter(|p| p.text.contains('\n')).count(),
+            multiline
+        );
+        // `is_retweet` is False throughout this part of the set.
+        assert!(ps.iter().all(|p| !p.is_repost));
     }
 
     #[test]
@@ -1818,11 +1890,7 @@ mod tests {
             assert_eq!(p.platform, Platform::X);
             assert!(p.author.is_some() && p.created.is_some(), "{p:?}");
             assert!(p.reposts.is_some() && p.likes.is_some(), "{p:?}");
-            assert!(
-                attr(p, "description").is_some()
-                    || attr(p, "location").is_some()
-                    || attr(p, "followers_count").is_some()
-            );
+            assert!(attr(p, "followers_count").is_some_and(|n| n.parse::<u64>().is_ok()));
             assert!(attr(p, "").is_none() && attr(p, "column 1").is_none());
         }
         assert_eq!(attr(&ps[0], "location"), Some("Worldwide"));

@@ -133,10 +133,12 @@ pub(crate) fn finish(p: &mut Post) -> bool {
     }
     text::fill_entities(p);
     if p.url.is_none() && !p.id.is_empty() && p.platform == Platform::X {
-        p.url = Some(match p.author.as_deref().and_then(|a| a.strip_prefix('@')) {
-            Some(h) => format!("https://x.com/{h}/status/{}", p.id),
-            None => format!("https://x.com/i/web/status/{}", p.id),
-        });
+        p.url = Some(
+            match p.author.as_deref().and_then(|a| a.strip_prefix('@')) {
+                Some(h) => format!("https://x.com/{h}/status/{}", p.id),
+                None => format!("https://x.com/i/web/status/{}", p.id),
+            },
+        );
     }
     true
 }
