@@ -44,7 +44,9 @@ pub(crate) struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let seg = b.add_u64_field("seg", INDEXED | FAST);
+    // `seg` is only read (ordering, ids of hits), never looked up: a fast field without
+    // terms, which spares the term dictionary one unique term per segment.
+    let seg = b.add_u64_field("seg", FAST);
     let doc = b.add_u64_field("doc", INDEXED | FAST);
     let speaker = b.add_text_field("speaker", STRING);
     let text = b.add_text_field(
@@ -65,7 +67,8 @@ fn schema() -> (Schema, Fields) {
         ),
     );
     let tags = b.add_text_field("tags", STRING);
-    let time = b.add_i64_field("time", INDEXED | FAST);
+    // `date:` ranges run on the fast field.
+    let time = b.add_i64_field("time", FAST);
     (
         b.build(),
         Fields {

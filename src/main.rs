@@ -5,6 +5,11 @@ use std::process::ExitCode;
 mod cli;
 mod demo;
 
+// Ingest allocates in parsing threads and frees in the writer thread; glibc's allocator
+// spends much of a post import on that (arena locks, consolidation), mimalloc does not.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match cli::run() {
         Ok(code) => code.into(),

@@ -237,14 +237,18 @@ impl Out {
 /// errors in file order, in batches. Parsing runs ahead of the consumer by a bounded amount.
 pub fn read(files: Vec<PathBuf>, opts: ReadOptions) -> Receiver<Vec<Item>> {
     let (tx, rx) = sync_channel::<Vec<Item>>(8);
-    std::thread::spawn(move || {
-        let mut out = Out {
-            tx,
-            buf: Vec::new(),
-            bytes: 0,
-        };
-        let _ = produce(files, &opts, &mut out).and_then(|_| out.flush());
-    });
+    // Like std::thread::spawn (which panics when the system has no thread to give), named.
+    std::thread::Builder::new()
+        .name("quarry-read".into())
+        .spawn(move || {
+            let mut out = Out {
+                tx,
+                buf: Vec::new(),
+                bytes: 0,
+            };
+            let _ = produce(files, &opts, &mut out).and_then(|_| out.flush());
+        })
+        .expect("the system could not start a thread");
     rx
 }
 

@@ -10,7 +10,6 @@ pub(crate) mod csv;
 pub(crate) mod json;
 mod text;
 
-#[allow(unused_imports)] // html_to_text: the JSON reader's, being written
 pub(crate) use text::{decode_entities, html_to_text, iso_utc, parse_time};
 
 pub use crate::model::Platform;
@@ -146,7 +145,9 @@ pub(crate) fn finish(p: &mut Post) -> bool {
 /// How many parsed posts are held to find threads before they are written as documents.
 /// A thread whose posts lie further apart in the file than this becomes several documents
 /// (each post keeps its thread key, so `show` and `thread:` still bring it together).
-const WINDOW_BYTES: usize = 64 << 20;
+const WINDOW_BYTES: usize = 16 << 20;
+/// ... and at most this many posts (a parsed post takes about 1 KB besides its text).
+const WINDOW_POSTS: usize = 50_000;
 /// Posts that belong to no thread are written in documents of at most this many.
 const LOOSE_POSTS: usize = 5_000;
 
@@ -231,7 +232,7 @@ impl Grouper {
         }
         self.bytes += p.text.len() + 256;
         self.window.push(p);
-        if self.bytes >= WINDOW_BYTES {
+        if self.bytes >= WINDOW_BYTES || self.window.len() >= WINDOW_POSTS {
             self.flush(out)?;
         }
         Ok(())

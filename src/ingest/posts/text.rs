@@ -72,7 +72,6 @@ fn entity(name: &str) -> Option<char> {
 
 /// HTML (Mastodon's `content`) to plain text: tags dropped, `<br>` a line break, paragraphs a
 /// blank line apart, entities decoded. Script and style content is dropped whole.
-#[allow(dead_code)]
 pub(crate) fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
