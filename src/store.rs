@@ -997,11 +997,13 @@ fn put_one(
         .map_err(sql("storing the document"))?
         == 0
     {
-        // The name is taken, or (against what the parser guarantees) the key is.
-        if st
-            .key_taken
-            .exists(params![source_id, key_hash, doc.key])
-            .map_err(sql("storing the document"))?
+        // The name is taken, or (against what the parser guarantees) the key is. Documents
+        // of posts may meet their names again (a thread continued in a later export).
+        if !is_posts
+            && st
+                .key_taken
+                .exists(params![source_id, key_hash, doc.key])
+                .map_err(sql("storing the document"))?
         {
             return Err(StoreError::Conflict(format!(
                 "{}: document `{}` appears twice in the file",

@@ -236,3 +236,23 @@ fn a_rebuilt_index_keeps_the_post_filters() {
     assert_eq!(before, after);
     assert!(before.iter().all(|&n| n > 0), "{before:?}");
 }
+
+#[test]
+fn a_grown_export_adds_its_new_posts_to_new_documents() {
+    let dir = project();
+    let d = dir.path();
+    let file = d.join("feed.csv");
+    let original = std::fs::read_to_string(fixture("posts/meded.csv")).unwrap();
+    std::fs::write(&file, &original).unwrap();
+    ok(d, &["add", file.to_str().unwrap()]);
+    // The export grows: a fourth post in the thread, and one more loose post.
+    let grown = format!(
+        "{original}1012,2022-01-12 10:00:00,ana_teaches,\"Follow-up to the feedback thread 4/3\",FALSE,1003,1,0,,en,Lisbon\n\
+         1013,2022-08-01 10:00:00,lee_md,A new question about #MedEd journals,FALSE,,0,0,MedEd,en,\n"
+    );
+    std::fs::write(&file, grown).unwrap();
+    let out = ok(d, &["add", file.to_str().unwrap()]);
+    assert!(out.contains("Posts: 2 added, 9 already"), "{out}");
+    assert_eq!(count(d, "is:post"), 11);
+    assert_eq!(count(d, "hashtag:meded journal"), 1);
+}

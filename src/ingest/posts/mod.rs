@@ -18,7 +18,7 @@ use super::Out;
 use crate::error::IngestError;
 use crate::model::{Format, ParsedDocument, ParsedSegment, PostMeta};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
 
 /// One post as read from an export. Readers fill what their format holds; [`finish`] does the
@@ -197,6 +197,10 @@ struct Grouper {
     bytes: usize,
     loose_docs: usize,
     empty: usize,
+    /// Thread keys (hashed) written so far, and how often.
+    threads: HashMap<u64, u32>,
+    /// Posts held at most (WINDOW_POSTS; small in tests).
+    window_posts: usize,
 }
 
 impl Grouper {
@@ -215,6 +219,8 @@ impl Grouper {
             bytes: 0,
             loose_docs: 0,
             empty: 0,
+            threads: HashMap::default(),
+            window_posts: WINDOW_POSTS,
         }
     }
 
@@ -232,7 +238,7 @@ impl Grouper {
         }
         self.bytes += p.text.len() + 256;
         self.window.push(p);
-        if self.bytes >= WINDOW_BYTES || self.window.len() >= WINDOW_POSTS {
+        if self.bytes >= WINDOW_BYTES || self.window.len() >= self.window_posts {
             self.flush(out)?;
         }
         Ok(())
@@ -263,9 +269,9 @@ impl Grouper {
         }
         let keys = thread_keys(&posts);
         let mut groups: Vec<Vec<Post>> = Vec::new();
-        let mut group_of: HashMap<&str, usize> = HashMap::new();
+        let mut group_of: HashMap<&str, usize> = HashMap::default();
         let mut loose: Vec<Post> = Vec::new();
-        let mut sizes: HashMap<&str, usize> = HashMap::new();
+        let mut sizes: HashMap<&str, usize> = HashMap::default();
         for k in &keys {
             *sizes.entry(k.as_str()).or_default() += 1;
         }
@@ -295,7 +301,16 @@ impl Grouper {
         }
         for (mut posts, key) in groups.into_iter().zip(group_keys) {
             posts.sort_by_key(|p| (p.created.unwrap_or(i64::MAX), p.line));
-            let name = format!("{} thread {key}", self.stem);
+            // A thread met again in a later window continues in a document of its own.
+            let seen = self
+                .threads
+                .entry(crate::model::fnv1a(key.as_bytes()))
+                .or_insert(0);
+            *seen += 1;
+            let name = match *seen {
+                1 => format!("{} thread {key}", self.stem),
+                n => format!("{} thread {key} part {n}", self.stem),
+            };
             out.send(Ok(self.document(name, posts)))?;
         }
         let mut rest = loose.into_iter().peekable();
@@ -478,6 +493,122 @@ fn is_handle(h: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn post(id: &str, thread: Option<&str>, reply_to: Option<&str>, created: i64) -> Post {
+        let mut p = Post {
+            platform: Platform::X,
+            id: id.into(),
+            author: Some(format!("user{id}")),
+            created: Some(created),
+            text: format!("post {id}"),
+            thread: thread.map(str::to_string),
+            reply_to: reply_to.map(str::to_string),
+            line: created as usize,
+            ..Post::default()
+        };
+        assert!(finish(&mut p));
+        p
+    }
+
+    /// Runs posts through a grouper holding `window` posts at a time; returns the documents.
+    fn group(posts: Vec<Post>, window: usize) -> Vec<ParsedDocument> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1000);
+        let mut out = Out {
+            tx,
+            buf: Vec::new(),
+            bytes: 0,
+        };
+        let mut g = Grouper::new(Path::new("export.jsonl"), Format::Json);
+        g.window_posts = window;
+        for p in posts {
+            g.push(p, &mut out).unwrap();
+        }
+        g.finish(&mut out).unwrap();
+        out.flush().unwrap();
+        drop(out);
+        rx.into_iter().flatten().map(|i| i.unwrap()).collect()
+    }
+
+    #[test]
+    fn threads_are_grouped_in_time_order_and_the_rest_by_file() {
+        // A reply chain given newest first, a reply to a post not in the file, two loose posts.
+        let docs = group(
+            vec![
+                post("3", None, Some("2"), 30),
+                post("9", None, None, 5),
+                post("2", None, Some("1"), 20),
+                post("1", None, None, 10),
+                post("7", None, Some("404"), 40),
+                post("8", None, Some("404"), 41),
+                post("6", None, None, 50),
+            ],
+            100,
+        );
+        let summary: Vec<(String, Vec<&str>)> = docs
+            .iter()
+            .map(|d| {
+                (
+                    d.name.clone(),
+                    d.posts.iter().map(|p| p.id.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("export.jsonl thread 1".to_string(), vec!["1", "2", "3"]),
+                ("export.jsonl thread 404".to_string(), vec!["7", "8"]),
+                ("export.jsonl".to_string(), vec!["9", "6"]),
+            ]
+        );
+        // Offsets slice the text; each post has a header line before it.
+        for d in &docs {
+            for (s, p) in d.segments.iter().zip(&d.posts) {
+                assert_eq!(&d.text[s.byte_start..s.byte_end], format!("post {}", p.id));
+            }
+        }
+        assert!(docs[0]
+            .text
+            .starts_with("@user1 · 1970-01-01 00:00\npost 1\n\n@user2"));
+    }
+
+    #[test]
+    fn a_thread_met_again_in_a_later_window_continues_in_its_own_document() {
+        let posts = (0..6)
+            .map(|i| post(&format!("{i}"), Some("c1"), None, i))
+            .collect();
+        let docs = group(posts, 4);
+        let names: Vec<&str> = docs.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["export.jsonl thread c1", "export.jsonl thread c1 part 2"]
+        );
+        assert!(docs
+            .iter()
+            .all(|d| d.posts.iter().all(|p| p.thread.as_deref() == Some("c1"))));
+    }
+
+    #[test]
+    fn dropping_posts_rewrites_text_and_offsets() {
+        let mut docs = group(
+            vec![
+                post("1", Some("t"), None, 1),
+                post("2", Some("t"), None, 2),
+                post("3", Some("t"), None, 3),
+            ],
+            100,
+        );
+        let mut d = docs.remove(0);
+        assert_eq!(retain_posts(&mut d, |p| p.id != "2"), 1);
+        let ids: Vec<&str> = d.posts.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["1", "3"]);
+        for (s, p) in d.segments.iter().zip(&d.posts) {
+            assert_eq!(&d.text[s.byte_start..s.byte_end], format!("post {}", p.id));
+        }
+        assert!(!d.text.contains("post 2"));
+        assert_eq!(retain_posts(&mut d, |_| false), 2);
+        assert!(d.segments.is_empty() && d.text.is_empty());
+    }
 
     #[test]
     fn finish_normalises_author_text_and_flags() {
