@@ -36,6 +36,7 @@ const SAMPLE: &[(&str, &[u8])] = sample!(
     "P14_interview.odt",
     "fieldnotes.md",
     "participants.csv",
+    "meded_posts.csv",
 );
 
 /// Searches the demo runs, with what each shows.
@@ -55,6 +56,14 @@ pub const SEARCHES: &[(&str, &str)] = &[
     (
         "attr.social_media_use:passive (lurk* OR scroll*)",
         "passive use, among passive users",
+    ),
+    (
+        "(trust OR misinformation) hashtag:meded is:original",
+        "the same topic in #MedEd posts, reposts and copies left out",
+    ),
+    (
+        "attr.original_share:0.33",
+        "posts by an author who mostly reposts (a third original)",
     ),
 ];
 
@@ -93,8 +102,9 @@ pub fn run(
     )?;
     writeln!(
         out,
-        "knowledge shared on social media (14 interviews in 9 formats, written for quarry)."
+        "knowledge shared on social media (14 interviews in 9 formats and 25 #MedEd posts,"
     )?;
+    writeln!(out, "all written for quarry).")?;
     writeln!(out)?;
     writeln!(out, "$ quarry init {}", root.display())?;
     let mut p = Project::init(&root, &InitConfig::default())?;
@@ -163,6 +173,11 @@ pub fn run(
         "  quarry search 'trust attr.role:educator' --format csv > quotes.csv"
     )?;
     writeln!(out, "  quarry show P06_interview")?;
+    writeln!(
+        out,
+        "  quarry show 'meded_posts.csv thread 1500000000000000006'"
+    )?;
+    writeln!(out, "  quarry search 'date:2022-03 is:reply' --format json")?;
     writeln!(out, "  quarry list speakers")?;
     Ok(())
 }

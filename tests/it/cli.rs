@@ -231,7 +231,11 @@ fn sample_study_ingests_every_format() {
     let p = sample_project();
     let docs = json(&ok(p.path(), &["list", "documents", "--format", "json"]));
     let docs = docs.as_array().unwrap();
-    assert_eq!(docs.len(), 15, "14 interviews and the field notes");
+    assert_eq!(
+        docs.len(),
+        20,
+        "14 interviews, the field notes, 4 post threads and the loose posts"
+    );
     for d in docs
         .iter()
         .filter(|d| d["name"].as_str().unwrap().starts_with('P'))
@@ -247,7 +251,7 @@ fn sample_study_ingests_every_format() {
         docs.iter().map(|d| d["format"].as_str().unwrap()).collect();
     assert_eq!(
         formats.into_iter().collect::<Vec<_>>(),
-        ["docx", "markdown", "odt", "srt", "text", "vtt"]
+        ["csv", "docx", "markdown", "odt", "srt", "text", "vtt"]
     );
     let sp = json(&ok(p.path(), &["list", "speakers", "--format", "json"]));
     let interviewers: Vec<_> = sp
@@ -262,9 +266,20 @@ fn sample_study_ingests_every_format() {
         ["I", "INTERVIEWER", "Interviewer", "Lena Marsh"]
     );
     assert!(
-        sp.as_array().unwrap().iter().all(|s| !s["role"].is_null()),
-        "every speaker has a role"
+        sp.as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| !s["name"].as_str().unwrap().starts_with('@'))
+            .all(|s| !s["role"].is_null()),
+        "every speaker in the interviews has a role"
     );
+    // Post authors have none: a post says nothing about who interviews whom.
+    assert!(sp
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"].as_str().unwrap().starts_with('@'))
+        .all(|s| s["role"].is_null()));
 }
 
 #[test]
@@ -536,9 +551,11 @@ fn demo_runs_the_main_job() {
         dir.path(),
         &["demo", "--out", dir.path().join("demo").to_str().unwrap()],
     );
-    assert!(out.contains("Added 15 documents"), "{out}");
+    assert!(out.contains("Added 20 documents"), "{out}");
+    assert!(out.contains("Posts: 24 added"), "{out}");
+    assert!(out.contains("1 post without text"), "{out}");
     assert!(out.contains("Guessed: Lena Marsh is interviewer"), "{out}");
-    assert!(out.matches("matching segments").count() >= 4, "{out}");
+    assert!(out.matches("matching segments").count() >= 6, "{out}");
     // The kept project works with the other commands.
     let n = count(&dir.path().join("demo"), "misinformation");
     assert!(n >= 3);
