@@ -35,8 +35,7 @@ fn main() {
             query: q.to_string(),
             limit: 20,
             offset: 0,
-            context: 0,
-            rank: false,
+            ..Default::default()
         };
         let mut times = Vec::with_capacity(iters);
         let mut hits = 0;

@@ -6,6 +6,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use quarry::analyzer::{AnalyzerConfig, StemmerKind};
+use quarry::codebook;
 use quarry::ingest::posts::PostOptions;
 use quarry::ingest::ReadOptions;
 use quarry::model::Format;
@@ -86,6 +87,11 @@ enum Command {
     Speakers {
         #[command(subcommand)]
         cmd: SpeakersCmd,
+    },
+    /// Codebooks: list, show and explain them.
+    Codebook {
+        #[command(subcommand)]
+        cmd: CodebookCmd,
     },
     /// Attributes: import them from a CSV.
     Attrs {
@@ -179,8 +185,13 @@ enum InFormat {
 #[derive(Args)]
 struct SearchArgs {
     /// The query (several words are joined with spaces, as if quoted together).
-    #[arg(required = true)]
     query: Vec<String>,
+    /// Search what this code's rules (and its descendants') match; needs --codebook.
+    #[arg(long, value_name = "ID")]
+    code: Option<String>,
+    /// Codebook for --code and for `@code` references: tdf, kta, sm-uptake or a TOML file.
+    #[arg(long, value_name = "NAME|FILE")]
+    codebook: Option<String>,
     /// Turns of context before and after each hit.
     #[arg(long, short = 'C', default_value_t = 0)]
     context: usize,
@@ -210,6 +221,43 @@ enum SpeakersCmd {
         /// The role.
         #[arg(long, value_enum)]
         role: RoleArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum CodebookCmd {
+    /// List the built-in codebooks.
+    List,
+    /// Print a codebook's tree: ids, names, definitions, notes and rules.
+    Show {
+        /// A built-in name (tdf, kta, sm-uptake) or a TOML file.
+        codebook: String,
+    },
+    /// Lint a codebook: syntax, ids, references, empty codes, repeated rules; with --corpus,
+    /// what each rule catches in this project.
+    Check {
+        /// A built-in name or a TOML file.
+        codebook: String,
+        /// Also run every rule on the project's segments: the corpus words each rule's
+        /// words catch (with counts), rules matching nothing, rules matching too much.
+        #[arg(long)]
+        corpus: bool,
+        /// With --corpus: flag rules matching more than this share of segments (percent).
+        #[arg(long, default_value_t = 10.0, value_name = "PERCENT")]
+        max_share: f64,
+    },
+    /// Write a commented template codebook to NAME.toml.
+    New {
+        /// The codebook's id; the file is NAME.toml in the current folder.
+        name: String,
+    },
+    /// Print each code's rules as the search query that finds what they match.
+    Explain {
+        /// A built-in name or a TOML file.
+        codebook: String,
+        /// Only this code (with the codes below it).
+        #[arg(long, value_name = "ID")]
+        code: Option<String>,
     },
 }
 
@@ -317,6 +365,28 @@ pub fn run() -> Result<Exit> {
             })
         }
         Command::Search(a) => {
+            let codebook = match &a.codebook {
+                Some(name) => Some(codebook::load(name)?),
+                None => None,
+            };
+            match (&a.code, &codebook) {
+                (Some(id), Some(cb)) => {
+                    let Some(i) = cb.codes.iter().position(|c| c.id == *id) else {
+                        bail!("codebook `{}` has no code `{id}`; `quarry codebook show {}` lists them", cb.id, cb.id);
+                    };
+                    if cb.code_query(i).is_none() {
+                        bail!("code `{id}` and the codes below it have no rules");
+                    }
+                }
+                (Some(_), None) => {
+                    bail!("--code needs --codebook NAME (tdf, kta, sm-uptake or a file)")
+                }
+                (None, _) if a.query.is_empty() => {
+                    bail!("give a query, or --code ID with --codebook NAME")
+                }
+                (None, _) => {}
+            }
+            // With --code, the query (if any) narrows the code down.
             let query = a.query.join(" ");
             let p = open(project)?;
             let (mut index, rebuilt) = p.index()?;
@@ -324,7 +394,23 @@ pub fn run() -> Result<Exit> {
                 eprintln!("note: the search index was out of date and has been rebuilt");
             }
             if a.count {
-                let n = search::count(&p, &mut index, &query).map_err(query_error(&query))?;
+                let n = if a.code.is_some() {
+                    let cfg = SearchConfig {
+                        query: query.clone(),
+                        limit: 1,
+                        offset: 0,
+                        context: 0,
+                        rank: false,
+                        codebook,
+                        code: a.code.clone(),
+                    };
+                    search::search(&p, &mut index, &cfg)
+                        .map_err(query_error(&query))?
+                        .total
+                } else {
+                    search::count(&p, &mut index, &query, codebook.as_ref())
+                        .map_err(query_error(&query))?
+                };
                 writeln!(out, "{n}")?;
                 out.flush()?;
                 exit_fast(p, index);
@@ -336,6 +422,8 @@ pub fn run() -> Result<Exit> {
                 offset: a.offset,
                 context: a.context,
                 rank: a.rank,
+                codebook,
+                code: a.code.clone(),
             };
             let r = search::search(&p, &mut index, &cfg).map_err(query_error(&query))?;
             print::hits(&mut out, &r, a.format.into(), style())?;
@@ -441,6 +529,99 @@ pub fn run() -> Result<Exit> {
             };
             let found = p.store_mut().set_role(&name, role)?;
             writeln!(out, "{found} is now {role}")?;
+            Ok(Exit::Ok)
+        }
+        Command::Codebook { cmd } => {
+            match cmd {
+                CodebookCmd::List => {
+                    for (name, _) in codebook::BUILT_IN {
+                        let cb = codebook::load(name)?;
+                        writeln!(
+                            out,
+                            "{name:10} {} ({} codes; {})",
+                            cb.name,
+                            cb.codes.len(),
+                            cb.source
+                        )?;
+                    }
+                }
+                CodebookCmd::Check {
+                    codebook: name,
+                    corpus,
+                    max_share,
+                } => {
+                    let cb = codebook::load(&name)?;
+                    let rules: usize = cb.codes.iter().map(|c| c.rules.len()).sum();
+                    writeln!(
+                        out,
+                        "{}: {} codes, {rules} rules; syntax, ids and references are fine.",
+                        cb.id,
+                        cb.codes.len()
+                    )?;
+                    let findings = cb.lint();
+                    for f in &findings {
+                        writeln!(out, "warning: {}: {}", f.code, f.message)?;
+                    }
+                    let mut problems = findings.len();
+                    if corpus {
+                        let p = open(project)?;
+                        problems += check_corpus(&mut out, &p, &cb, max_share)?;
+                    }
+                    return Ok(if problems == 0 {
+                        Exit::Ok
+                    } else {
+                        Exit::Problems
+                    });
+                }
+                CodebookCmd::New { name } => {
+                    let file = PathBuf::from(format!("{name}.toml"));
+                    if file.exists() {
+                        bail!("{} exists; choose another name", file.display());
+                    }
+                    let text = codebook::TEMPLATE.replace("NAME", &name);
+                    // The template must itself be a valid codebook.
+                    codebook::parse(&text, &file)?;
+                    std::fs::write(&file, text)
+                        .with_context(|| format!("writing {}", file.display()))?;
+                    writeln!(
+                        out,
+                        "Wrote {}. Check it with `quarry codebook show {}`.",
+                        file.display(),
+                        file.display()
+                    )?;
+                }
+                CodebookCmd::Show { codebook: name } => {
+                    let cb = codebook::load(&name)?;
+                    print::codebook(&mut out, &cb)?;
+                }
+                CodebookCmd::Explain {
+                    codebook: name,
+                    code,
+                } => {
+                    let cb = codebook::load(&name)?;
+                    let which: Vec<usize> = match &code {
+                        Some(id) => {
+                            vec![cb.codes.iter().position(|c| c.id == *id).with_context(|| {
+                                format!("codebook `{}` has no code `{id}`", cb.id)
+                            })?]
+                        }
+                        None => (0..cb.codes.len()).collect(),
+                    };
+                    for i in which {
+                        let c = &cb.codes[i];
+                        match cb.code_search_text(i) {
+                            Some(q) => writeln!(
+                                out,
+                                "{}\n  quarry search --codebook {name} --code {}\n  = quarry search --codebook {name} '{}'\n",
+                                c.id,
+                                c.id,
+                                q.replace('\'', "'\\''")
+                            )?,
+                            None => writeln!(out, "{}\n  (no rules here or below)\n", c.id)?,
+                        }
+                    }
+                }
+            }
             Ok(Exit::Ok)
         }
         Command::Attrs {
@@ -572,6 +753,127 @@ fn add_config(a: AddArgs) -> Result<AddConfig> {
             },
         },
     })
+}
+
+/// `codebook check --corpus`: each rule run on every segment of the project. Prints per code
+/// and rule the number of segments matched and the corpus words its words catch; returns the
+/// number of rules that match nothing or more than `max_share` percent of segments.
+fn check_corpus(
+    out: &mut dyn Write,
+    p: &Project,
+    cb: &codebook::Codebook,
+    max_share: f64,
+) -> Result<usize> {
+    let mut analyzer = quarry::analyzer::Analyzer::new(p.analyzer()).map_err(anyhow::Error::msg)?;
+    let rules: Vec<(&str, &codebook::Rule)> = cb
+        .codes
+        .iter()
+        .flat_map(|c| c.rules.iter().map(move |r| (c.id.as_str(), r)))
+        .collect();
+    let mut hits = vec![0usize; rules.len()];
+    let mut words: std::collections::HashMap<String, std::collections::BTreeMap<String, usize>> =
+        Default::default();
+    let mut segments = 0usize;
+    for d in p.store().documents()? {
+        for seg in p.store().segments(&p.store().segment_ids(d.id)?)? {
+            segments += 1;
+            let toks = analyzer.analyze(&seg.text);
+            for t in &toks {
+                *words
+                    .entry(t.stem.clone())
+                    .or_default()
+                    .entry(t.lower.clone())
+                    .or_default() += 1;
+            }
+            let speaker = seg.speaker.as_ref().map(|s| s.to_lowercase());
+            let target = quarry::query::Target {
+                document: seg.document_id,
+                speaker: speaker.as_deref(),
+                tokens: &toks,
+                post: seg.post.as_ref(),
+            };
+            for (k, (_, r)) in rules.iter().enumerate() {
+                if r.query.eval(&target).is_some() {
+                    hits[k] += 1;
+                }
+            }
+        }
+    }
+    let mut problems = 0;
+    let mut last = "";
+    for (k, (code, r)) in rules.iter().enumerate() {
+        if *code != last {
+            writeln!(out, "\n{code}")?;
+            last = code;
+        }
+        let share = 100.0 * hits[k] as f64 / segments.max(1) as f64;
+        writeln!(
+            out,
+            "  {}  {} segment{} ({share:.1}%)",
+            print::sanitize(&r.text, true),
+            hits[k],
+            if hits[k] == 1 { "" } else { "s" }
+        )?;
+        let (stems, prefixes, exact) = codebook::rule_terms(&r.query);
+        let mut caught: Vec<(String, usize)> = Vec::new();
+        for s in &stems {
+            if let Some(m) = words.get(s) {
+                caught.extend(m.iter().map(|(w, n)| (w.clone(), *n)));
+            }
+        }
+        for pre in &prefixes {
+            for m in words.values() {
+                caught.extend(
+                    m.iter()
+                        .filter(|(w, _)| w.starts_with(pre.as_str()))
+                        .map(|(w, n)| (w.clone(), *n)),
+                );
+            }
+        }
+        for e in &exact {
+            for m in words.values() {
+                if let Some(n) = m.get(e) {
+                    caught.push((e.clone(), *n));
+                }
+            }
+        }
+        caught.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        caught.dedup();
+        if !caught.is_empty() {
+            let list: Vec<String> = caught
+                .iter()
+                .take(12)
+                .map(|(w, n)| format!("{w} ({n})"))
+                .collect();
+            let more = caught.len().saturating_sub(12);
+            writeln!(
+                out,
+                "      catches: {}{}",
+                print::sanitize(&list.join(", "), true),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            )?;
+        }
+        if hits[k] == 0 {
+            problems += 1;
+            writeln!(out, "      warning: matches nothing in this project")?;
+        } else if share > max_share {
+            problems += 1;
+            writeln!(
+                out,
+                "      warning: matches more than {max_share}% of segments; is it too broad?"
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "\n{} rules run on {segments} segments; {problems} flagged.",
+        rules.len()
+    )?;
+    Ok(problems)
 }
 
 /// Runs `add` with a spinner on stderr when stderr is a terminal.

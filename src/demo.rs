@@ -137,6 +137,8 @@ pub fn run(
                 offset: 0,
                 context: 0,
                 rank: false,
+                codebook: None,
+                code: None,
             },
         )?;
         print::hits(out, &r, print::Format::Table, style)?;

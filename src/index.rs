@@ -488,6 +488,19 @@ pub(crate) fn to_tantivy(q: &Query, f: &Fields) -> Box<dyn TQuery> {
                 Box::new(BooleanQuery::new(parts))
             }
         }
+        // Ordered within n words: the phrase with slop n - 1 also lets the words swap, so
+        // it finds a superset, which search checks with the evaluator.
+        Query::Before(a, b, n) => {
+            let mut ab = PhraseQuery::new(vec![
+                Term::from_field_text(f.text, a),
+                Term::from_field_text(f.text, b),
+            ]);
+            ab.set_slop(n - 1);
+            Box::new(ab)
+        }
+        Query::Ref(_) => Box::new(EmptyQuery),
+        // Masks only take evidence away: the rules' own matches are a superset.
+        Query::Masked(q, _) => to_tantivy(q, f),
         Query::Post(PostFilter::Date { from, to }) => Box::new(tantivy::query::RangeQuery::new(
             std::ops::Bound::Included(Term::from_field_i64(f.time, *from)),
             std::ops::Bound::Included(Term::from_field_i64(f.time, *to)),
@@ -502,6 +515,10 @@ pub(crate) fn to_tantivy(q: &Query, f: &Fields) -> Box<dyn TQuery> {
                 .map(|q| (Occur::Should, to_tantivy(q, f)))
                 .collect(),
         )),
+        // What the index finds for a query it cannot decide exactly is a superset; its
+        // negation would be a subset. So NOT of such a query takes everything and leaves
+        // the decision to the check with the evaluator.
+        Query::Not(q) if q.needs_check() => Box::new(AllQuery),
         Query::Not(q) => Box::new(BooleanQuery::new(vec![
             (Occur::Must, Box::new(AllQuery) as Box<dyn TQuery>),
             (Occur::MustNot, to_tantivy(q, f)),

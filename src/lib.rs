@@ -12,7 +12,7 @@
 //! let mut p = Project::init(dir, &InitConfig::default())?;
 //! p.add(&AddConfig { paths: vec!["data/sample".into()], ..Default::default() }, &mut |_, _| {})?;
 //! let (mut index, _) = p.index()?;
-//! let cfg = search::SearchConfig { query: "trust NEAR/5 tweets".into(), limit: 10, offset: 0, context: 0, rank: false };
+//! let cfg = search::SearchConfig { query: "trust NEAR/5 tweets".into(), limit: 10, ..Default::default() };
 //! for hit in search::search(&p, &mut index, &cfg)?.hits {
 //!     println!("{} {:?}: {}", hit.segment.document, hit.segment.speaker, hit.segment.text);
 //! }
@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod analyzer;
+pub mod codebook;
 pub mod error;
 pub mod index;
 pub mod ingest;

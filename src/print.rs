@@ -548,6 +548,48 @@ pub fn speakers(w: &mut dyn Write, sp: &[Speaker], format: Format) -> io::Result
     }
 }
 
+/// Prints a codebook as a tree: each code with its id, name, definition, notes and rules.
+pub fn codebook(w: &mut dyn Write, cb: &crate::codebook::Codebook) -> io::Result<()> {
+    writeln!(
+        w,
+        "{} ({}), version {}",
+        sanitize(&cb.name, true),
+        cb.id,
+        cb.version
+    )?;
+    if !cb.source.is_empty() {
+        writeln!(w, "Source: {}", sanitize(&cb.source, true))?;
+    }
+    if !cb.mask.is_empty() {
+        writeln!(
+            w,
+            "Masked everywhere: {}",
+            sanitize(&cb.mask.join(" | "), true)
+        )?;
+    }
+    for c in &cb.codes {
+        let pad = "  ".repeat(c.depth);
+        writeln!(w)?;
+        writeln!(w, "{pad}{}  {}", c.id, sanitize(&c.name, true))?;
+        for (label, text) in [
+            ("", &c.definition),
+            ("include: ", &c.include),
+            ("exclude: ", &c.exclude),
+        ] {
+            if !text.is_empty() {
+                writeln!(w, "{pad}  {label}{}", sanitize(text, true))?;
+            }
+        }
+        for r in &c.rules {
+            writeln!(w, "{pad}  rule: {}", sanitize(&r.text, true))?;
+        }
+        if !c.mask.is_empty() {
+            writeln!(w, "{pad}  masked: {}", sanitize(&c.mask.join(" | "), true))?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

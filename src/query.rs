@@ -60,6 +60,13 @@ pub enum Query {
     Phrase(Vec<String>),
     /// `a NEAR/n b`: both words, at most `n` positions apart, either order.
     Near(String, String, u32),
+    /// `a BEFORE/n b`: `a`, then `b` at most `n` positions after it.
+    Before(String, String, u32),
+    /// `@code.id` in a codebook rule, until the codebook replaces it with that code's rules.
+    Ref(String),
+    /// A codebook code's rules with its masks: words inside an occurrence of a masked phrase
+    /// (given as stems) never count as evidence.
+    Masked(Box<Query>, Vec<Vec<String>>),
     /// A field filter and, once resolved, what it selects.
     Field(FieldFilter, Resolved),
     /// A condition on a post's metadata (never true of a transcript turn).
@@ -169,6 +176,32 @@ impl Query {
                     }
                 }
             }
+            Query::Before(a, b, n) => {
+                for (i, ka) in toks.iter().enumerate().filter(|(_, k)| k.stem == *a) {
+                    for (j, kb) in toks.iter().enumerate().filter(|(_, k)| k.stem == *b) {
+                        if kb.position > ka.position && kb.position - ka.position <= *n {
+                            ev.push(i);
+                            ev.push(j);
+                        }
+                    }
+                }
+            }
+            Query::Ref(_) => return false,
+            Query::Masked(inner, masks) => {
+                let masked = masked_tokens(toks, masks);
+                if !masked.contains(&true) {
+                    return inner.eval_into(t, ev);
+                }
+                // Evaluate on the words left (positions kept, so a phrase cannot span a
+                // masked word), then map the evidence back.
+                let kept: Vec<usize> = (0..toks.len()).filter(|&i| !masked[i]).collect();
+                let sub: Vec<Token> = kept.iter().map(|&i| toks[i].clone()).collect();
+                let mut inner_ev = Vec::new();
+                let target = Target { tokens: &sub, ..*t };
+                let hit = inner.eval_into(&target, &mut inner_ev);
+                ev.extend(inner_ev.into_iter().map(|i| kept[i]));
+                return hit;
+            }
             Query::Post(f) => return t.post.is_some_and(|p| f.holds(p)),
             Query::Field(_, r) => {
                 let by_speaker = match t.speaker {
@@ -215,15 +248,71 @@ impl Query {
         }
     }
 
+    /// Replaces each `@code` reference with what `resolve` gives (left as it is on None).
+    pub fn resolve_refs(&mut self, resolve: &mut dyn FnMut(&str) -> Option<Query>) {
+        match self {
+            Query::Ref(id) => {
+                if let Some(q) = resolve(id) {
+                    *self = q;
+                }
+            }
+            Query::And(qs) | Query::Or(qs) => {
+                for q in qs {
+                    q.resolve_refs(resolve)
+                }
+            }
+            Query::Not(q) | Query::Masked(q, _) => q.resolve_refs(resolve),
+            _ => {}
+        }
+    }
+
+    /// The first `@code` reference left unresolved, if any.
+    pub fn unresolved_ref(&self) -> Option<&str> {
+        match self {
+            Query::Ref(id) => Some(id),
+            Query::And(qs) | Query::Or(qs) => qs.iter().find_map(Query::unresolved_ref),
+            Query::Not(q) | Query::Masked(q, _) => q.unresolved_ref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the index alone cannot decide it exactly, so its candidates must be checked
+    /// with [`Query::eval`] (`BEFORE`: the index's phrase slop lets the words swap places).
+    pub fn needs_check(&self) -> bool {
+        match self {
+            Query::Before(..) | Query::Masked(..) => true,
+            Query::And(qs) | Query::Or(qs) => qs.iter().any(Query::needs_check),
+            Query::Not(q) => q.needs_check(),
+            _ => false,
+        }
+    }
+
     /// Whether the query has any word condition (a pure field filter has none).
     pub fn has_words(&self) -> bool {
         match self {
-            Query::Field(..) | Query::Post(_) => false,
+            Query::Field(..) | Query::Post(_) | Query::Ref(_) => false,
             Query::And(qs) | Query::Or(qs) => qs.iter().any(Query::has_words),
             Query::Not(q) => q.has_words(),
             _ => true,
         }
     }
+}
+
+/// Which tokens lie inside an occurrence of one of `masks` (phrases as stem sequences).
+pub fn masked_tokens(toks: &[Token], masks: &[Vec<String>]) -> Vec<bool> {
+    let mut out = vec![false; toks.len()];
+    for m in masks.iter().filter(|m| !m.is_empty()) {
+        for i in 0..toks.len() {
+            let hit = m.iter().enumerate().all(|(j, s)| {
+                toks.get(i + j)
+                    .is_some_and(|k| k.stem == *s && k.position == toks[i].position + j as u32)
+            });
+            if hit {
+                out[i..i + m.len()].iter_mut().for_each(|x| *x = true);
+            }
+        }
+    }
+    out
 }
 
 /// The NEAR condition, written to agree exactly with tantivy's two-term phrase with slop
@@ -252,7 +341,8 @@ enum Tok {
     Or,
     Not,
     Minus,
-    Near(u32),
+    /// NEAR/n (false) or BEFORE/n (true).
+    Near(u32, bool),
     /// A bare word (may hold `field:` and a trailing `*`).
     Word(String),
     /// A quoted string; `field` set when written as `field:"..."`.
@@ -317,18 +407,23 @@ fn lex(input: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
                 "AND" | "&&" => Tok::And,
                 "OR" | "||" => Tok::Or,
                 "NOT" => Tok::Not,
-                "NEAR" => Tok::Near(DEFAULT_NEAR),
-                w if w.starts_with("NEAR/") => {
-                    let n: u32 = w[5..].parse().map_err(|_| {
+                "NEAR" => Tok::Near(DEFAULT_NEAR, false),
+                "BEFORE" => Tok::Near(DEFAULT_NEAR, true),
+                w if w.starts_with("NEAR/") || w.starts_with("BEFORE/") => {
+                    let (op, num) = w.split_once('/').expect("has a slash");
+                    let n: u32 = num.parse().map_err(|_| {
                         err(
                             start + 1,
-                            format!("`{w}`: NEAR/ needs a number of words, as in NEAR/5"),
+                            format!("`{w}`: {op}/ needs a number of words, as in {op}/5"),
                         )
                     })?;
                     if n == 0 {
-                        return Err(err(start + 1, "NEAR/0 can never match; use NEAR/1 or more"));
+                        return Err(err(
+                            start + 1,
+                            format!("{op}/0 can never match; use {op}/1 or more"),
+                        ));
                     }
-                    Tok::Near(n)
+                    Tok::Near(n, op == "BEFORE")
                 }
                 _ => Tok::Word(word),
             };
@@ -358,10 +453,22 @@ struct Parser<'a> {
     pos: usize,
     end_col: usize,
     analyzer: &'a mut Analyzer,
+    /// Parsing a codebook rule: field filters are refused.
+    rule: bool,
 }
 
 /// Parses a query, analysing its words with `analyzer`.
 pub fn parse(input: &str, analyzer: &mut Analyzer) -> Result<Query, QueryError> {
+    parse_with(input, analyzer, false)
+}
+
+/// Parses a codebook rule: the query language about words only (no field filters), plus
+/// references to other codes (`@tdf.goals`), left as [`Query::Ref`] for the codebook.
+pub fn parse_rule(input: &str, analyzer: &mut Analyzer) -> Result<Query, QueryError> {
+    parse_with(input, analyzer, true)
+}
+
+fn parse_with(input: &str, analyzer: &mut Analyzer, rule: bool) -> Result<Query, QueryError> {
     let toks = lex(input)?;
     let end_col = input.chars().count() + 1;
     if toks.is_empty() {
@@ -372,6 +479,7 @@ pub fn parse(input: &str, analyzer: &mut Analyzer) -> Result<Query, QueryError> 
         pos: 0,
         end_col,
         analyzer,
+        rule,
     };
     let q = p.or()?;
     if let Some((col, t)) = p.toks.get(p.pos) {
@@ -393,7 +501,8 @@ fn describe(t: &Tok) -> String {
         Tok::Or => "OR".into(),
         Tok::Not => "NOT".into(),
         Tok::Minus => "`-`".into(),
-        Tok::Near(n) => format!("NEAR/{n}"),
+        Tok::Near(n, false) => format!("NEAR/{n}"),
+        Tok::Near(n, true) => format!("BEFORE/{n}"),
         Tok::Word(w) => format!("`{w}`"),
         Tok::Quoted(_, s) => format!("\"{s}\""),
     }
@@ -452,19 +561,23 @@ impl Parser<'_> {
     fn near(&mut self) -> Result<Query, QueryError> {
         let left_col = self.col();
         let left = self.primary()?;
-        if let Some(&Tok::Near(n)) = self.peek() {
+        if let Some(&Tok::Near(n, ordered)) = self.peek() {
             self.pos += 1;
             let right_col = self.col();
             let right = self.primary()?;
             let a = single_term(left, left_col)?;
             let b = single_term(right, right_col)?;
-            if let Some(Tok::Near(_)) = self.peek() {
+            if let Some(Tok::Near(..)) = self.peek() {
                 return Err(err(
                     self.col(),
-                    "NEAR joins two words; combine several with AND",
+                    "NEAR and BEFORE join two words; combine several with AND",
                 ));
             }
-            return Ok(Query::Near(a, b, n));
+            return Ok(if ordered {
+                Query::Before(a, b, n)
+            } else {
+                Query::Near(a, b, n)
+            });
         }
         Ok(left)
     }
@@ -504,6 +617,18 @@ impl Parser<'_> {
     }
 
     fn word(&mut self, w: &str, col: usize) -> Result<Query, QueryError> {
+        // `@tdf.goals`: a code (in rules always; in a search when it has a dot, so that
+        // `@drsmith` still searches the word).
+        if let Some(id) = w.strip_prefix('@') {
+            if (self.rule || id.contains('.'))
+                && !id.is_empty()
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            {
+                return Ok(Query::Ref(id.to_lowercase()));
+            }
+        }
         if let Some((field, value)) = w.split_once(':') {
             if is_field(field) {
                 return self.field(field, value, col);
@@ -528,6 +653,12 @@ impl Parser<'_> {
 
     fn field(&mut self, field: &str, value: &str, col: usize) -> Result<Query, QueryError> {
         let value = value.trim();
+        if self.rule && field != "exact" {
+            return Err(err(
+                col,
+                format!("`{field}:`: rules cannot filter by speaker, document or post; they are about words (the scope says whose turns they read)"),
+            ));
+        }
         if value.is_empty() {
             return Err(err(col, format!("`{field}:` needs a value")));
         }
@@ -669,7 +800,7 @@ fn span(v: &str) -> Option<(i64, i64)> {
 fn single_term(q: Query, col: usize) -> Result<String, QueryError> {
     match q {
         Query::Term(s) => Ok(s),
-        _ => Err(err(col, "NEAR joins two single words")),
+        _ => Err(err(col, "NEAR and BEFORE join two single words")),
     }
 }
 

@@ -6,6 +6,7 @@
 //! matched). Returns plain data; printing is the caller's.
 
 use crate::analyzer::Analyzer;
+use crate::codebook::Codebook;
 use crate::error::Result;
 use crate::index::Index;
 use crate::model::Segment;
@@ -14,7 +15,7 @@ use crate::query::{self, Query, Target};
 use serde::Serialize;
 
 /// What to search for and how much to return.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SearchConfig {
     /// The query text.
     pub query: String,
@@ -26,6 +27,11 @@ pub struct SearchConfig {
     pub context: usize,
     /// Order by relevance instead of document order.
     pub rank: bool,
+    /// Resolves `@code` references in the query.
+    pub codebook: Option<Codebook>,
+    /// Search what this code of `codebook` matches (its rules, its descendants', masks
+    /// applied), AND the query if it is not empty.
+    pub code: Option<String>,
 }
 
 /// One hit: the segment, the byte ranges of matched words in its text, and context turns.
@@ -52,8 +58,30 @@ pub struct SearchResult {
 
 /// Parses `text` and resolves its field filters against the project.
 pub fn prepare(project: &Project, text: &str) -> Result<(Query, Analyzer)> {
+    prepare_with(project, text, None)
+}
+
+/// As [`prepare`], resolving `@code` references with `codebook`.
+pub fn prepare_with(
+    project: &Project,
+    text: &str,
+    codebook: Option<&Codebook>,
+) -> Result<(Query, Analyzer)> {
     let mut analyzer = Analyzer::new(project.analyzer()).map_err(crate::Error::Other)?;
     let mut q = query::parse(text, &mut analyzer)?;
+    if let Some(cb) = codebook {
+        q.resolve_refs(&mut |id| {
+            cb.codes
+                .iter()
+                .position(|c| c.id == id)
+                .map(|i| cb.code_query(i).unwrap_or(Query::Or(Vec::new())))
+        });
+    }
+    if let Some(id) = q.unresolved_ref() {
+        return Err(crate::Error::Other(format!(
+            "`@{id}` refers to a code: name its codebook with --codebook"
+        )));
+    }
     let mut failure = None;
     q.resolve_fields(&mut |f| match project.store().resolve(f) {
         Ok(r) => r,
@@ -68,16 +96,85 @@ pub fn prepare(project: &Project, text: &str) -> Result<(Query, Analyzer)> {
     Ok((q, analyzer))
 }
 
-/// Counts the segments matching a query.
-pub fn count(project: &Project, index: &mut Index, text: &str) -> Result<usize> {
-    let (q, _) = prepare(project, text)?;
-    Ok(index.search(&q, 1, 0, false)?.0)
+/// The query of a code (see [`Codebook::code_query`]), AND `extra` when it is not empty.
+pub fn prepare_code(
+    project: &Project,
+    cb: &Codebook,
+    id: &str,
+    extra: &str,
+) -> Result<(Query, Analyzer)> {
+    let i =
+        cb.codes.iter().position(|c| c.id == id).ok_or_else(|| {
+            crate::Error::Other(format!("codebook `{}` has no code `{id}`", cb.id))
+        })?;
+    let code = cb.code_query(i).unwrap_or(Query::Or(Vec::new()));
+    if extra.trim().is_empty() {
+        let analyzer = Analyzer::new(project.analyzer()).map_err(crate::Error::Other)?;
+        return Ok((code, analyzer));
+    }
+    let (q, analyzer) = prepare_with(project, extra, Some(cb))?;
+    Ok((Query::And(vec![code, q]), analyzer))
+}
+
+/// Counts the segments matching a query (`@code` references resolved with `codebook`).
+pub fn count(
+    project: &Project,
+    index: &mut Index,
+    text: &str,
+    codebook: Option<&Codebook>,
+) -> Result<usize> {
+    let (q, mut analyzer) = prepare_with(project, text, codebook)?;
+    Ok(run(project, index, &q, &mut analyzer, 1, 0, false)?.0)
+}
+
+/// The number of matches and the ids of the hits from `offset` (at most `limit`; 0: all).
+/// The index decides; for a query it can only narrow down (`BEFORE`), every candidate is
+/// checked with the evaluator on its stored text.
+pub fn run(
+    project: &Project,
+    index: &mut Index,
+    q: &Query,
+    analyzer: &mut Analyzer,
+    limit: usize,
+    offset: usize,
+    rank: bool,
+) -> Result<(usize, Vec<i64>)> {
+    if !q.needs_check() {
+        return Ok(index.search(q, limit, offset, rank)?);
+    }
+    let (_, candidates) = index.search(q, 0, 0, rank)?;
+    let mut kept = Vec::new();
+    for chunk in candidates.chunks(1024) {
+        for seg in project.store().segments(chunk)? {
+            if highlight_ranges(q, analyzer, &seg).is_some() {
+                kept.push(seg.id);
+            }
+        }
+    }
+    let total = kept.len();
+    let page: Vec<i64> = kept
+        .into_iter()
+        .skip(offset)
+        .take(if limit == 0 { usize::MAX } else { limit })
+        .collect();
+    Ok((total, page))
 }
 
 /// Runs a search.
 pub fn search(project: &Project, index: &mut Index, cfg: &SearchConfig) -> Result<SearchResult> {
-    let (q, mut analyzer) = prepare(project, &cfg.query)?;
-    let (total, ids) = index.search(&q, cfg.limit, cfg.offset, cfg.rank)?;
+    let (q, mut analyzer) = match (&cfg.code, &cfg.codebook) {
+        (Some(id), Some(cb)) => prepare_code(project, cb, id, &cfg.query)?,
+        _ => prepare_with(project, &cfg.query, cfg.codebook.as_ref())?,
+    };
+    let (total, ids) = run(
+        project,
+        index,
+        &q,
+        &mut analyzer,
+        cfg.limit,
+        cfg.offset,
+        cfg.rank,
+    )?;
     let segments = project.store().segments(&ids)?;
     let mut hits = Vec::with_capacity(segments.len());
     for seg in segments {
@@ -108,6 +205,15 @@ pub fn search(project: &Project, index: &mut Index, cfg: &SearchConfig) -> Resul
 
 /// Byte ranges in `seg.text` of the words that make `q` match.
 pub fn highlight(q: &Query, analyzer: &mut Analyzer, seg: &Segment) -> Vec<(usize, usize)> {
+    highlight_ranges(q, analyzer, seg).unwrap_or_default()
+}
+
+/// The evidence of `q` in a segment, or None when it does not match.
+fn highlight_ranges(
+    q: &Query,
+    analyzer: &mut Analyzer,
+    seg: &Segment,
+) -> Option<Vec<(usize, usize)>> {
     let tokens = analyzer.analyze(&seg.text);
     let speaker = seg.speaker.as_ref().map(|s| s.to_lowercase());
     let target = Target {
@@ -116,9 +222,9 @@ pub fn highlight(q: &Query, analyzer: &mut Analyzer, seg: &Segment) -> Vec<(usiz
         tokens: &tokens,
         post: seg.post.as_ref(),
     };
-    q.eval(&target)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|i| (tokens[i].start, tokens[i].end))
-        .collect()
+    q.eval(&target).map(|ev| {
+        ev.into_iter()
+            .map(|i| (tokens[i].start, tokens[i].end))
+            .collect()
+    })
 }

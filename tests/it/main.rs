@@ -2,6 +2,7 @@
 //! and, where present, on the third-party corpora in ../shared/data.
 
 mod cli;
+mod codebooks;
 mod crash;
 mod posts;
 mod props;

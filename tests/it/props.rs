@@ -44,7 +44,9 @@ fn corpus() -> MutexGuard<'static, Corpus> {
 fn both(c: &Corpus, q: &str) -> (BTreeSet<i64>, BTreeSet<i64>, Query) {
     let (query, mut analyzer) = quarry::search::prepare(&c.project, q).unwrap();
     let (mut index, _) = c.project.index().unwrap();
-    let (total, ids) = index.search(&query, 0, 0, false).unwrap();
+    // The index, and where it can only narrow down (BEFORE), its candidates checked.
+    let (total, ids) =
+        quarry::search::run(&c.project, &mut index, &query, &mut analyzer, 0, 0, false).unwrap();
     assert_eq!(total, ids.len());
     let by_eval = c
         .segments
@@ -224,5 +226,72 @@ proptest! {
     fn index_and_evaluator_agree_on_random_queries(q in query()) {
         let (idx, ev, _) = both(&corpus(), &q);
         prop_assert_eq!(idx, ev, "query {}", q);
+    }
+}
+
+#[test]
+fn a_codes_rules_and_its_search_match_the_same_segments() {
+    let c = corpus();
+    let path = fixture("codebooks/study.toml");
+    let cb = quarry::codebook::load(path.to_str().unwrap()).unwrap();
+    let mut a = Analyzer::new(c.project.analyzer()).unwrap();
+    let mut nonempty = 0;
+    for (i, code) in cb.codes.iter().enumerate() {
+        // What the code's rules (and its descendants') match, by the evaluator on every segment.
+        let q = cb.code_query(i).unwrap();
+        let by_rules: BTreeSet<i64> = c
+            .segments
+            .iter()
+            .filter(|s| eval(&q, &mut a, s).is_some())
+            .map(|s| s.id)
+            .collect();
+        // What `quarry search --codebook FILE --code ID` finds.
+        let hits = json(&ok(
+            c.project.root(),
+            &[
+                "search",
+                "--codebook",
+                path.to_str().unwrap(),
+                "--code",
+                &code.id,
+                "--limit",
+                "0",
+                "--format",
+                "json",
+            ],
+        ));
+        let by_search: BTreeSet<i64> = hits["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["segment"].as_i64().unwrap())
+            .collect();
+        assert_eq!(by_rules, by_search, "code {}", code.id);
+        assert_eq!(hits["total"].as_u64().unwrap() as usize, by_search.len());
+        nonempty += usize::from(!by_rules.is_empty());
+    }
+    assert_eq!(
+        nonempty,
+        cb.codes.len(),
+        "every test code matches something"
+    );
+}
+
+#[test]
+fn before_holds_its_order_and_distance() {
+    let c = corpus();
+    let (idx, ev, q) = both(&c, "read BEFORE/3 post");
+    assert_eq!(idx, ev);
+    assert!(!idx.is_empty());
+    let mut a = Analyzer::new(c.project.analyzer()).unwrap();
+    for s in c.segments.iter().filter(|s| idx.contains(&s.id)) {
+        let toks = a.analyze(&s.text);
+        let ok = toks.iter().any(|x| {
+            x.stem == "read"
+                && toks.iter().any(|y| {
+                    y.stem == "post" && y.position > x.position && y.position - x.position <= 3
+                })
+        });
+        assert!(ok, "{q:?}: {}", s.text);
     }
 }

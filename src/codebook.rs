@@ -1,0 +1,722 @@
+//! Codebooks: a tree of codes tied to a framework, each with keyword rules written in the
+//! query language.
+//!
+//! A codebook is a TOML file (`[codebook]` header and `[[code]]` tables; see
+//! `data/codebooks/` and README.md). Rules are parsed by [`crate::query`] with the project's
+//! analyzer, so a rule means exactly what the same search means. A code's parent is the code
+//! whose id is its id without the last dotted part. References (`@tdf.goals`) are replaced by
+//! the referenced code's rules. Errors name the file, line and column.
+
+use crate::analyzer::{Analyzer, AnalyzerConfig};
+use crate::query::{self, Query};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The codebooks compiled into quarry: (name, TOML text).
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("tdf", include_str!("../data/codebooks/tdf.toml")),
+    ("kta", include_str!("../data/codebooks/kta.toml")),
+    (
+        "sm-uptake",
+        include_str!("../data/codebooks/sm-uptake.toml"),
+    ),
+];
+
+/// What `quarry codebook new NAME` writes (`NAME` replaced).
+pub const TEMPLATE: &str = r##"# A quarry codebook. Rules use the search syntax (see README.md, "Query syntax"); a code
+# matches a segment when one of its rules, or one of the rules of a code below it, matches.
+[codebook]
+id = "NAME"
+name = "NAME codebook"
+version = "0.1"
+language = "english"        # the Snowball language of the rules
+source = ""                 # the framework's citation
+description = ""
+# Phrases whose words never count as evidence (interview fillers).
+mask = ["you know", "I mean", "kind of", "sort of"]
+
+[[code]]
+id = "NAME.example_domain"  # stable: change the name, keep the id
+name = "Example domain"
+definition = "What the code means."
+include = "When to apply it."
+exclude = "What looks like it but is coded elsewhere."
+colour = "#1f77b4"
+rules = [
+  "\"evidence base\"",                  # a phrase (stemmed, consecutive words)
+  "guideline NEAR/5 follow",              # two words at most 5 apart, either order
+]
+
+[[code]]
+id = "NAME.example_domain.example_construct"   # a child: the parent's id and one more part
+name = "Example construct"
+definition = "A narrower idea within the domain."
+rules = ["confident BEFORE/4 teach", "exact:guidelines -\"clinical guidelines\""]
+"##;
+
+/// A codebook that could not be read. Displays as `file:line:column: what is wrong`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}:{line}:{column}: {message}", path.display())]
+pub struct CodebookError {
+    /// The file (or `built-in:NAME`).
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A loaded codebook.
+#[derive(Debug, Clone)]
+pub struct Codebook {
+    /// Short id (`tdf`).
+    pub id: String,
+    /// Full name.
+    pub name: String,
+    /// Version of the codebook file.
+    pub version: String,
+    /// Snowball language of its rules.
+    pub language: String,
+    /// Citation of the framework.
+    pub source: String,
+    /// What it is for.
+    pub description: String,
+    /// Phrases whose words never count as evidence, for every code.
+    pub mask: Vec<String>,
+    /// Codes, parents before children.
+    pub codes: Vec<Code>,
+    /// Where it came from.
+    pub origin: PathBuf,
+}
+
+/// One code of a codebook.
+#[derive(Debug, Clone)]
+pub struct Code {
+    /// Stable id (`tdf.knowledge.procedural_knowledge`).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// What it means.
+    pub definition: String,
+    /// When to apply it.
+    pub include: String,
+    /// When not to.
+    pub exclude: String,
+    /// Colour, `#rrggbb`.
+    pub colour: Option<String>,
+    /// Index of the parent code in [`Codebook::codes`].
+    pub parent: Option<usize>,
+    /// Depth: 1 for a top-level code.
+    pub depth: usize,
+    /// Its rules.
+    pub rules: Vec<Rule>,
+    /// Phrases masked for this code only.
+    pub mask: Vec<String>,
+}
+
+/// A rule: its text as written and the query it means (references expanded).
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// As written.
+    pub text: String,
+    /// Parsed, with `@code` references replaced by those codes' rules.
+    pub query: Query,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    codebook: Header,
+    #[serde(default)]
+    code: Vec<CodeEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    id: Spanned<String>,
+    name: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default = "english")]
+    language: Spanned<String>,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    mask: Vec<Spanned<String>>,
+}
+
+fn english() -> Spanned<String> {
+    Spanned::new(0..0, "english".into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeEntry {
+    id: Spanned<String>,
+    name: String,
+    #[serde(default)]
+    definition: String,
+    #[serde(default)]
+    include: String,
+    #[serde(default)]
+    exclude: String,
+    #[serde(default)]
+    colour: Option<Spanned<String>>,
+    #[serde(default)]
+    rules: Vec<Spanned<String>>,
+    #[serde(default)]
+    mask: Vec<Spanned<String>>,
+}
+
+/// Loads a codebook by built-in name (`tdf`, `kta`, `sm-uptake`) or from a TOML file.
+pub fn load(name_or_path: &str) -> Result<Codebook, CodebookError> {
+    if let Some((name, text)) = BUILT_IN.iter().find(|(n, _)| *n == name_or_path) {
+        return parse(text, Path::new(&format!("built-in:{name}")));
+    }
+    let path = Path::new(name_or_path);
+    let text = std::fs::read_to_string(path).map_err(|e| CodebookError {
+        path: path.into(),
+        line: 1,
+        column: 1,
+        message: if path.exists() {
+            format!("cannot read: {e}")
+        } else {
+            format!(
+                "no such file, and no built-in codebook of that name (built in: {})",
+                BUILT_IN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+    })?;
+    parse(&text, path)
+}
+
+/// Parses codebook TOML; `origin` names it in errors.
+pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
+    let at = |offset: usize, message: String| {
+        let (line, column) = line_col(text, offset);
+        CodebookError {
+            path: origin.into(),
+            line,
+            column,
+            message,
+        }
+    };
+    let file: File = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        at(offset, e.message().trim().to_string())
+    })?;
+    let h = file.codebook;
+    let language = h.language.get_ref().to_lowercase();
+    let mut analyzer = Analyzer::new(&AnalyzerConfig {
+        language: language.clone(),
+        ..AnalyzerConfig::default()
+    })
+    .map_err(|e| at(h.language.span().start, e))?;
+    if !valid_id(h.id.get_ref()) {
+        return Err(at(
+            h.id.span().start,
+            format!(
+                "`{}`: an id is lowercase letters, digits, `_`, `-` and `.`",
+                h.id.get_ref()
+            ),
+        ));
+    }
+    let mut codes: Vec<Code> = Vec::with_capacity(file.code.len());
+    let mut index: HashMap<String, usize> = HashMap::new();
+    // Rules are parsed once every code is known, so references can point forward.
+    let mut raw_rules: Vec<Vec<Spanned<String>>> = Vec::new();
+    let mut raw_masks: Vec<Vec<Spanned<String>>> = Vec::new();
+    for c in file.code {
+        let id = c.id.get_ref().clone();
+        if !valid_id(&id) {
+            return Err(at(
+                c.id.span().start,
+                format!("`{id}`: an id is lowercase letters, digits, `_`, `-` and `.`"),
+            ));
+        }
+        if index.contains_key(&id) {
+            return Err(at(c.id.span().start, format!("duplicate code id `{id}`")));
+        }
+        let parent = id.rsplit_once('.').and_then(|(p, _)| index.get(p).copied());
+        if let Some((p, _)) = id.rsplit_once('.') {
+            if parent.is_none() && p != h.id.get_ref() && p.contains('.') {
+                return Err(at(
+                    c.id.span().start,
+                    format!("`{id}`: its parent `{p}` is not defined above it"),
+                ));
+            }
+        }
+        if let Some(col) = &c.colour {
+            let v = col.get_ref();
+            if !(v.len() == 7
+                && v.starts_with('#')
+                && v[1..].bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                return Err(at(
+                    col.span().start,
+                    format!("colour `{v}`: expected #rrggbb"),
+                ));
+            }
+        }
+        let depth = parent.map_or(1, |p| codes[p].depth + 1);
+        index.insert(id.clone(), codes.len());
+        codes.push(Code {
+            id,
+            name: c.name,
+            definition: c.definition,
+            include: c.include,
+            exclude: c.exclude,
+            colour: c.colour.map(Spanned::into_inner),
+            parent,
+            depth,
+            rules: Vec::new(),
+            mask: c.mask.iter().map(|m| m.get_ref().clone()).collect(),
+        });
+        raw_rules.push(c.rules);
+        raw_masks.push(c.mask);
+    }
+    // Parse every rule.
+    let mut parsed: Vec<Vec<(String, Query, usize)>> = Vec::with_capacity(codes.len());
+    for rules in &raw_rules {
+        let mut out = Vec::new();
+        for r in rules {
+            // The span covers the quoted string; the rule's columns start after the quote.
+            let start = r.span().start + 1;
+            let q = query::parse_rule(r.get_ref(), &mut analyzer).map_err(|e| {
+                at(
+                    start + char_to_byte(r.get_ref(), e.column.saturating_sub(1)),
+                    e.message,
+                )
+            })?;
+            out.push((r.get_ref().clone(), q, r.span().start));
+        }
+        parsed.push(out);
+    }
+    // Masks, as stems: the codebook's, then each code's own and its ancestors'.
+    let stems = |phrases: &[Spanned<String>], analyzer: &mut Analyzer| {
+        phrases
+            .iter()
+            .map(|m| {
+                let s = analyzer.stems(m.get_ref());
+                if s.is_empty() {
+                    Err(at(
+                        m.span().start,
+                        format!("mask `{}` holds no word", m.get_ref()),
+                    ))
+                } else {
+                    Ok(s)
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let book_masks = stems(&h.mask, &mut analyzer)?;
+    let mut own_masks = Vec::with_capacity(codes.len());
+    for m in &raw_masks {
+        own_masks.push(stems(m, &mut analyzer)?);
+    }
+    // Expand references (`@id`), refusing unknown ids and cycles; then apply the masks.
+    for (ci, rules) in parsed.iter().enumerate() {
+        let mut masks = book_masks.clone();
+        let mut a = Some(ci);
+        while let Some(k) = a {
+            masks.extend(own_masks[k].iter().cloned());
+            a = codes[k].parent;
+        }
+        for (text, q, offset) in rules {
+            let mut q = q.clone();
+            let mut stack = vec![codes[ci].id.clone()];
+            expand(&mut q, &parsed, &index, &mut stack).map_err(|m| at(*offset, m))?;
+            if !masks.is_empty() {
+                q = Query::Masked(Box::new(q), masks.clone());
+            }
+            codes[ci].rules.push(Rule {
+                text: text.clone(),
+                query: q,
+            });
+        }
+    }
+    Ok(Codebook {
+        id: h.id.into_inner(),
+        name: h.name,
+        version: h.version,
+        language,
+        source: h.source,
+        description: h.description,
+        mask: h.mask.into_iter().map(Spanned::into_inner).collect(),
+        codes,
+        origin: origin.into(),
+    })
+}
+
+/// Replaces `@id` references in `q` with the referenced code's rules (OR-ed), recursively.
+fn expand(
+    q: &mut Query,
+    parsed: &[Vec<(String, Query, usize)>],
+    index: &HashMap<String, usize>,
+    stack: &mut Vec<String>,
+) -> Result<(), String> {
+    let mut failure = None;
+    q.resolve_refs(&mut |id| {
+        if failure.is_some() {
+            return None;
+        }
+        let Some(&ci) = index.get(id) else {
+            failure = Some(format!("`@{id}`: no code with this id"));
+            return None;
+        };
+        if stack.iter().any(|s| s == id) {
+            failure = Some(format!(
+                "`@{id}`: references go round in a circle ({} → {id})",
+                stack.join(" → ")
+            ));
+            return None;
+        }
+        stack.push(id.to_string());
+        let mut alternatives = Vec::new();
+        for (_, rq, _) in &parsed[ci] {
+            let mut rq = rq.clone();
+            if let Err(e) = expand(&mut rq, parsed, index, stack) {
+                failure = Some(e);
+                break;
+            }
+            alternatives.push(rq);
+        }
+        stack.pop();
+        Some(match alternatives.len() {
+            1 => alternatives.pop().expect("one"),
+            // A code without rules matches nothing: an empty OR.
+            _ => Query::Or(alternatives),
+        })
+    });
+    match failure {
+        Some(m) => Err(m),
+        None => Ok(()),
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('.')
+        && !id.ends_with('.')
+        && !id.contains("..")
+        && id.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.')
+        })
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, col)
+}
+
+/// Byte length of the first `n` characters of `s`.
+fn char_to_byte(s: &str, n: usize) -> usize {
+    s.char_indices().nth(n).map_or(s.len(), |(i, _)| i)
+}
+
+impl Codebook {
+    /// The code with this id.
+    pub fn code(&self, id: &str) -> Option<&Code> {
+        self.codes.iter().find(|c| c.id == id)
+    }
+
+    /// Indexes of a code and all its descendants.
+    pub fn subtree(&self, i: usize) -> Vec<usize> {
+        let mut out = vec![i];
+        let mut k = 0;
+        while k < out.len() {
+            let p = out[k];
+            out.extend(
+                self.codes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.parent == Some(p))
+                    .map(|(j, _)| j),
+            );
+            k += 1;
+        }
+        out
+    }
+
+    /// What a code matches as one query: its own rules and its descendants', OR-ed (a domain
+    /// matches wherever one of its constructs does). None when the subtree has no rules.
+    pub fn code_query(&self, i: usize) -> Option<Query> {
+        let mut all: Vec<Query> = self
+            .subtree(i)
+            .into_iter()
+            .flat_map(|j| self.codes[j].rules.iter().map(|r| r.query.clone()))
+            .collect();
+        match all.len() {
+            0 => None,
+            1 => all.pop(),
+            _ => Some(Query::Or(all)),
+        }
+    }
+
+    /// A code's rules (its own and its descendants') as one search string: the query that
+    /// `quarry search` runs for it.
+    pub fn code_search_text(&self, i: usize) -> Option<String> {
+        let texts: Vec<String> = self
+            .subtree(i)
+            .into_iter()
+            .flat_map(|j| self.codes[j].rules.iter().map(|r| format!("({})", r.text)))
+            .collect();
+        (!texts.is_empty()).then(|| texts.join(" OR "))
+    }
+}
+
+/// A problem `quarry codebook check` reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The code it is about.
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Codebook {
+    /// Problems visible without a corpus: codes with no rules in their subtree, rules written
+    /// twice (in one code or across codes), rules with no word to look for.
+    pub fn lint(&self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let mut seen: HashMap<String, &str> = HashMap::new();
+        for (i, c) in self.codes.iter().enumerate() {
+            if self.code_query(i).is_none() {
+                out.push(Finding {
+                    code: c.id.clone(),
+                    message: "no rules here or below: it can never be suggested".into(),
+                });
+            }
+            for r in &c.rules {
+                let key = r
+                    .text
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_lowercase();
+                match seen.get(&key) {
+                    Some(other) => out.push(Finding {
+                        code: c.id.clone(),
+                        message: format!("rule `{}` is also a rule of {other}", r.text),
+                    }),
+                    None => {
+                        seen.insert(key, &c.id);
+                    }
+                }
+                if !r.query.has_words() {
+                    out.push(Finding {
+                        code: c.id.clone(),
+                        message: format!("rule `{}` looks for no word", r.text),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The stems a query looks for (words, phrases, NEAR and BEFORE) and its prefixes and exact
+/// words: what `check --corpus` lists corpus words for.
+pub fn rule_terms(q: &Query) -> (Vec<String>, Vec<String>, Vec<String>) {
+    fn walk(q: &Query, t: &mut (Vec<String>, Vec<String>, Vec<String>)) {
+        match q {
+            Query::Term(s) => t.0.push(s.clone()),
+            Query::Phrase(v) => t.0.extend(v.iter().cloned()),
+            Query::Near(a, b, _) | Query::Before(a, b, _) => {
+                t.0.push(a.clone());
+                t.0.push(b.clone());
+            }
+            Query::Prefix(p) => t.1.push(p.clone()),
+            Query::Exact(w) => t.2.push(w.clone()),
+            Query::And(v) | Query::Or(v) => v.iter().for_each(|q| walk(q, t)),
+            // Words under NOT are what a rule avoids, not what it catches.
+            Query::Not(_) => {}
+            Query::Masked(q, _) => walk(q, t),
+            Query::Field(..) | Query::Post(_) | Query::Ref(_) => {}
+        }
+    }
+    let mut t = Default::default();
+    walk(q, &mut t);
+    for v in [&mut t.0, &mut t.1, &mut t.2] {
+        v.sort();
+        v.dedup();
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> CodebookError {
+        parse(text, Path::new("cb.toml")).unwrap_err()
+    }
+
+    const HEAD: &str = "[codebook]\nid = \"t\"\nname = \"Test\"\n";
+
+    #[test]
+    fn a_small_codebook_parses_into_a_tree() {
+        let cb = parse(
+            &format!(
+                "{HEAD}mask = [\"you know\"]\n\n[[code]]\nid = \"t.a\"\nname = \"A\"\nrules = [\"trust NEAR/3 evidence\", \"@t.a.b\"]\n\n[[code]]\nid = \"t.a.b\"\nname = \"B\"\nrules = [\"\\\"visual abstract\\\"\", \"infograph*\"]\n"
+            ),
+            Path::new("cb.toml"),
+        )
+        .unwrap();
+        assert_eq!(cb.codes.len(), 2);
+        assert_eq!(cb.codes[1].parent, Some(0));
+        assert_eq!(cb.codes[1].depth, 2);
+        assert_eq!(cb.mask, ["you know"]);
+        // The reference became B's two rules.
+        assert!(matches!(&cb.codes[0].rules[1].query,
+            Query::Masked(q, m) if matches!(&**q, Query::Or(v) if v.len() == 2) && m == &[vec!["you".to_string(), "know".to_string()]]));
+        assert_eq!(cb.subtree(0), [0, 1]);
+        assert_eq!(
+            cb.code_search_text(0).unwrap(),
+            "(trust NEAR/3 evidence) OR (@t.a.b) OR (\"visual abstract\") OR (infograph*)"
+        );
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let e = err(&format!(
+            "{HEAD}\n[[code]]\nid = \"t.a\"\nname = \"A\"\nrules = [\"trust AND (evidence\"]\n"
+        ));
+        assert_eq!((e.line, e.column), (8, 21), "{e}");
+        assert!(e.message.contains("never closed"), "{e}");
+        assert!(e.to_string().starts_with("cb.toml:8:21: "), "{e}");
+
+        let e = err(&format!(
+            "{HEAD}\n[[code]]\nid = \"t.a\"\nname = \"A\"\ncolor = \"#fff\"\n"
+        ));
+        assert_eq!(e.line, 8, "{e}");
+        assert!(e.message.contains("unknown field `color`"), "{e}");
+
+        let e = err(&format!(
+            "{HEAD}\n[[code]]\nid = \"t.a\"\nname = \"A\"\n\n[[code]]\nid = \"t.a\"\nname = \"A again\"\n"
+        ));
+        assert_eq!((e.line, e.column), (10, 6), "{e}");
+        assert!(e.message.contains("duplicate code id `t.a`"), "{e}");
+
+        let e = err("[codebook]\nid = \"t\"\nname = \"T\"\nlanguage = \"klingon\"\n");
+        assert_eq!(e.line, 4, "{e}");
+
+        let e = err(&format!(
+            "{HEAD}\n[[code]]\nid = \"t.a\"\nname = \"A\"\nrules = [\"@t.zzz\"]\n"
+        ));
+        assert!(e.message.contains("`@t.zzz`: no code"), "{e}");
+
+        let e = err(&format!(
+            "{HEAD}\n[[code]]\nid = \"t.a\"\nname = \"A\"\nrules = [\"@t.b\"]\n\n[[code]]\nid = \"t.b\"\nname = \"B\"\nrules = [\"@t.a\"]\n"
+        ));
+        assert!(e.message.contains("circle"), "{e}");
+
+        let e = err(&format!("{HEAD}\n[[code]]\nid = \"t.a.b\"\nname = \"B\"\n"));
+        assert!(e.message.contains("parent `t.a` is not defined"), "{e}");
+
+        let e = err(&format!(
+            "{HEAD}\n[[code]]\nid = \"t.a\"\nname = \"A\"\nrules = [\"speaker:P1 trust\"]\n"
+        ));
+        assert!(e.message.contains("rules cannot filter"), "{e}");
+
+        let e = err(&format!("{HEAD}mask = [\"...\"]\n"));
+        assert!(e.message.contains("holds no word"), "{e}");
+    }
+
+    #[test]
+    fn lint_finds_empty_codes_and_repeated_rules() {
+        let cb = parse(
+            &format!("{HEAD}\n[[code]]\nid = \"t.a\"\nname = \"A\"\nrules = [\"trust  evidence\"]\n\n[[code]]\nid = \"t.b\"\nname = \"B\"\nrules = [\"Trust evidence\"]\n\n[[code]]\nid = \"t.c\"\nname = \"C\"\n"),
+            Path::new("cb.toml"),
+        )
+        .unwrap();
+        let f = cb.lint();
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(
+            f[0].code == "t.b" && f[0].message.contains("also a rule of t.a"),
+            "{f:?}"
+        );
+        assert!(
+            f[1].code == "t.c" && f[1].message.contains("no rules"),
+            "{f:?}"
+        );
+        let (stems, prefixes, exact) = rule_terms(&cb.codes[0].rules[0].query);
+        assert_eq!(
+            (stems, prefixes, exact),
+            (
+                vec!["evid".to_string(), "trust".to_string()],
+                vec![],
+                vec![]
+            )
+        );
+    }
+
+    #[test]
+    fn masked_phrases_never_count_as_evidence() {
+        use crate::query::Target;
+        let cb = parse(
+            &format!("{HEAD}mask = [\"you know\"]\n\n[[code]]\nid = \"t.k\"\nname = \"K\"\nrules = [\"know\", \"\\\"know about\\\"\"]\n"),
+            Path::new("cb.toml"),
+        )
+        .unwrap();
+        let q = cb.code_query(0).unwrap();
+        let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
+        let hit = |text: &str, a: &mut Analyzer| {
+            let toks = a.analyze(text);
+            q.eval(&Target {
+                document: 1,
+                speaker: None,
+                tokens: &toks,
+                post: None,
+            })
+        };
+        assert_eq!(hit("it was fine, you know, fine", &mut a), None);
+        // Another "know" still counts, and only it is evidence.
+        assert_eq!(hit("you know, I know it", &mut a), Some(vec![3]));
+        assert_eq!(hit("what you know about it", &mut a), None);
+        assert!(hit("what we know about it", &mut a).is_some());
+    }
+
+    #[test]
+    fn the_built_in_codebooks_load() {
+        for (name, _) in BUILT_IN {
+            let cb = load(name).unwrap_or_else(|e| panic!("{e}"));
+            assert!(cb.codes.len() >= 10, "{name}: {} codes", cb.codes.len());
+            assert!(cb.codes.iter().all(|c| !c.definition.is_empty()), "{name}");
+        }
+        let t = TEMPLATE.replace("NAME", "mine");
+        let cb = parse(&t, Path::new("mine.toml")).unwrap();
+        assert_eq!(cb.codes.len(), 2);
+        let tdf = load("tdf").unwrap();
+        let domains: Vec<&str> = tdf
+            .codes
+            .iter()
+            .filter(|c| c.depth == 1)
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(domains.len(), 14, "{domains:?}");
+        assert!(domains.contains(&"tdf.memory_attention_and_decision_processes"));
+        assert!(load("kta")
+            .unwrap()
+            .code("kta.adapt_knowledge_to_local_context")
+            .is_some());
+    }
+}
