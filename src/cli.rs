@@ -765,11 +765,15 @@ fn check_corpus(
     max_share: f64,
 ) -> Result<usize> {
     let mut analyzer = quarry::analyzer::Analyzer::new(p.analyzer()).map_err(anyhow::Error::msg)?;
-    let rules: Vec<(&str, &codebook::Rule)> = cb
+    let mut rules: Vec<(&str, codebook::Rule)> = cb
         .codes
         .iter()
-        .flat_map(|c| c.rules.iter().map(move |r| (c.id.as_str(), r)))
+        .flat_map(|c| c.rules.iter().map(move |r| (c.id.as_str(), r.clone())))
         .collect();
+    // The scope (not interviewers' turns...) names roles: resolve it against this project.
+    for (_, r) in &mut rules {
+        search::resolve_fields(p, &mut r.query)?;
+    }
     let mut hits = vec![0usize; rules.len()];
     let mut words: std::collections::HashMap<String, std::collections::BTreeMap<String, usize>> =
         Default::default();

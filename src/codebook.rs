@@ -116,6 +116,20 @@ pub struct Code {
     pub rules: Vec<Rule>,
     /// Phrases masked for this code only.
     pub mask: Vec<String>,
+    /// Whose segments its rules read.
+    pub scope: Scope,
+}
+
+/// Whose segments a code's rules read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Everything but interviewers' turns, reposts and duplicates (the default: questions
+    /// often repeat the framework's words, and a repost is someone else's post).
+    #[default]
+    Participants,
+    /// Every segment.
+    All,
 }
 
 /// A rule: its text as written and the query it means (references expanded).
@@ -173,6 +187,9 @@ struct CodeEntry {
     rules: Vec<Spanned<String>>,
     #[serde(default)]
     mask: Vec<Spanned<String>>,
+    /// Inherited from the parent when not given.
+    #[serde(default)]
+    scope: Option<Scope>,
 }
 
 /// Loads a codebook by built-in name (`tdf`, `kta`, `sm-uptake`) or from a TOML file.
@@ -270,6 +287,10 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
             }
         }
         let depth = parent.map_or(1, |p| codes[p].depth + 1);
+        let scope = c
+            .scope
+            .or(parent.map(|p| codes[p].scope))
+            .unwrap_or_default();
         index.insert(id.clone(), codes.len());
         codes.push(Code {
             id,
@@ -282,6 +303,7 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
             depth,
             rules: Vec::new(),
             mask: c.mask.iter().map(|m| m.get_ref().clone()).collect(),
+            scope,
         });
         raw_rules.push(c.rules);
         raw_masks.push(c.mask);
@@ -339,6 +361,9 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
             expand(&mut q, &parsed, &index, &mut stack).map_err(|m| at(*offset, m))?;
             if !masks.is_empty() {
                 q = Query::Masked(Box::new(q), masks.clone());
+            }
+            if codes[ci].scope == Scope::Participants {
+                q = Query::And(vec![q, participants_scope()]);
             }
             codes[ci].rules.push(Rule {
                 text: text.clone(),
@@ -403,6 +428,20 @@ fn expand(
         Some(m) => Err(m),
         None => Ok(()),
     }
+}
+
+/// The default scope as a query: not an interviewer's turn, not a repost, not a duplicate.
+/// Its field filter is resolved against a project before use.
+fn participants_scope() -> Query {
+    use crate::query::{FieldFilter, PostFilter, Resolved};
+    Query::And(vec![
+        Query::Not(Box::new(Query::Field(
+            FieldFilter::Role("interviewer".into()),
+            Resolved::default(),
+        ))),
+        Query::Not(Box::new(Query::Post(PostFilter::Is("repost".into())))),
+        Query::Not(Box::new(Query::Post(PostFilter::Is("duplicate".into())))),
+    ])
 }
 
 fn valid_id(id: &str) -> bool {
@@ -586,8 +625,12 @@ mod tests {
         assert_eq!(cb.codes[1].depth, 2);
         assert_eq!(cb.mask, ["you know"]);
         // The reference became B's two rules.
-        assert!(matches!(&cb.codes[0].rules[1].query,
+        let Query::And(parts) = &cb.codes[0].rules[1].query else {
+            panic!("scoped: {:?}", cb.codes[0].rules[1].query)
+        };
+        assert!(matches!(&parts[0],
             Query::Masked(q, m) if matches!(&**q, Query::Or(v) if v.len() == 2) && m == &[vec!["you".to_string(), "know".to_string()]]));
+        assert_eq!(cb.codes[1].scope, Scope::Participants);
         assert_eq!(cb.subtree(0), [0, 1]);
         assert_eq!(
             cb.code_search_text(0).unwrap(),

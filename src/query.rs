@@ -243,7 +243,7 @@ impl Query {
                     q.resolve_fields(resolve)
                 }
             }
-            Query::Not(q) => q.resolve_fields(resolve),
+            Query::Not(q) | Query::Masked(q, _) => q.resolve_fields(resolve),
             _ => {}
         }
     }

@@ -82,6 +82,12 @@ pub fn prepare_with(
             "`@{id}` refers to a code: name its codebook with --codebook"
         )));
     }
+    resolve_fields(project, &mut q)?;
+    Ok((q, analyzer))
+}
+
+/// Resolves a query's field filters (`speaker:`, `role:`, `attr.`...) against the project.
+pub fn resolve_fields(project: &Project, q: &mut Query) -> Result<()> {
     let mut failure = None;
     q.resolve_fields(&mut |f| match project.store().resolve(f) {
         Ok(r) => r,
@@ -90,10 +96,10 @@ pub fn prepare_with(
             Default::default()
         }
     });
-    if let Some(e) = failure {
-        return Err(e.into());
+    match failure {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
     }
-    Ok((q, analyzer))
 }
 
 /// The query of a code (see [`Codebook::code_query`]), AND `extra` when it is not empty.
@@ -107,7 +113,8 @@ pub fn prepare_code(
         cb.codes.iter().position(|c| c.id == id).ok_or_else(|| {
             crate::Error::Other(format!("codebook `{}` has no code `{id}`", cb.id))
         })?;
-    let code = cb.code_query(i).unwrap_or(Query::Or(Vec::new()));
+    let mut code = cb.code_query(i).unwrap_or(Query::Or(Vec::new()));
+    resolve_fields(project, &mut code)?;
     if extra.trim().is_empty() {
         let analyzer = Analyzer::new(project.analyzer()).map_err(crate::Error::Other)?;
         return Ok((code, analyzer));

@@ -238,7 +238,8 @@ fn a_codes_rules_and_its_search_match_the_same_segments() {
     let mut nonempty = 0;
     for (i, code) in cb.codes.iter().enumerate() {
         // What the code's rules (and its descendants') match, by the evaluator on every segment.
-        let q = cb.code_query(i).unwrap();
+        let mut q = cb.code_query(i).unwrap();
+        quarry::search::resolve_fields(&c.project, &mut q).unwrap();
         let by_rules: BTreeSet<i64> = c
             .segments
             .iter()
@@ -267,6 +268,17 @@ fn a_codes_rules_and_its_search_match_the_same_segments() {
             .map(|h| h["segment"].as_i64().unwrap())
             .collect();
         assert_eq!(by_rules, by_search, "code {}", code.id);
+        // The default scope leaves interviewers' turns out; `scope = "all"` does not.
+        let interviewer_hits = hits["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["role"] == "interviewer")
+            .count();
+        match code.scope {
+            quarry::codebook::Scope::Participants => assert_eq!(interviewer_hits, 0, "{}", code.id),
+            quarry::codebook::Scope::All => assert!(interviewer_hits > 0, "{}", code.id),
+        }
         assert_eq!(hits["total"].as_u64().unwrap() as usize, by_search.len());
         nonempty += usize::from(!by_rules.is_empty());
     }
