@@ -712,6 +712,36 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Evidence lies inside the text and never inside a masked phrase, whatever the words.
+        #[test]
+        fn evidence_never_falls_inside_a_mask(
+            words in proptest::collection::vec(
+                proptest::sample::select(vec!["you", "know", "I", "mean", "we", "knew", "it", "Know,", "meaning", "YOU"]),
+                0..40,
+            )
+        ) {
+            use crate::query::{masked_tokens, Target};
+            let cb = parse(
+                &format!("{HEAD}mask = [\"you know\", \"I mean\"]\n\n[[code]]\nid = \"t.k\"\nname = \"K\"\nscope = \"all\"\nrules = [\"know OR mean\", \"know NEAR/2 mean\", \"\\\"you know\\\"\"]\n"),
+                Path::new("cb.toml"),
+            ).unwrap();
+            let q = cb.code_query(0).unwrap();
+            let text = words.join(" ");
+            let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
+            let toks = a.analyze(&text);
+            let masks: Vec<Vec<String>> = vec![a.stems("you know"), a.stems("I mean")];
+            let masked = masked_tokens(&toks, &masks);
+            if let Some(ev) = q.eval(&Target { document: 1, speaker: None, tokens: &toks, post: None }) {
+                proptest::prop_assert!(!ev.is_empty());
+                for i in ev {
+                    proptest::prop_assert!(!masked[i], "evidence {i} is masked in {text:?}");
+                    proptest::prop_assert!(toks[i].end <= text.len());
+                }
+            }
+        }
+    }
+
     #[test]
     fn masked_phrases_never_count_as_evidence() {
         use crate::query::Target;
