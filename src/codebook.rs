@@ -118,6 +118,9 @@ pub struct Code {
     pub mask: Vec<String>,
     /// Whose segments its rules read.
     pub scope: Scope,
+    /// Every mask that applies to its rules (the codebook's, its own, its ancestors'), as
+    /// stems.
+    pub masks: Vec<Vec<String>>,
 }
 
 /// Whose segments a code's rules read.
@@ -137,8 +140,11 @@ pub enum Scope {
 pub struct Rule {
     /// As written.
     pub text: String,
-    /// Parsed, with `@code` references replaced by those codes' rules.
+    /// What it matches: parsed, `@code` references replaced by those codes' rules, masks
+    /// and scope applied.
     pub query: Query,
+    /// Parsed and references replaced, without masks and scope.
+    pub bare: Query,
 }
 
 #[derive(Deserialize)]
@@ -304,6 +310,7 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
             rules: Vec::new(),
             mask: c.mask.iter().map(|m| m.get_ref().clone()).collect(),
             scope,
+            masks: Vec::new(),
         });
         raw_rules.push(c.rules);
         raw_masks.push(c.mask);
@@ -355,19 +362,16 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
             masks.extend(own_masks[k].iter().cloned());
             a = codes[k].parent;
         }
+        codes[ci].masks = masks;
         for (text, q, offset) in rules {
             let mut q = q.clone();
             let mut stack = vec![codes[ci].id.clone()];
             expand(&mut q, &parsed, &index, &mut stack).map_err(|m| at(*offset, m))?;
-            if !masks.is_empty() {
-                q = Query::Masked(Box::new(q), masks.clone());
-            }
-            if codes[ci].scope == Scope::Participants {
-                q = Query::And(vec![q, participants_scope()]);
-            }
+            let full = wrap(q.clone(), &codes[ci].masks, codes[ci].scope);
             codes[ci].rules.push(Rule {
                 text: text.clone(),
-                query: q,
+                query: full,
+                bare: q,
             });
         }
     }
@@ -427,6 +431,19 @@ fn expand(
     match failure {
         Some(m) => Err(m),
         None => Ok(()),
+    }
+}
+
+/// A query with masks and scope applied.
+fn wrap(q: Query, masks: &[Vec<String>], scope: Scope) -> Query {
+    let q = if masks.is_empty() {
+        q
+    } else {
+        Query::Masked(Box::new(q), masks.to_vec())
+    };
+    match scope {
+        Scope::Participants => Query::And(vec![q, participants_scope()]),
+        Scope::All => q,
     }
 }
 
@@ -498,10 +515,31 @@ impl Codebook {
     /// What a code matches as one query: its own rules and its descendants', OR-ed (a domain
     /// matches wherever one of its constructs does). None when the subtree has no rules.
     pub fn code_query(&self, i: usize) -> Option<Query> {
-        let mut all: Vec<Query> = self
-            .subtree(i)
+        // Rules that share masks and scope are wrapped once, so masks are found once per
+        // segment, not once per rule.
+        let mut groups: Vec<(&[Vec<String>], Scope, Vec<Query>)> = Vec::new();
+        for j in self.subtree(i) {
+            let c = &self.codes[j];
+            for r in &c.rules {
+                match groups
+                    .iter_mut()
+                    .find(|(m, s, _)| *m == c.masks.as_slice() && *s == c.scope)
+                {
+                    Some(g) => g.2.push(r.bare.clone()),
+                    None => groups.push((&c.masks, c.scope, vec![r.bare.clone()])),
+                }
+            }
+        }
+        let mut all: Vec<Query> = groups
             .into_iter()
-            .flat_map(|j| self.codes[j].rules.iter().map(|r| r.query.clone()))
+            .map(|(m, s, mut qs)| {
+                let q = if qs.len() == 1 {
+                    qs.pop().expect("one")
+                } else {
+                    Query::Or(qs)
+                };
+                wrap(q, m, s)
+            })
             .collect();
         match all.len() {
             0 => None,

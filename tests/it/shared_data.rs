@@ -231,3 +231,46 @@ fn x_archive_tweets_js() {
         1758
     );
 }
+
+#[test]
+fn tdf_rules_and_their_searches_agree_on_real_interviews() {
+    let Some(d) = shared("interviews_mannheimer_qdr/transcripts_txt") else {
+        return;
+    };
+    let p = project();
+    ok(p.path(), &["add", d.to_str().unwrap()]);
+    let project = quarry::project::Project::open(p.path()).unwrap();
+    let mut analyzer = quarry::analyzer::Analyzer::new(project.analyzer()).unwrap();
+    let mut segments = Vec::new();
+    for doc in project.store().documents().unwrap() {
+        let ids = project.store().segment_ids(doc.id).unwrap();
+        segments.extend(project.store().segments(&ids).unwrap());
+    }
+    let cb = quarry::codebook::load("tdf").unwrap();
+    let (mut index, _) = project.index().unwrap();
+    let mut matched = 0;
+    for (i, code) in cb.codes.iter().enumerate().filter(|(_, c)| c.depth == 1) {
+        let (q, mut a2) = quarry::search::prepare_code(&project, &cb, &code.id, "").unwrap();
+        let (_, ids) = quarry::search::run(&project, &mut index, &q, &mut a2, 0, 0, false).unwrap();
+        let by_search: std::collections::BTreeSet<i64> = ids.into_iter().collect();
+        let by_rules: std::collections::BTreeSet<i64> = segments
+            .iter()
+            .filter(|s| {
+                let toks = analyzer.analyze(&s.text);
+                let sp = s.speaker.as_ref().map(|x| x.to_lowercase());
+                q.eval(&quarry::query::Target {
+                    document: s.document_id,
+                    speaker: sp.as_deref(),
+                    tokens: &toks,
+                    post: s.post.as_ref(),
+                })
+                .is_some()
+            })
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(by_rules, by_search, "{} (code {i})", code.id);
+        matched += usize::from(!by_rules.is_empty());
+    }
+    // Real interviews about other topics still touch most domains.
+    assert!(matched >= 10, "{matched} of 14 TDF domains match");
+}
