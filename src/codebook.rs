@@ -434,6 +434,9 @@ fn expand(
     }
 }
 
+/// Rules sharing masks and scope: (masks, scope, rules).
+type RuleGroup<'a> = (&'a [Vec<String>], Scope, Vec<Query>);
+
 /// A query with masks and scope applied.
 fn wrap(q: Query, masks: &[Vec<String>], scope: Scope) -> Query {
     let q = if masks.is_empty() {
@@ -517,7 +520,7 @@ impl Codebook {
     pub fn code_query(&self, i: usize) -> Option<Query> {
         // Rules that share masks and scope are wrapped once, so masks are found once per
         // segment, not once per rule.
-        let mut groups: Vec<(&[Vec<String>], Scope, Vec<Query>)> = Vec::new();
+        let mut groups: Vec<RuleGroup<'_>> = Vec::new();
         for j in self.subtree(i) {
             let c = &self.codes[j];
             for r in &c.rules {
