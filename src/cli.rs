@@ -246,6 +246,25 @@ enum CodebookCmd {
         #[arg(long, default_value_t = 10.0, value_name = "PERCENT")]
         max_share: f64,
     },
+    /// Turn a REFI-QDA codebook (.qdc, or a .qdpx project's codes) into a TOML skeleton.
+    Import {
+        /// The .qdc or .qdpx file.
+        file: PathBuf,
+        /// Where to write the TOML (default: the file's name with .toml, here).
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+    },
+    /// Write a codebook as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
+    Export {
+        /// A built-in name or a TOML file.
+        codebook: String,
+        /// Output format (only qdc).
+        #[arg(long, default_value = "qdc")]
+        format: String,
+        /// Where to write it (default: ID.qdc here).
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+    },
     /// Write a commented template codebook to NAME.toml.
     New {
         /// The codebook's id; the file is NAME.toml in the current folder.
@@ -572,6 +591,49 @@ pub fn run() -> Result<Exit> {
                     } else {
                         Exit::Problems
                     });
+                }
+                CodebookCmd::Import { file, out: dest } => {
+                    let stem = file
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().to_lowercase())
+                        .unwrap_or_else(|| "imported".into());
+                    let id: String = stem
+                        .chars()
+                        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                        .collect();
+                    let xml = quarry::qdc::read_file(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let name = file.file_name().unwrap_or_default().to_string_lossy();
+                    let toml = quarry::qdc::import(&xml, &id, &name)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                    let dest = dest.unwrap_or_else(|| PathBuf::from(format!("{id}.toml")));
+                    if dest.exists() {
+                        bail!("{} exists; choose another with --out", dest.display());
+                    }
+                    let cb = codebook::parse(&toml, &dest)?;
+                    std::fs::write(&dest, toml)
+                        .with_context(|| format!("writing {}", dest.display()))?;
+                    writeln!(
+                        out,
+                        "Wrote {} ({} codes, no rules yet: add them, then `quarry codebook check {}`).",
+                        dest.display(),
+                        cb.codes.len(),
+                        dest.display()
+                    )?;
+                }
+                CodebookCmd::Export {
+                    codebook: name,
+                    format,
+                    out: dest,
+                } => {
+                    if format != "qdc" {
+                        bail!("--format {format}: only qdc (REFI-QDA codebook) is written");
+                    }
+                    let cb = codebook::load(&name)?;
+                    let dest = dest.unwrap_or_else(|| PathBuf::from(format!("{}.qdc", cb.id)));
+                    std::fs::write(&dest, quarry::qdc::export(&cb))
+                        .with_context(|| format!("writing {}", dest.display()))?;
+                    writeln!(out, "Wrote {} ({} codes).", dest.display(), cb.codes.len())?;
                 }
                 CodebookCmd::New { name } => {
                     let file = PathBuf::from(format!("{name}.toml"));

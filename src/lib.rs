@@ -29,6 +29,7 @@ pub mod ingest;
 pub mod model;
 pub mod print;
 pub mod project;
+pub mod qdc;
 pub mod query;
 pub mod search;
 pub mod store;

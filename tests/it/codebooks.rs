@@ -130,3 +130,37 @@ fn new_writes_a_template_that_loads() {
         .code(2)
         .stderr(predicates::str::contains("exists"));
 }
+
+#[test]
+fn qdc_export_and_import_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = ok(d, &["codebook", "export", "kta", "-o", "kta.qdc"]);
+    assert!(out.contains("Wrote kta.qdc (11 codes)"), "{out}");
+    let xml = std::fs::read_to_string(d.join("kta.qdc")).unwrap();
+    assert!(xml.contains("urn:QDA-XML:codebook:1.0"), "{xml}");
+    // The same export twice is the same file (stable GUIDs).
+    ok(d, &["codebook", "export", "kta", "-o", "again.qdc"]);
+    assert_eq!(xml, std::fs::read_to_string(d.join("again.qdc")).unwrap());
+    let out = ok(d, &["codebook", "import", "kta.qdc", "-o", "back.toml"]);
+    assert!(out.contains("11 codes"), "{out}");
+    let show = ok(d, &["codebook", "show", "back.toml"]);
+    assert!(show.contains("Adapt knowledge to local context"), "{show}");
+    // A Taguette-style codebook with an empty <Sets/> imports.
+    let tag = fixture("qdc/taguette.qdc");
+    ok(
+        d,
+        &[
+            "codebook",
+            "import",
+            tag.to_str().unwrap(),
+            "-o",
+            "tag.toml",
+        ],
+    );
+    quarry(d)
+        .args(["codebook", "export", "kta", "--format", "csv"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("only qdc"));
+}

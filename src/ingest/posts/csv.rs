@@ -1757,9 +1757,9 @@ mod tests {
         assert_eq!(normalize("Full Text"), normalize("full_text"));
     }
 
-    // ---- The real exports under /work/shared/data (read in place, never copied).
+    // ---- The real exports under ../shared/data (read in place, never copied).
 
-    const DATA: &str = "/work/shared/data";
+    const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data");
 
     /// The file, or `None` (with a note) when it is not on this machine.
     fn real(rel: &str) -> Option<std::path::PathBuf> {

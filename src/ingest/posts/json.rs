@@ -2619,7 +2619,7 @@ mod tests {
     /// The real X archive of smithjd (see the data folder's SOURCE.md), read in place.
     #[test]
     fn real_x_archive() {
-        let path = Path::new("/work/shared/data/tweets_archive_and_rtweet_samples/twitter_archive_smithjd/data/tweets.js");
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/tweets_archive_and_rtweet_samples/twitter_archive_smithjd/data/tweets.js"));
         if !path.exists() {
             eprintln!("skipped: {} is not here", path.display());
             return;
