@@ -671,16 +671,42 @@ pub fn run() -> Result<Exit> {
                     };
                     for i in which {
                         let c = &cb.codes[i];
-                        match cb.code_search_text(i) {
-                            Some(q) => writeln!(
+                        let Some(q) = cb.code_search_text(i) else {
+                            writeln!(out, "{}\n  (no rules here or below)\n", c.id)?;
+                            continue;
+                        };
+                        // The text query and, where they apply, what it leaves to --code:
+                        // masks and scope cannot be written in a search.
+                        let scope = match c.scope {
+                            codebook::Scope::Participants => {
+                                " AND NOT role:interviewer AND NOT is:repost AND NOT is:duplicate"
+                            }
+                            codebook::Scope::All => "",
+                        };
+                        writeln!(
+                            out,
+                            "{}\n  quarry search --codebook {name} --code {}\n  is: ({}){scope}",
+                            c.id,
+                            c.id,
+                            print::sanitize(&q, true)
+                        )?;
+                        let masks: Vec<&str> = cb
+                            .mask
+                            .iter()
+                            .chain(
+                                std::iter::successors(Some(i), |&k| cb.codes[k].parent)
+                                    .flat_map(|k| cb.codes[k].mask.iter()),
+                            )
+                            .map(String::as_str)
+                            .collect();
+                        if !masks.is_empty() {
+                            writeln!(
                                 out,
-                                "{}\n  quarry search --codebook {name} --code {}\n  = quarry search --codebook {name} '{}'\n",
-                                c.id,
-                                c.id,
-                                q.replace('\'', "'\\''")
-                            )?,
-                            None => writeln!(out, "{}\n  (no rules here or below)\n", c.id)?,
+                                "  with these phrases masked: {}",
+                                print::sanitize(&masks.join(" | "), true)
+                            )?;
                         }
+                        writeln!(out)?;
                     }
                 }
             }
