@@ -134,16 +134,31 @@ pub fn run(
             &SearchConfig {
                 query: q.to_string(),
                 limit: 3,
-                offset: 0,
-                context: 0,
-                rank: false,
-                codebook: None,
-                code: None,
+                ..Default::default()
             },
         )?;
         print::hits(out, &r, print::Format::Table, style)?;
         writeln!(out, "{} matching segments", r.total)?;
     }
+    // A code of the study's own codebook, searched through its rules.
+    let (book, code) = ("sm-uptake", "smu.barriers.misinformation");
+    writeln!(out)?;
+    writeln!(
+        out,
+        "$ quarry search --codebook {book} --code {code} --limit 3      # a code's keyword rules, participants only"
+    )?;
+    let r = search::search(
+        &p,
+        &mut index,
+        &SearchConfig {
+            limit: 3,
+            codebook: Some(quarry::codebook::load(book)?),
+            code: Some(code.into()),
+            ..Default::default()
+        },
+    )?;
+    print::hits(out, &r, print::Format::Table, style)?;
+    writeln!(out, "{} matching segments", r.total)?;
     let docs = p.store().documents()?;
     let speakers = p.store().speakers()?;
     writeln!(out)?;
@@ -181,5 +196,7 @@ pub fn run(
     )?;
     writeln!(out, "  quarry search 'date:2022-03 is:reply' --format json")?;
     writeln!(out, "  quarry list speakers")?;
+    writeln!(out, "  quarry codebook show tdf")?;
+    writeln!(out, "  quarry codebook check sm-uptake --corpus")?;
     Ok(())
 }
