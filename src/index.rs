@@ -243,6 +243,7 @@ impl Index {
             w,
             fields: self.fields,
             pending: Vec::with_capacity(BATCH),
+            speaker: Default::default(),
         })
     }
 
@@ -306,13 +307,19 @@ impl Index {
                 .search(&*tq, &top.order_by_score())
                 .map_err(tv("searching"))?;
             let mut ids = Vec::with_capacity(hits.len());
+            // One `seg` column per index segment, opened when first needed.
+            let mut cols = vec![None; searcher.segment_readers().len()];
             for (_, addr) in hits {
-                let col = searcher
-                    .segment_reader(addr.segment_ord)
-                    .fast_fields()
-                    .u64("seg")
-                    .map_err(tv("reading segment ids"))?;
-                if let Some(v) = col.first(addr.doc_id) {
+                let ord = addr.segment_ord as usize;
+                if cols[ord].is_none() {
+                    let col = searcher
+                        .segment_reader(addr.segment_ord)
+                        .fast_fields()
+                        .u64("seg")
+                        .map_err(tv("reading segment ids"))?;
+                    cols[ord] = Some(col);
+                }
+                if let Some(v) = cols[ord].as_ref().and_then(|c| c.first(addr.doc_id)) {
                     ids.push(v as i64);
                 }
             }
@@ -335,6 +342,8 @@ pub struct IndexWriterHandle {
     w: IndexWriter,
     fields: Fields,
     pending: Vec<UserOperation>,
+    /// The last speaker seen, as written and lowercased.
+    speaker: (String, String),
 }
 
 const BATCH: usize = 2048;
@@ -354,7 +363,13 @@ impl IndexWriterHandle {
         d.add_u64(f.seg, seg as u64);
         d.add_u64(f.doc, doc as u64);
         match speaker {
-            Some(s) => d.add_text(f.speaker, s.to_lowercase()),
+            Some(s) => {
+                // Turns of one speaker come in runs: lowercase the name once per run.
+                if self.speaker.0 != s {
+                    self.speaker = (s.to_string(), s.to_lowercase());
+                }
+                d.add_text(f.speaker, &self.speaker.1)
+            }
             None => d.add_text(f.speaker, NO_SPEAKER),
         }
         d.add_text(f.text, text);
