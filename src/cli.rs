@@ -88,6 +88,18 @@ enum Command {
         #[command(subcommand)]
         cmd: SpeakersCmd,
     },
+    /// Apply codebooks: store candidate codes for a person to confirm or reject.
+    Suggest {
+        /// A built-in codebook (tdf, kta, sm-uptake) or a TOML file (repeatable).
+        #[arg(long, value_name = "NAME|FILE", required = true)]
+        codebook: Vec<String>,
+        /// Compute and report, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Output format of the per-code summary.
+        #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
     /// Codebooks: list, show and explain them.
     Codebook {
         #[command(subcommand)]
@@ -300,6 +312,8 @@ enum ListWhat {
     Documents,
     Segments,
     Speakers,
+    /// Stored suggestions, with the rules that fired and their evidence.
+    Suggestions,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -516,6 +530,9 @@ pub fn run() -> Result<Exit> {
                 ListWhat::Speakers => {
                     print::speakers(&mut out, &p.store().speakers()?, format.into())?
                 }
+                ListWhat::Suggestions => {
+                    print::suggestions(&mut out, &p.store().suggestions()?, format.into())?
+                }
                 ListWhat::Segments => {
                     let docs = p.store().documents()?;
                     let docs: Vec<_> = match &document {
@@ -548,6 +565,28 @@ pub fn run() -> Result<Exit> {
             };
             let found = p.store_mut().set_role(&name, role)?;
             writeln!(out, "{found} is now {role}")?;
+            Ok(Exit::Ok)
+        }
+        Command::Suggest {
+            codebook: names,
+            dry_run,
+            format,
+        } => {
+            let mut p = open(project)?;
+            let (mut index, _) = p.index()?;
+            let mut books = Vec::new();
+            for n in &names {
+                books.push(codebook::load(n)?);
+            }
+            let report = quarry::suggest::run(
+                &mut p,
+                &mut index,
+                &quarry::suggest::SuggestConfig {
+                    codebooks: books,
+                    dry_run,
+                },
+            )?;
+            print::suggest_report(&mut out, &report, format.into())?;
             Ok(Exit::Ok)
         }
         Command::Codebook { cmd } => {

@@ -247,6 +247,20 @@ impl Index {
         })
     }
 
+    /// In how many segments a stem occurs (the `text` field's document frequency).
+    pub fn doc_freq(&mut self, stem: &str) -> R<u64> {
+        let term = Term::from_field_text(self.fields.text, stem);
+        self.reader()?
+            .searcher()
+            .doc_freq(&term)
+            .map_err(tv("reading a word's frequency"))
+    }
+
+    /// The number of segments indexed.
+    pub fn segment_count(&mut self) -> R<u64> {
+        Ok(self.reader()?.searcher().num_docs())
+    }
+
     /// The folder the index lives in.
     pub fn dir(&self) -> &Path {
         &self.dir

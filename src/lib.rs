@@ -33,6 +33,7 @@ pub mod qdc;
 pub mod query;
 pub mod search;
 pub mod store;
+pub mod suggest;
 
 pub use error::{Error, Result};
 pub use model::{Document, Platform, PostMeta, Role, Segment, Speaker};

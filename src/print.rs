@@ -590,6 +590,123 @@ pub fn codebook(w: &mut dyn Write, cb: &crate::codebook::Codebook) -> io::Result
     Ok(())
 }
 
+/// Prints what `suggest` did: per code, the segments it matches (descendants included), its
+/// share of the project and its most frequent evidence words.
+pub fn suggest_report(
+    w: &mut dyn Write,
+    r: &crate::suggest::SuggestReport,
+    format: Format,
+) -> io::Result<()> {
+    let terms = |c: &crate::suggest::CodeSummary| {
+        c.top_terms
+            .iter()
+            .map(|(t, n)| format!("{t} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match format {
+        Format::Json => writeln!(w, "{}", serde_json::to_string_pretty(&r.codes)?),
+        Format::Jsonl => r
+            .codes
+            .iter()
+            .try_for_each(|c| writeln!(w, "{}", serde_json::to_string(c)?)),
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record([
+                "codebook",
+                "code",
+                "name",
+                "depth",
+                "segments",
+                "share",
+                "top_terms",
+            ])?;
+            for x in &r.codes {
+                c.write_record([
+                    csv_cell(&x.codebook),
+                    csv_cell(&x.code),
+                    csv_cell(&x.name),
+                    x.depth.to_string(),
+                    x.segments.to_string(),
+                    format!("{:.1}", x.share),
+                    csv_cell(&terms(x)),
+                ])?;
+            }
+            c.flush()
+        }
+        Format::Table => {
+            for x in &r.codes {
+                let pad = "  ".repeat(x.depth.saturating_sub(1));
+                writeln!(
+                    w,
+                    "{:>6} {:>5.1}%  {pad}{}  {}",
+                    x.segments,
+                    x.share,
+                    sanitize(&x.code, true),
+                    sanitize(&terms(x), true)
+                )?;
+            }
+            writeln!(
+                w,
+                "{} suggestions on {} segments{}.",
+                r.suggestions,
+                r.segments,
+                if r.stored {
+                    ", stored for review"
+                } else {
+                    " (dry run: nothing stored)"
+                }
+            )
+        }
+    }
+}
+
+/// Prints stored suggestions.
+pub fn suggestions(
+    w: &mut dyn Write,
+    rows: &[crate::store::SuggestionRow],
+    format: Format,
+) -> io::Result<()> {
+    match format {
+        Format::Json => writeln!(w, "{}", serde_json::to_string_pretty(rows)?),
+        Format::Jsonl => rows
+            .iter()
+            .try_for_each(|r| writeln!(w, "{}", serde_json::to_string(r)?)),
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record(["segment", "codebook", "code", "score", "rules", "evidence"])?;
+            for r in rows {
+                c.write_record([
+                    r.segment.to_string(),
+                    csv_cell(&r.codebook),
+                    csv_cell(&r.code),
+                    format!("{:.3}", r.score),
+                    csv_cell(&r.rules.join(" | ")),
+                    r.evidence
+                        .iter()
+                        .map(|(a, b)| format!("{a}-{b}"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ])?;
+            }
+            c.flush()
+        }
+        Format::Table => {
+            for r in rows {
+                writeln!(
+                    w,
+                    "#{:<6} {:32} {:>6.2}  {}",
+                    r.segment,
+                    cut(&sanitize(&r.code, true), 32),
+                    r.score,
+                    sanitize(&r.rules.join(" | "), true)
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

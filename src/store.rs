@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// The newest schema this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 type R<T> = Result<T, StoreError>;
 
@@ -95,6 +95,19 @@ const MIGRATIONS: &[&str] = &[
         original INTEGER,
         text_hash INTEGER NOT NULL,
         attrs TEXT
+     );",
+    // version 3: suggestions, candidate codes waiting for a person. `evidence` holds
+    // (start, end) code-point offsets into the document, as little-endian u32 pairs.
+    "CREATE TABLE suggestions (
+        id INTEGER PRIMARY KEY,
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        codebook TEXT NOT NULL,
+        version TEXT NOT NULL,
+        code TEXT NOT NULL,
+        rules TEXT NOT NULL,
+        score REAL NOT NULL,
+        evidence BLOB NOT NULL,
+        UNIQUE (codebook, code, segment_id)
      );",
 ];
 
@@ -1326,4 +1339,102 @@ fn put_posts(
         .map_err(sql("storing posts"))?;
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------- suggestions
+
+/// A suggestion as stored: a code a rule proposes for a segment, and why.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SuggestionRow {
+    /// The segment.
+    pub segment: i64,
+    /// The codebook's id.
+    pub codebook: String,
+    /// The codebook's version when suggested.
+    pub version: String,
+    /// The code's id.
+    pub code: String,
+    /// The rules that fired, as written.
+    pub rules: Vec<String>,
+    /// The score (see README.md).
+    pub score: f64,
+    /// Evidence: code-point ranges in the stored document.
+    pub evidence: Vec<(usize, usize)>,
+}
+
+impl Store {
+    /// Replaces the suggestions of these codebooks with `rows`, in one transaction.
+    /// (No suggestion carries a person's decision yet; when review exists, decided ones are
+    /// kept.)
+    pub fn put_suggestions(&mut self, codebooks: &[String], rows: &[SuggestionRow]) -> R<()> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(sql("storing suggestions"))?;
+        for cb in codebooks {
+            tx.execute("DELETE FROM suggestions WHERE codebook = ?1", [cb])
+                .map_err(sql("storing suggestions"))?;
+        }
+        {
+            let mut st = tx
+                .prepare(
+                    "INSERT INTO suggestions(segment_id, codebook, version, code, rules, score, evidence)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(sql("storing suggestions"))?;
+            for r in rows {
+                let mut ev = Vec::with_capacity(r.evidence.len() * 8);
+                for &(a, b) in &r.evidence {
+                    ev.extend_from_slice(&(a as u32).to_le_bytes());
+                    ev.extend_from_slice(&(b as u32).to_le_bytes());
+                }
+                st.execute(params![
+                    r.segment,
+                    r.codebook,
+                    r.version,
+                    r.code,
+                    r.rules.join("\n"),
+                    r.score,
+                    ev
+                ])
+                .map_err(sql("storing suggestions"))?;
+            }
+        }
+        tx.commit().map_err(sql("storing suggestions"))
+    }
+
+    /// Stored suggestions, by segment then code.
+    pub fn suggestions(&self) -> R<Vec<SuggestionRow>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT segment_id, codebook, version, code, rules, score, evidence
+                 FROM suggestions ORDER BY segment_id, codebook, code",
+            )
+            .map_err(sql("reading suggestions"))?;
+        let rows = st
+            .query_map([], |r| {
+                let rules: String = r.get(4)?;
+                let ev: Vec<u8> = r.get(6)?;
+                Ok(SuggestionRow {
+                    segment: r.get(0)?,
+                    codebook: r.get(1)?,
+                    version: r.get(2)?,
+                    code: r.get(3)?,
+                    rules: rules.split('\n').map(str::to_string).collect(),
+                    score: r.get(5)?,
+                    evidence: ev
+                        .chunks_exact(8)
+                        .map(|c| {
+                            let a = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+                            let b = u32::from_le_bytes([c[4], c[5], c[6], c[7]]);
+                            (a as usize, b as usize)
+                        })
+                        .collect(),
+                })
+            })
+            .map_err(sql("reading suggestions"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading suggestions"))
+    }
 }

@@ -7,6 +7,7 @@ mod crash;
 mod posts;
 mod props;
 mod shared_data;
+mod suggest;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
