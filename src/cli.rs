@@ -351,11 +351,14 @@ fn open(cli_project: Option<&Path>) -> Result<Project> {
 /// Parses the command line and runs it.
 pub fn run() -> Result<Exit> {
     let cli = Cli::parse();
-    let mut pool = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("quarry-work-{i}"));
+    // The worker pool starts when first used (a search never starts it); --threads sizes it.
     if let Some(n) = cli.threads {
-        pool = pool.num_threads(n.max(1));
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("quarry-work-{i}"))
+            .num_threads(n.max(1))
+            .build_global()
+            .context("setting up worker threads")?;
     }
-    pool.build_global().context("setting up worker threads")?;
     let project = cli.project.as_deref();
     let out = std::io::stdout();
     let mut out = out.lock();
