@@ -96,6 +96,12 @@ enum Command {
         /// Compute and report, store nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Also read interviewers' turns (left out by default).
+        #[arg(long)]
+        include_interviewer: bool,
+        /// Also read reposts and duplicate posts (left out by default).
+        #[arg(long)]
+        include_reposts: bool,
         /// Output format of the per-code summary.
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
@@ -573,6 +579,8 @@ pub fn run() -> Result<Exit> {
         Command::Suggest {
             codebook: names,
             dry_run,
+            include_interviewer,
+            include_reposts,
             format,
         } => {
             let mut p = open(project)?;
@@ -587,6 +595,10 @@ pub fn run() -> Result<Exit> {
                 &quarry::suggest::SuggestConfig {
                     codebooks: books,
                     dry_run,
+                    widen: codebook::Widen {
+                        interviewer: include_interviewer,
+                        reposts: include_reposts,
+                    },
                 },
             )?;
             print::suggest_report(&mut out, &report, format.into())?;

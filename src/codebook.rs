@@ -453,15 +453,38 @@ fn wrap(q: Query, masks: &[Vec<String>], scope: Scope) -> Query {
 /// The default scope as a query: not an interviewer's turn, not a repost, not a duplicate.
 /// Its field filter is resolved against a project before use.
 fn participants_scope() -> Query {
+    widened_scope(Widen::default()).expect("the default scope excludes something")
+}
+
+/// What a run may read beyond a code's default scope (`suggest --include-interviewer`,
+/// `--include-reposts`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Widen {
+    /// Interviewers' turns too.
+    pub interviewer: bool,
+    /// Reposts and duplicates too.
+    pub reposts: bool,
+}
+
+/// The participants scope less what `w` widens; None when nothing is left out.
+fn widened_scope(w: Widen) -> Option<Query> {
     use crate::query::{FieldFilter, PostFilter, Resolved};
-    Query::And(vec![
-        Query::Not(Box::new(Query::Field(
+    let mut parts = Vec::new();
+    if !w.interviewer {
+        parts.push(Query::Not(Box::new(Query::Field(
             FieldFilter::Role("interviewer".into()),
             Resolved::default(),
-        ))),
-        Query::Not(Box::new(Query::Post(PostFilter::Is("repost".into())))),
-        Query::Not(Box::new(Query::Post(PostFilter::Is("duplicate".into())))),
-    ])
+        ))));
+    }
+    if !w.reposts {
+        parts.push(Query::Not(Box::new(Query::Post(PostFilter::Is(
+            "repost".into(),
+        )))));
+        parts.push(Query::Not(Box::new(Query::Post(PostFilter::Is(
+            "duplicate".into(),
+        )))));
+    }
+    (!parts.is_empty()).then(|| Query::And(parts))
 }
 
 fn valid_id(id: &str) -> bool {
@@ -492,6 +515,21 @@ fn char_to_byte(s: &str, n: usize) -> usize {
 }
 
 impl Codebook {
+    /// A rule's query with its code's masks, and its scope widened by `w`.
+    pub fn rule_query(&self, code: usize, rule: usize, w: Widen) -> Query {
+        let c = &self.codes[code];
+        let q = c.rules[rule].bare.clone();
+        let q = if c.masks.is_empty() {
+            q
+        } else {
+            Query::Masked(Box::new(q), c.masks.clone())
+        };
+        match (c.scope, widened_scope(w)) {
+            (Scope::Participants, Some(scope)) => Query::And(vec![q, scope]),
+            _ => q,
+        }
+    }
+
     /// The code with this id.
     pub fn code(&self, id: &str) -> Option<&Code> {
         self.codes.iter().find(|c| c.id == id)

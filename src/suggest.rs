@@ -25,6 +25,8 @@ pub struct SuggestConfig {
     pub codebooks: Vec<Codebook>,
     /// Compute and report, but store nothing.
     pub dry_run: bool,
+    /// Read more than the codebooks' default scope.
+    pub widen: crate::codebook::Widen,
 }
 
 /// What one code did across the project.
@@ -89,8 +91,8 @@ pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Res
     let mut rules = Vec::new();
     for (b, cb) in cfg.codebooks.iter().enumerate() {
         for (c, code) in cb.codes.iter().enumerate() {
-            for (r, rule) in code.rules.iter().enumerate() {
-                let mut query = rule.query.clone();
+            for r in 0..code.rules.len() {
+                let mut query = cb.rule_query(c, r, cfg.widen);
                 crate::search::resolve_fields(project, &mut query)?;
                 rules.push(Prepared {
                     book: b,

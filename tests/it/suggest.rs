@@ -101,3 +101,47 @@ fn one_thread_and_two_give_the_same_suggestions_and_reruns_change_nothing() {
     assert!(out.contains("dry run"), "{out}");
     assert_eq!(one, list());
 }
+
+#[test]
+fn widening_the_scope_reads_interviewers_and_reposts_too() {
+    let p = sample_project();
+    let d = p.path();
+    let total = |args: &[&str]| -> u64 {
+        let mut a = vec!["suggest", "--codebook", "sm-uptake", "--format", "json"];
+        a.extend_from_slice(args);
+        json(&ok(d, &a))
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["depth"] == 1)
+            .map(|c| c["segments"].as_u64().unwrap())
+            .sum()
+    };
+    let narrow = total(&[]);
+    let with_interviewer = total(&["--include-interviewer"]);
+    let with_reposts = total(&["--include-reposts"]);
+    assert!(with_interviewer > narrow, "{with_interviewer} {narrow}");
+    assert!(with_reposts > narrow, "{with_reposts} {narrow}");
+    // The last run (reposts included) stored suggestions on reposts, none on interviewers.
+    let project = Project::open(d).unwrap();
+    let segs: Vec<_> = project
+        .store()
+        .suggestions()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            project
+                .store()
+                .segments(&[r.segment])
+                .unwrap()
+                .pop()
+                .unwrap()
+        })
+        .collect();
+    assert!(segs
+        .iter()
+        .any(|s| s.post.as_ref().is_some_and(|p| p.is_repost)));
+    assert!(segs
+        .iter()
+        .all(|s| s.role != Some(quarry::Role::Interviewer)));
+}
