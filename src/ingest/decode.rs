@@ -73,6 +73,69 @@ pub(crate) fn hash(bytes: &[u8]) -> u64 {
     crate::model::fnv1a(bytes)
 }
 
+/// If `at` starts with an HTML character reference (`&amp; &lt; &gt; &quot; &apos; &nbsp;
+/// &lrm; &rlm;`, `&#39;`, `&#x1F600;`), the character and the reference's length in bytes. Captions and post
+/// exports both carry them.
+pub(crate) fn entity_at(at: &str) -> Option<(char, usize)> {
+    let inner = at.strip_prefix('&')?;
+    let name_len = inner
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+        .unwrap_or(inner.len());
+    if name_len == 0 || name_len > 32 || !inner[name_len..].starts_with(';') {
+        return None;
+    }
+    let name = &inner[..name_len];
+    let decoded = match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{a0}',
+        "lrm" => '\u{200e}',
+        "rlm" => '\u{200f}',
+        _ => {
+            let number = name.strip_prefix('#')?;
+            let code = match number.strip_prefix(['x', 'X']) {
+                Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                    u32::from_str_radix(hex, 16).ok()?
+                }
+                None if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) => {
+                    number.parse::<u32>().ok()?
+                }
+                _ => return None,
+            };
+            char::from_u32(code).filter(|c| *c != '\0')?
+        }
+    };
+    Some((decoded, name_len + 2))
+}
+
+/// Decodes the character references in a string; unknown or malformed ones stay as written.
+pub(crate) fn decode_entities(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('&') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find('&') {
+        let (before, at) = rest.split_at(pos);
+        out.push_str(before);
+        match entity_at(at) {
+            Some((decoded, len)) => {
+                out.push(decoded);
+                rest = &at[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &at[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

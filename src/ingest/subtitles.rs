@@ -525,7 +525,7 @@ fn clean_vtt_line(line: &str, state: &mut VttState) -> String {
                 rest = at.get(len..).unwrap_or_default();
                 continue;
             }
-        } else if let Some((decoded, len)) = entity_at(at) {
+        } else if let Some((decoded, len)) = super::decode::entity_at(at) {
             if !state.in_ruby_text {
                 out.push(decoded);
             }
@@ -577,7 +577,7 @@ fn apply_vtt_tag(body: &str, state: &mut VttState) {
             .find([' ', '\t'])
             .and_then(|ws| body.get(ws..))
             .unwrap_or_default();
-        let voice = tidy_spaces(&decode_entities(annotation));
+        let voice = tidy_spaces(&super::decode::decode_entities(annotation));
         if !voice.is_empty() {
             state.voice = Some(voice);
         }
@@ -602,7 +602,7 @@ fn clean_srt_line(line: &str) -> String {
             close
                 .filter(|&c| at.get(c + 1..).is_some_and(|t| t.starts_with('}')))
                 .map(|c| c + 2)
-        } else if let Some((decoded, len)) = entity_at(at) {
+        } else if let Some((decoded, len)) = super::decode::entity_at(at) {
             out.push(decoded);
             Some(len)
         } else {
@@ -627,65 +627,6 @@ fn is_srt_format_tag(body: &str) -> bool {
     ["i", "b", "u", "s", "font"]
         .iter()
         .any(|tag| name[..name_end].eq_ignore_ascii_case(tag))
-}
-
-/// If `at` starts with a known entity (`&amp; &lt; &gt; &nbsp; &lrm; &rlm; &quot;
-/// &apos;`, `&#39;`, `&#x27;`), return the character and the entity's length in bytes.
-fn entity_at(at: &str) -> Option<(char, usize)> {
-    let inner = at.strip_prefix('&')?;
-    let name_len = inner
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
-        .unwrap_or(inner.len());
-    if name_len == 0 || name_len > 32 || !inner[name_len..].starts_with(';') {
-        return None;
-    }
-    let name = &inner[..name_len];
-    let decoded = match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => '\u{a0}',
-        "lrm" => '\u{200e}',
-        "rlm" => '\u{200f}',
-        _ => {
-            let number = name.strip_prefix('#')?;
-            let code = match number.strip_prefix(['x', 'X']) {
-                Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                    u32::from_str_radix(hex, 16).ok()?
-                }
-                None if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) => {
-                    number.parse::<u32>().ok()?
-                }
-                _ => return None,
-            };
-            char::from_u32(code).filter(|c| *c != '\0')?
-        }
-    };
-    Some((decoded, name_len + 2))
-}
-
-/// Decode the entities in a whole string (unknown ones are kept literally).
-fn decode_entities(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(pos) = rest.find('&') {
-        let (before, at) = rest.split_at(pos);
-        out.push_str(before);
-        match entity_at(at) {
-            Some((decoded, len)) => {
-                out.push(decoded);
-                rest = at.get(len..).unwrap_or_default();
-            }
-            None => {
-                out.push('&');
-                rest = at.get(1..).unwrap_or_default();
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Trim a line and collapse runs of spaces and tabs into one space (other whitespace,
