@@ -256,3 +256,22 @@ fn a_grown_export_adds_its_new_posts_to_new_documents() {
     assert_eq!(count(d, "is:post"), 11);
     assert_eq!(count(d, "hashtag:meded journal"), 1);
 }
+
+#[test]
+fn a_jsonl_export_whose_first_line_is_broken_keeps_the_rest() {
+    let dir = project();
+    let d = dir.path();
+    let f = d.join("feed.jsonl");
+    std::fs::write(
+        &f,
+        "not json\n{\"id_str\":\"5\",\"full_text\":\"a real post about #MedEd\",\"user\":{\"screen_name\":\"kim\"}}\n",
+    )
+    .unwrap();
+    let out = quarry(d)
+        .args(["add", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("feed.jsonl:1:"));
+    assert_eq!(count(d, "hashtag:meded author:kim"), 1);
+}

@@ -57,8 +57,28 @@ pub(crate) fn read(path: &Path, opts: &PostOptions, sink: &mut Sink) -> Result<(
     match detect(&mut reader) {
         Ok((Layout::Lines, line)) => read_lines(&mut reader, line, &ctx, sink),
         Ok((Layout::Document, line)) => read_document(&mut reader, line, &ctx, sink),
+        // A `.jsonl` whose first line is not JSON is still lines: that line is reported and
+        // the rest of the file goes in.
+        Err(message)
+            if is_jsonl_name(path)
+                && message.starts_with("not JSON")
+                && !message.contains("binary") =>
+        {
+            match File::open(path) {
+                Ok(f) => read_lines(&mut BufReader::with_capacity(CHUNK, f), 1, &ctx, sink),
+                Err(e) => sink(vec![Err(IngestError::file(
+                    path,
+                    format!("cannot read: {e}"),
+                ))]),
+            }
+        }
         Err(message) => sink(vec![Err(IngestError::file(path, message))]),
     }
+}
+
+fn is_jsonl_name(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson"))
 }
 
 // ---------------------------------------------------------------------------------------------
