@@ -102,6 +102,14 @@ enum Command {
         /// Also read reposts and duplicate posts (left out by default).
         #[arg(long)]
         include_reposts: bool,
+        /// What a suggestion stands for: the whole turn, or the sentences holding its
+        /// evidence (tighter codings for long turns).
+        #[arg(long, value_enum, default_value_t = UnitArg::Turn)]
+        unit: UnitArg,
+        /// Apply every rule to every segment again (by default only new segments and new
+        /// or edited rules are run). Decisions are kept either way.
+        #[arg(long)]
+        rerun: bool,
         /// Output format of the per-code summary.
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
@@ -322,6 +330,15 @@ enum ListWhat {
     Suggestions,
 }
 
+/// `suggest --unit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum UnitArg {
+    /// The whole turn or post.
+    Turn,
+    /// The sentences holding the evidence.
+    Sentence,
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum OutFormat {
     Table,
@@ -540,7 +557,9 @@ pub fn run() -> Result<Exit> {
                     print::speakers(&mut out, &p.store().speakers()?, format.into())?
                 }
                 ListWhat::Suggestions => {
-                    print::suggestions(&mut out, &p.store().suggestions()?, format.into())?
+                    let mut rows = p.store().suggestions()?;
+                    quarry::suggest::fill_spans(p.store(), &mut rows)?;
+                    print::suggestions(&mut out, &rows, format.into())?
                 }
                 ListWhat::Segments => {
                     let docs = p.store().documents()?;
@@ -581,6 +600,8 @@ pub fn run() -> Result<Exit> {
             dry_run,
             include_interviewer,
             include_reposts,
+            unit,
+            rerun,
             format,
         } => {
             let mut p = open(project)?;
@@ -599,6 +620,11 @@ pub fn run() -> Result<Exit> {
                         interviewer: include_interviewer,
                         reposts: include_reposts,
                     },
+                    unit: match unit {
+                        UnitArg::Turn => quarry::suggest::Unit::Turn,
+                        UnitArg::Sentence => quarry::suggest::Unit::Sentence,
+                    },
+                    rerun,
                 },
             )?;
             print::suggest_report(&mut out, &report, format.into())?;

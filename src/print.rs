@@ -648,11 +648,19 @@ pub fn suggest_report(
             }
             writeln!(
                 w,
-                "{} suggestions on {} segments{}.",
+                "Read {} of {} segments ({} new or edited rules run on earlier ones).",
+                r.read, r.segments, r.rules_rerun
+            )?;
+            writeln!(
+                w,
+                "{} suggestions waiting for review: {} new, {} withdrawn, {} kept for a \
+                 person's decision{}.",
                 r.suggestions,
-                r.segments,
+                r.added,
+                r.withdrawn,
+                r.kept,
                 if r.stored {
-                    ", stored for review"
+                    ""
                 } else {
                     " (dry run: nothing stored)"
                 }
@@ -661,10 +669,27 @@ pub fn suggest_report(
     }
 }
 
-/// Prints stored suggestions.
+/// Code-point ranges as `a-b a-b`.
+fn ranges(r: &[(usize, usize)]) -> String {
+    r.iter()
+        .map(|(a, b)| format!("{a}-{b}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn state_name(s: crate::store::SuggestionState) -> &'static str {
+    match s {
+        crate::store::SuggestionState::Open => "open",
+        crate::store::SuggestionState::Covered => "covered",
+        crate::store::SuggestionState::Withdrawn => "withdrawn",
+    }
+}
+
+/// Prints stored suggestions (table: `*` after the state marks a decided suggestion whose
+/// rule has changed since).
 pub fn suggestions(
     w: &mut dyn Write,
-    rows: &[crate::store::SuggestionRow],
+    rows: &[crate::store::SuggestionListing],
     format: Format,
 ) -> io::Result<()> {
     match format {
@@ -674,19 +699,22 @@ pub fn suggestions(
             .try_for_each(|r| writeln!(w, "{}", serde_json::to_string(r)?)),
         Format::Csv => {
             let mut c = csv::Writer::from_writer(w);
-            c.write_record(["segment", "codebook", "code", "score", "rules", "evidence"])?;
+            c.write_record([
+                "segment", "codebook", "code", "state", "changed", "score", "rules", "words",
+                "evidence", "spans",
+            ])?;
             for r in rows {
                 c.write_record([
                     r.segment.to_string(),
                     csv_cell(&r.codebook),
                     csv_cell(&r.code),
+                    state_name(r.state).to_string(),
+                    r.changed.to_string(),
                     format!("{:.3}", r.score),
                     csv_cell(&r.rules.join(" | ")),
-                    r.evidence
-                        .iter()
-                        .map(|(a, b)| format!("{a}-{b}"))
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    csv_cell(&r.words.join(" ")),
+                    ranges(&r.evidence),
+                    ranges(&r.spans),
                 ])?;
             }
             c.flush()
@@ -695,10 +723,15 @@ pub fn suggestions(
             for r in rows {
                 writeln!(
                     w,
-                    "#{:<6} {:32} {:>6.2}  {}",
+                    "#{:<6} {:32} {:>6.2} {:9} {}",
                     r.segment,
                     cut(&sanitize(&r.code, true), 32),
                     r.score,
+                    if r.changed {
+                        format!("{}*", state_name(r.state))
+                    } else {
+                        state_name(r.state).to_string()
+                    },
                     sanitize(&r.rules.join(" | "), true)
                 )?;
             }

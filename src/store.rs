@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// The newest schema this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 type R<T> = Result<T, StoreError>;
 
@@ -108,6 +108,77 @@ const MIGRATIONS: &[&str] = &[
         score REAL NOT NULL,
         evidence BLOB NOT NULL,
         UNIQUE (codebook, code, segment_id)
+     );",
+    // version 4: incremental suggestions and people's decisions. Version 3's suggestions
+    // held rule text and no rule identity; they are derived data, so they are dropped and
+    // the next `suggest` makes them again.
+    "DROP TABLE suggestions;
+     -- Every rule a run has applied: what it matches (text, masks, scope) is hashed, so an
+     -- edited rule is a new row and its old version stays for the evidence that names it.
+     CREATE TABLE rules (
+        id INTEGER PRIMARY KEY,
+        codebook TEXT NOT NULL,
+        code TEXT NOT NULL,
+        hash INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        UNIQUE (codebook, code, hash)
+     );
+     -- Evidence words, so evidence is stored as numbers.
+     CREATE TABLE words (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE, stem TEXT NOT NULL);
+     -- Per codebook, what the last run applied: segments up to `last_segment` have been
+     -- read by the rules listed (ids, space-separated).
+     CREATE TABLE suggest_runs (
+        codebook TEXT PRIMARY KEY,
+        version TEXT NOT NULL,
+        last_segment INTEGER NOT NULL,
+        rules TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        -- hash of the speakers whose role is interviewer: the default scope depends on it
+        scope INTEGER NOT NULL,
+        at INTEGER NOT NULL
+     );
+     -- `evidence`: per matched word, four little-endian u32: rule id, word id, start and end
+     -- in code points of the document (word id 0xFFFFFFFF: a rule that matched on no word).
+     -- `state`: 0 waiting for review, 1 a more specific code matched the same segment (not
+     -- queued), 2 no rule makes it any more but a person decided on it.
+     -- `changed`: a person decided on it and a rule that made it has since changed.
+     CREATE TABLE suggestions (
+        id INTEGER PRIMARY KEY,
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        codebook TEXT NOT NULL,
+        code TEXT NOT NULL,
+        version TEXT NOT NULL,
+        score REAL NOT NULL,
+        evidence BLOB NOT NULL,
+        state INTEGER NOT NULL,
+        changed INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (codebook, code, segment_id)
+     );
+     -- A person's decision on a code for a segment. Rows are never deleted: undo sets
+     -- `undone_at`. `answered` holds the suggestion's rules and evidence as it was shown
+     -- (NULL for a coding made by hand).
+     CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        coder TEXT NOT NULL CHECK (length(trim(coder)) > 0),
+        segment_id INTEGER NOT NULL REFERENCES segments(id),
+        codebook TEXT NOT NULL,
+        code TEXT NOT NULL,
+        verdict TEXT NOT NULL CHECK (verdict IN ('accept', 'reject')),
+        replacement TEXT,
+        memo TEXT,
+        at INTEGER NOT NULL,
+        answered TEXT,
+        batch INTEGER,
+        undone_at INTEGER
+     );
+     CREATE INDEX decisions_code ON decisions(codebook, code, segment_id);
+     CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        coder TEXT NOT NULL,
+        action TEXT NOT NULL,
+        decision_id INTEGER REFERENCES decisions(id),
+        detail TEXT
      );",
 ];
 
@@ -445,6 +516,18 @@ impl Store {
         Ok(out)
     }
 
+    /// A hash of the names of the speakers whose role is interviewer.
+    pub fn interviewers_key(&self) -> R<u64> {
+        let mut names: Vec<String> = self
+            .roles()?
+            .into_iter()
+            .filter(|(_, (r, _))| *r == Role::Interviewer)
+            .map(|(n, _)| n)
+            .collect();
+        names.sort();
+        Ok(fnv1a(names.join("\n").as_bytes()))
+    }
+
     /// Sets a speaker's role by hand. Errors when no segment has that speaker.
     pub fn set_role(&mut self, name: &str, role: Role) -> R<String> {
         let found: Option<String> = self
@@ -476,17 +559,27 @@ impl Store {
     /// once per document. Used by reindex.
     pub fn for_each_document(
         &self,
+        f: impl FnMut(i64, &str, Vec<SegmentRow>) -> Result<(), crate::Error>,
+    ) -> Result<(), crate::Error> {
+        self.for_each_document_after(i64::MIN, f)
+    }
+
+    /// [`Store::for_each_document`] for the documents whose segments come after segment
+    /// `after` (a document's segments are numbered together when it is stored).
+    pub fn for_each_document_after(
+        &self,
+        after: i64,
         mut f: impl FnMut(i64, &str, Vec<SegmentRow>) -> Result<(), crate::Error>,
     ) -> Result<(), crate::Error> {
         let mut docs = self
             .conn
-            .prepare("SELECT id, text FROM documents ORDER BY id")
+            .prepare("SELECT id, text FROM documents WHERE first_segment > ?1 ORDER BY id")
             .map_err(sql("reading documents"))?;
         let mut segs = self
             .conn
             .prepare(&format!("SELECT {SEG_COLS} {DOC_SEGMENTS}"))
             .map_err(sql("reading segments"))?;
-        let mut rows = docs.query([]).map_err(sql("reading documents"))?;
+        let mut rows = docs.query([after]).map_err(sql("reading documents"))?;
         while let Some(row) = rows.next().map_err(sql("reading documents"))? {
             let id: i64 = row.get(0).map_err(sql("reading documents"))?;
             let bytes: Vec<u8> = row.get(1).map_err(sql("reading documents"))?;
@@ -840,7 +933,11 @@ impl Writer<'_> {
                    byte_start, byte_end, char_start, char_end)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?,
-            next_segment: prep("SELECT coalesce(max(id), 0) + 1 FROM segments")?,
+            // Never an id a suggest run has passed: its segments would be taken as read.
+            next_segment: prep(
+                "SELECT max(coalesce((SELECT max(id) FROM segments), 0),
+                            coalesce((SELECT max(last_segment) FROM suggest_runs), 0)) + 1",
+            )?,
             speaker: prep("INSERT OR IGNORE INTO speakers(name) VALUES (?1)")?,
             post: prep(
                 "INSERT INTO posts(segment_id, platform, post_id, post_key, created, url, lang,
@@ -1343,98 +1440,527 @@ fn put_posts(
 
 // ---------------------------------------------------------------- suggestions
 
-/// A suggestion as stored: a code a rule proposes for a segment, and why.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// A matched word behind a suggestion: which rule matched it, which word it is, and where it
+/// is in the document (code points).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Evidence {
+    /// The rule's id in the `rules` table.
+    pub rule: i64,
+    /// The word's id in the `words` table ([`NO_WORD`]: the rule matched on no word).
+    pub word: u32,
+    /// Start in the document, in code points.
+    pub start: usize,
+    /// End.
+    pub end: usize,
+}
+
+/// The word id of evidence that names no word (a rule that matched without one).
+pub const NO_WORD: u32 = u32::MAX;
+
+/// Where a suggestion stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuggestionState {
+    /// Waiting for a person.
+    Open,
+    /// A more specific code matched the same segment; that one is shown instead.
+    Covered,
+    /// No rule makes it any more; kept because a person decided on it.
+    Withdrawn,
+}
+
+impl SuggestionState {
+    fn code(self) -> i64 {
+        match self {
+            SuggestionState::Open => 0,
+            SuggestionState::Covered => 1,
+            SuggestionState::Withdrawn => 2,
+        }
+    }
+
+    fn from_code(n: i64) -> Self {
+        match n {
+            1 => SuggestionState::Covered,
+            2 => SuggestionState::Withdrawn,
+            _ => SuggestionState::Open,
+        }
+    }
+}
+
+/// A suggestion as stored.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SuggestionRow {
+    /// Row id (0 before it is stored).
+    pub id: i64,
     /// The segment.
     pub segment: i64,
     /// The codebook's id.
     pub codebook: String,
-    /// The codebook's version when suggested.
-    pub version: String,
     /// The code's id.
     pub code: String,
-    /// The rules that fired, as written.
-    pub rules: Vec<String>,
-    /// The score (see README.md).
+    /// The codebook's version when it was last made.
+    pub version: String,
+    /// Its score (see README.md).
     pub score: f64,
-    /// Evidence: code-point ranges in the stored document.
-    pub evidence: Vec<(usize, usize)>,
+    /// The words that made it, in document order.
+    pub evidence: Vec<Evidence>,
+    /// Where it stands.
+    pub state: SuggestionState,
+    /// A person decided on it and a rule that made it has changed since.
+    pub changed: bool,
 }
 
-impl Store {
-    /// Replaces the suggestions of these codebooks with `rows`, in one transaction.
-    /// (No suggestion carries a person's decision yet; when review exists, decided ones are
-    /// kept.)
-    pub fn put_suggestions(&mut self, codebooks: &[String], rows: &[SuggestionRow]) -> R<()> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(sql("storing suggestions"))?;
-        for cb in codebooks {
-            tx.execute("DELETE FROM suggestions WHERE codebook = ?1", [cb])
-                .map_err(sql("storing suggestions"))?;
-        }
-        {
-            let mut st = tx
-                .prepare(
-                    "INSERT INTO suggestions(segment_id, codebook, version, code, rules, score, evidence)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(sql("storing suggestions"))?;
-            for r in rows {
-                let mut ev = Vec::with_capacity(r.evidence.len() * 8);
-                for &(a, b) in &r.evidence {
-                    ev.extend_from_slice(&(a as u32).to_le_bytes());
-                    ev.extend_from_slice(&(b as u32).to_le_bytes());
-                }
-                st.execute(params![
-                    r.segment,
-                    r.codebook,
-                    r.version,
-                    r.code,
-                    r.rules.join("\n"),
-                    r.score,
-                    ev
-                ])
-                .map_err(sql("storing suggestions"))?;
-            }
-        }
-        tx.commit().map_err(sql("storing suggestions"))
-    }
+/// A rule some run applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleRow {
+    /// Its id.
+    pub id: i64,
+    /// Codebook id.
+    pub codebook: String,
+    /// Code id.
+    pub code: String,
+    /// Hash of what it matches.
+    pub hash: u64,
+    /// As written.
+    pub text: String,
+}
 
-    /// Stored suggestions, by segment then code.
-    pub fn suggestions(&self) -> R<Vec<SuggestionRow>> {
+/// What the last `suggest` run of a codebook applied.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RunState {
+    /// Codebook version.
+    pub version: String,
+    /// Segments up to this id were read.
+    pub last_segment: i64,
+    /// The rules applied (ids).
+    pub rules: Vec<i64>,
+    /// The unit of the suggestions (`turn` or `sentence`).
+    pub unit: String,
+    /// Hash of the interviewers' names when it ran (the default scope leaves them out).
+    pub scope: u64,
+}
+
+/// A change to one stored suggestion.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SuggestionChange {
+    /// A new suggestion.
+    Insert(SuggestionRow),
+    /// New evidence, score or state for a stored one (by its id).
+    Update(SuggestionRow),
+    /// No rule makes it any more and nobody decided on it.
+    Delete(i64),
+}
+
+/// A suggestion ready to print: rules and words by their text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SuggestionListing {
+    /// The segment.
+    pub segment: i64,
+    /// Codebook id.
+    pub codebook: String,
+    /// Code id.
+    pub code: String,
+    /// Codebook version.
+    pub version: String,
+    /// Score.
+    pub score: f64,
+    /// Where it stands.
+    pub state: SuggestionState,
+    /// A rule that made it changed after a person decided on it.
+    pub changed: bool,
+    /// The rules that matched, as written.
+    pub rules: Vec<String>,
+    /// The matched words' code-point ranges in the document.
+    pub evidence: Vec<(usize, usize)>,
+    /// The matched words.
+    pub words: Vec<String>,
+    /// What the suggestion stands for (the unit of its run: the turn, or the sentences
+    /// holding the evidence), as code-point ranges in the document. Empty until
+    /// [`crate::suggest::fill_spans`] fills it.
+    pub spans: Vec<(usize, usize)>,
+}
+
+fn encode_evidence(ev: &[Evidence]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(ev.len() * 16);
+    for e in ev {
+        for n in [e.rule as u32, e.word, e.start as u32, e.end as u32] {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+    }
+    out
+}
+
+fn decode_evidence(b: &[u8]) -> Vec<Evidence> {
+    b.chunks_exact(16)
+        .map(|c| {
+            let n = |i: usize| u32::from_le_bytes([c[i], c[i + 1], c[i + 2], c[i + 3]]);
+            Evidence {
+                rule: i64::from(n(0)),
+                word: n(4),
+                start: n(8) as usize,
+                end: n(12) as usize,
+            }
+        })
+        .collect()
+}
+
+fn suggestion_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SuggestionRow> {
+    let ev: Vec<u8> = r.get(6)?;
+    Ok(SuggestionRow {
+        id: r.get(0)?,
+        segment: r.get(1)?,
+        codebook: r.get(2)?,
+        code: r.get(3)?,
+        version: r.get(4)?,
+        score: r.get(5)?,
+        evidence: decode_evidence(&ev),
+        state: SuggestionState::from_code(r.get(7)?),
+        changed: r.get::<_, i64>(8)? != 0,
+    })
+}
+
+const SUGGESTION_COLS: &str =
+    "id, segment_id, codebook, code, version, score, evidence, state, changed";
+
+impl Store {
+    /// Every rule of a codebook that a run has applied, current or not.
+    pub fn rules(&self, codebook: &str) -> R<Vec<RuleRow>> {
         let mut st = self
             .conn
             .prepare(
-                "SELECT segment_id, codebook, version, code, rules, score, evidence
-                 FROM suggestions ORDER BY segment_id, codebook, code",
+                "SELECT id, codebook, code, hash, text FROM rules WHERE codebook = ?1 ORDER BY id",
             )
-            .map_err(sql("reading suggestions"))?;
+            .map_err(sql("reading rules"))?;
         let rows = st
-            .query_map([], |r| {
-                let rules: String = r.get(4)?;
-                let ev: Vec<u8> = r.get(6)?;
-                Ok(SuggestionRow {
-                    segment: r.get(0)?,
+            .query_map([codebook], |r| {
+                Ok(RuleRow {
+                    id: r.get(0)?,
                     codebook: r.get(1)?,
-                    version: r.get(2)?,
-                    code: r.get(3)?,
-                    rules: rules.split('\n').map(str::to_string).collect(),
-                    score: r.get(5)?,
-                    evidence: ev
-                        .chunks_exact(8)
-                        .map(|c| {
-                            let a = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-                            let b = u32::from_le_bytes([c[4], c[5], c[6], c[7]]);
-                            (a as usize, b as usize)
-                        })
-                        .collect(),
+                    code: r.get(2)?,
+                    hash: r.get::<_, i64>(3)? as u64,
+                    text: r.get(4)?,
                 })
             })
+            .map_err(sql("reading rules"))?;
+        rows.collect::<Result<_, _>>().map_err(sql("reading rules"))
+    }
+
+    /// The ids of these rules (codebook, code, hash, text), adding the ones not known yet.
+    pub fn put_rules(&mut self, rules: &[(&str, &str, u64, &str)]) -> R<Vec<i64>> {
+        let tx = self.conn.transaction().map_err(sql("storing rules"))?;
+        let mut ids = Vec::with_capacity(rules.len());
+        {
+            let mut ins = tx
+                .prepare(
+                    "INSERT INTO rules(codebook, code, hash, text) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(codebook, code, hash) DO UPDATE SET text = excluded.text
+                     RETURNING id",
+                )
+                .map_err(sql("storing rules"))?;
+            for (cb, code, hash, text) in rules {
+                let id: i64 = ins
+                    .query_row(params![cb, code, *hash as i64, text], |r| r.get(0))
+                    .map_err(sql("storing rules"))?;
+                ids.push(id);
+            }
+        }
+        tx.commit().map_err(sql("storing rules"))?;
+        Ok(ids)
+    }
+
+    /// The evidence words known so far: (id, word, stem).
+    pub fn words(&self) -> R<Vec<(u32, String, String)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, word, stem FROM words ORDER BY id")
+            .map_err(sql("reading words"))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)? as u32, r.get(1)?, r.get(2)?))
+            })
+            .map_err(sql("reading words"))?;
+        rows.collect::<Result<_, _>>().map_err(sql("reading words"))
+    }
+
+    /// What the last run of a codebook applied, if it ever ran.
+    pub fn suggest_run(&self, codebook: &str) -> R<Option<RunState>> {
+        self.conn
+            .query_row(
+                "SELECT version, last_segment, rules, unit, scope FROM suggest_runs
+                 WHERE codebook = ?1",
+                [codebook],
+                |r| {
+                    let rules: String = r.get(2)?;
+                    Ok(RunState {
+                        version: r.get(0)?,
+                        last_segment: r.get(1)?,
+                        rules: rules.split(' ').filter_map(|x| x.parse().ok()).collect(),
+                        unit: r.get(3)?,
+                        scope: r.get::<_, i64>(4)? as u64,
+                    })
+                },
+            )
+            .optional()
+            .map_err(sql("reading suggest runs"))
+    }
+
+    /// The highest segment id (0 in an empty project).
+    pub fn last_segment(&self) -> R<i64> {
+        self.conn
+            .query_row("SELECT coalesce(max(id), 0) FROM segments", [], |r| {
+                r.get(0)
+            })
+            .map_err(sql("reading segments"))
+    }
+
+    /// A codebook's stored suggestions, by segment then code.
+    pub fn codebook_suggestions(&self, codebook: &str) -> R<Vec<SuggestionRow>> {
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT {SUGGESTION_COLS} FROM suggestions WHERE codebook = ?1
+                 ORDER BY segment_id, code"
+            ))
+            .map_err(sql("reading suggestions"))?;
+        let rows = st
+            .query_map([codebook], suggestion_row)
             .map_err(sql("reading suggestions"))?;
         rows.collect::<Result<_, _>>()
             .map_err(sql("reading suggestions"))
     }
+
+    /// (segment, code) pairs of a codebook that someone has a standing decision on.
+    pub fn decided(&self, codebook: &str) -> R<HashSet<(i64, String)>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT DISTINCT segment_id, code FROM decisions
+                 WHERE codebook = ?1 AND undone_at IS NULL",
+            )
+            .map_err(sql("reading decisions"))?;
+        let rows = st
+            .query_map([codebook], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(sql("reading decisions"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading decisions"))
+    }
+
+    /// Stores what a `suggest` run found, for every codebook it ran, in one transaction:
+    /// the new evidence words, the changes to suggestions and each codebook's run state.
+    /// Decisions are not touched.
+    pub fn save_suggestions(
+        &mut self,
+        words: &[(u32, String, String)],
+        runs: &[(String, RunState, Vec<SuggestionChange>)],
+    ) -> R<()> {
+        let what = "storing suggestions";
+        let tx = self.conn.transaction().map_err(sql(what))?;
+        {
+            let mut w = tx
+                .prepare("INSERT INTO words(id, word, stem) VALUES (?1, ?2, ?3)")
+                .map_err(sql(what))?;
+            for (id, word, stem) in words {
+                w.execute(params![i64::from(*id), word, stem])
+                    .map_err(sql(what))?;
+            }
+            let mut ins = tx
+                .prepare(
+                    "INSERT INTO suggestions(segment_id, codebook, code, version, score, evidence,
+                                             state, changed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(sql(what))?;
+            let mut upd = tx
+                .prepare(
+                    "UPDATE suggestions SET version = ?2, score = ?3, evidence = ?4, state = ?5,
+                                            changed = ?6
+                     WHERE id = ?1",
+                )
+                .map_err(sql(what))?;
+            let mut del = tx
+                .prepare("DELETE FROM suggestions WHERE id = ?1")
+                .map_err(sql(what))?;
+            let mut run = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO suggest_runs(codebook, version, last_segment, rules,
+                                                        unit, scope, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, unixepoch())",
+                )
+                .map_err(sql(what))?;
+            for (codebook, state, changes) in runs {
+                for c in changes {
+                    match c {
+                        SuggestionChange::Insert(s) => ins.execute(params![
+                            s.segment,
+                            s.codebook,
+                            s.code,
+                            s.version,
+                            s.score,
+                            encode_evidence(&s.evidence),
+                            s.state.code(),
+                            s.changed
+                        ]),
+                        SuggestionChange::Update(s) => upd.execute(params![
+                            s.id,
+                            s.version,
+                            s.score,
+                            encode_evidence(&s.evidence),
+                            s.state.code(),
+                            s.changed
+                        ]),
+                        SuggestionChange::Delete(id) => del.execute([id]),
+                    }
+                    .map_err(sql(what))?;
+                }
+                let rules: Vec<String> = state.rules.iter().map(i64::to_string).collect();
+                run.execute(params![
+                    codebook,
+                    state.version,
+                    state.last_segment,
+                    rules.join(" "),
+                    state.unit,
+                    state.scope as i64
+                ])
+                .map_err(sql(what))?;
+            }
+        }
+        tx.commit().map_err(sql(what))
+    }
+
+    /// Stored suggestions with their rules and words spelled out, by segment then code.
+    pub fn suggestions(&self) -> R<Vec<SuggestionListing>> {
+        let mut rules: HashMap<i64, String> = HashMap::new();
+        {
+            let mut st = self
+                .conn
+                .prepare("SELECT id, text FROM rules")
+                .map_err(sql("reading rules"))?;
+            let rows = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(sql("reading rules"))?;
+            for row in rows {
+                let (id, text) = row.map_err(sql("reading rules"))?;
+                rules.insert(id, text);
+            }
+        }
+        let words: HashMap<u32, String> = self
+            .words()?
+            .into_iter()
+            .map(|(id, w, _)| (id, w))
+            .collect();
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT {SUGGESTION_COLS} FROM suggestions ORDER BY segment_id, codebook, code"
+            ))
+            .map_err(sql("reading suggestions"))?;
+        let rows = st
+            .query_map([], suggestion_row)
+            .map_err(sql("reading suggestions"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let s = row.map_err(sql("reading suggestions"))?;
+            let mut rule_ids: Vec<i64> = s.evidence.iter().map(|e| e.rule).collect();
+            rule_ids.sort_unstable();
+            rule_ids.dedup();
+            let mut seen = HashSet::new();
+            out.push(SuggestionListing {
+                segment: s.segment,
+                codebook: s.codebook,
+                code: s.code,
+                version: s.version,
+                score: s.score,
+                state: s.state,
+                changed: s.changed,
+                rules: rule_ids
+                    .iter()
+                    .map(|id| rules.get(id).cloned().unwrap_or_default())
+                    .collect(),
+                evidence: s
+                    .evidence
+                    .iter()
+                    .filter(|e| e.word != NO_WORD && seen.insert((e.start, e.end)))
+                    .map(|e| (e.start, e.end))
+                    .collect(),
+                words: {
+                    let mut w: Vec<String> = s
+                        .evidence
+                        .iter()
+                        .filter_map(|e| words.get(&e.word).cloned())
+                        .collect();
+                    w.sort();
+                    w.dedup();
+                    w
+                },
+                spans: Vec::new(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+// ---------------------------------------------------------------- decisions
+
+/// A person's decision, as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDecision {
+    /// Who decided.
+    pub coder: String,
+    /// The segment.
+    pub segment: i64,
+    /// Codebook id.
+    pub codebook: String,
+    /// Code id.
+    pub code: String,
+    /// Accepted (true) or rejected.
+    pub accept: bool,
+    /// The code applied instead, when rejected in favour of another.
+    pub replacement: Option<String>,
+    /// A note.
+    pub memo: Option<String>,
+    /// The suggestion it answered (its rules and evidence, as JSON), None for a coding by
+    /// hand.
+    pub answered: Option<String>,
+}
+
+impl Store {
+    /// Records a decision and its audit event, committed before returning. Returns its id.
+    pub fn decide(&mut self, d: &NewDecision) -> R<i64> {
+        let what = "storing a decision";
+        let tx = self.conn.transaction().map_err(sql(what))?;
+        let now = unix_ms();
+        let id: i64 = tx
+            .query_row(
+                "INSERT INTO decisions(coder, segment_id, codebook, code, verdict, replacement,
+                                       memo, at, answered)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+                params![
+                    d.coder,
+                    d.segment,
+                    d.codebook,
+                    d.code,
+                    if d.accept { "accept" } else { "reject" },
+                    d.replacement,
+                    d.memo,
+                    now,
+                    d.answered
+                ],
+                |r| r.get(0),
+            )
+            .map_err(sql(what))?;
+        tx.execute(
+            "INSERT INTO audit(at, coder, action, decision_id) VALUES (?1, ?2, 'decide', ?3)",
+            params![now, d.coder, id],
+        )
+        .map_err(sql(what))?;
+        tx.commit().map_err(sql(what))?;
+        Ok(id)
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+fn unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }

@@ -1,22 +1,60 @@
-//! Suggest: apply codebooks to every segment in scope and keep candidate codes for a person
-//! to decide on. Nothing here ever writes a coding.
+//! Suggest: apply codebooks to the segments in scope and keep candidate codes for a person to
+//! decide on. Nothing here ever writes a coding.
 //!
 //! One pass per segment: analyse it once, look its stems up in a table built from every rule's
 //! trigger words, and evaluate only the rules that could match (plus the few that have no
 //! trigger). Segments are processed in parallel chunks and the results kept in segment order,
 //! so one thread and many give the same suggestions.
+//!
+//! Runs are incremental. Each rule is known by a hash of what it matches; a codebook's last
+//! run records the rules it applied and the last segment it read. The next run applies every
+//! rule to the segments added since, and only new or edited rules to the others; evidence from
+//! rules that are gone is dropped. A suggestion left with no evidence is deleted, unless a
+//! person has decided on it: then it stays, withdrawn, and is marked as coming from a changed
+//! rule. Decisions themselves are never touched here.
 
 use crate::analyzer::{Analyzer, Token};
 use crate::codebook::Codebook;
 use crate::error::Result;
 use crate::index::Index;
-use crate::model::PostMeta;
+use crate::model::{fnv1a, PostMeta, Segment};
 use crate::project::Project;
 use crate::query::{Query, Target};
-use crate::store::SuggestionRow;
+use crate::store::{Evidence, RunState, SuggestionChange, SuggestionRow, SuggestionState, NO_WORD};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
+use std::collections::HashSet;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// The stretch of text a suggestion is about, when exported or reviewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unit {
+    /// The whole turn or post.
+    #[default]
+    Turn,
+    /// The sentences that hold the evidence (for long turns).
+    Sentence,
+}
+
+impl Unit {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Turn => "turn",
+            Unit::Sentence => "sentence",
+        }
+    }
+
+    /// From its stored name (anything unknown is a turn).
+    pub fn parse(s: &str) -> Unit {
+        if s == "sentence" {
+            Unit::Sentence
+        } else {
+            Unit::Turn
+        }
+    }
+}
 
 /// What `suggest` should do.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +65,10 @@ pub struct SuggestConfig {
     pub dry_run: bool,
     /// Read more than the codebooks' default scope.
     pub widen: crate::codebook::Widen,
+    /// The unit a suggestion stands for.
+    pub unit: Unit,
+    /// Apply every rule to every segment again, as if the codebooks had never run.
+    pub rerun: bool,
 }
 
 /// What one code did across the project.
@@ -44,65 +86,196 @@ pub struct CodeSummary {
     pub segments: usize,
     /// Share of the segments of the project, in percent.
     pub share: f64,
-    /// The words most often evidence for it, with counts.
+    /// The words most often evidence for it, with the number of segments they are evidence in.
     pub top_terms: Vec<(String, usize)>,
 }
 
 /// What `suggest` did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SuggestReport {
-    /// Segments read.
+    /// Segments in the project.
     pub segments: usize,
-    /// Suggestions (segment, code) made, one per most specific code that matched.
+    /// Segments this run read.
+    pub read: usize,
+    /// Rules this run applied to segments an earlier run had read (new or edited rules).
+    pub rules_rerun: usize,
+    /// Suggestions waiting for review after the run (one per most specific code that matched
+    /// a segment).
     pub suggestions: usize,
+    /// Suggestions this run made.
+    pub added: usize,
+    /// Suggestions no rule makes any more, deleted.
+    pub withdrawn: usize,
+    /// Suggestions no rule makes any more, kept because a person decided on them.
+    pub kept: usize,
     /// Per code, in codebook order.
     pub codes: Vec<CodeSummary>,
-    /// Whether they were stored.
+    /// Whether the results were stored.
     pub stored: bool,
 }
 
-/// One rule ready to run: which code it belongs to and the words that must occur for it to
-/// match (None: it must always be tried).
+/// One rule ready to run.
 struct Prepared {
     book: usize,
+    /// Its id in the store (negative: not stored, in a dry run).
+    id: i64,
+    /// New or edited since the last run: applied to every segment read.
+    fresh: bool,
     code: usize,
-    rule: usize,
     query: Query,
 }
 
-/// A suggestion before it is stored.
-#[derive(Debug, Clone, PartialEq)]
+/// Per codebook: what this run does.
+struct Plan {
+    /// Segments after this one get every rule; the others only fresh rules.
+    from: i64,
+    /// Rules of the last run that are gone (their evidence is dropped).
+    removed: FxHashSet<i64>,
+    /// Rules applied to every segment read (their old evidence is replaced).
+    fresh: FxHashSet<i64>,
+    /// What to record for the run.
+    state: RunState,
+}
+
+/// A segment to read.
+struct Seg {
+    segment: i64,
+    document: i64,
+    speaker: Option<String>,
+    text: String,
+    char_start: usize,
+    post: Option<PostMeta>,
+}
+
+/// Evidence before words have ids: (rule id, word, stem, start, end); word None for a rule
+/// that matched on no word.
+type RawEvidence = (i64, Option<(String, String)>, usize, usize);
+
+/// What one (segment, code) matched in this run.
 struct Found {
     segment: i64,
     book: usize,
     code: usize,
-    rules: Vec<usize>,
-    /// Evidence as code-point ranges in the stored document.
-    evidence: Vec<(usize, usize)>,
-    /// Distinct evidence stems (for the score).
-    stems: Vec<String>,
-    /// Distinct evidence words, lowercased (for the summary).
-    words: Vec<String>,
+    evidence: Vec<RawEvidence>,
+}
+
+/// The hash that identifies a rule: what it matches (its query with masks and scope).
+fn rule_hash(q: &Query) -> u64 {
+    fnv1a(format!("{q:?}").as_bytes())
 }
 
 /// Runs the codebooks over the project.
 pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Result<SuggestReport> {
-    // Every rule, with its field filters (the scope names roles) resolved for this project.
-    let mut rules = Vec::new();
+    let last = project.store().last_segment()?;
+    let scope = project.store().interviewers_key()?;
+    // Every current rule, with its id, and what each codebook's run must do.
+    let mut rules: Vec<Prepared> = Vec::new();
+    let mut plans = Vec::new();
     for (b, cb) in cfg.codebooks.iter().enumerate() {
+        let known: FxHashMap<(String, u64), i64> = project
+            .store()
+            .rules(&cb.id)?
+            .into_iter()
+            .map(|r| ((r.code, r.hash), r.id))
+            .collect();
+        let mut mine = Vec::new();
         for (c, code) in cb.codes.iter().enumerate() {
             for r in 0..code.rules.len() {
-                let mut query = cb.rule_query(c, r, cfg.widen);
+                let query = cb.rule_query(c, r, cfg.widen);
+                mine.push((c, r, rule_hash(&query), query));
+            }
+        }
+        let ids: Vec<i64> = if cfg.dry_run {
+            // Not stored: unknown rules get ids no stored evidence has.
+            let mut next = -1;
+            mine.iter()
+                .map(|(c, _, h, _)| {
+                    known
+                        .get(&(cb.codes[*c].id.clone(), *h))
+                        .copied()
+                        .unwrap_or_else(|| {
+                            next -= 1;
+                            next
+                        })
+                })
+                .collect()
+        } else {
+            let rows: Vec<(&str, &str, u64, &str)> = mine
+                .iter()
+                .map(|(c, r, h, _)| {
+                    let code = &cb.codes[*c];
+                    (
+                        cb.id.as_str(),
+                        code.id.as_str(),
+                        *h,
+                        code.rules[*r].text.as_str(),
+                    )
+                })
+                .collect();
+            project.store_mut().put_rules(&rows)?
+        };
+        let prev = project.store().suggest_run(&cb.id)?;
+        let reuse = prev
+            .as_ref()
+            // The unit only changes how spans are read back: no reason to run again.
+            .filter(|p| !cfg.rerun && p.scope == scope);
+        let before: FxHashSet<i64> =
+            reuse.map_or_else(FxHashSet::default, |p| p.rules.iter().copied().collect());
+        let current: FxHashSet<i64> = ids.iter().copied().collect();
+        let fresh: FxHashSet<i64> = current.difference(&before).copied().collect();
+        let removed: FxHashSet<i64> = match (reuse, &prev) {
+            (Some(_), _) => before.difference(&current).copied().collect(),
+            // A full run: all old evidence goes, and so does every rule it came from.
+            (None, Some(p)) => p
+                .rules
+                .iter()
+                .copied()
+                .filter(|r| !current.contains(r))
+                .collect(),
+            (None, None) => FxHashSet::default(),
+        };
+        let mut seen = FxHashSet::default();
+        for ((c, _, _, query), id) in mine.into_iter().zip(&ids) {
+            if seen.insert(*id) {
+                let mut query = query;
                 crate::search::resolve_fields(project, &mut query)?;
                 rules.push(Prepared {
                     book: b,
+                    id: *id,
+                    fresh: fresh.contains(id),
                     code: c,
-                    rule: r,
                     query,
                 });
             }
         }
+        let mut applied: Vec<i64> = current.into_iter().collect();
+        applied.sort_unstable();
+        plans.push(Plan {
+            from: reuse.map_or(i64::MIN, |p| p.last_segment),
+            removed,
+            fresh,
+            state: RunState {
+                version: cb.version.clone(),
+                last_segment: last.max(reuse.map_or(0, |p| p.last_segment)),
+                rules: applied,
+                unit: cfg.unit.as_str().to_string(),
+                scope,
+            },
+        });
     }
+    let report = apply(project, index, cfg, &rules, &plans, last)?;
+    Ok(report)
+}
+
+/// Reads what the plans need, evaluates, merges with what is stored and saves.
+fn apply(
+    project: &mut Project,
+    index: &mut Index,
+    cfg: &SuggestConfig,
+    rules: &[Prepared],
+    plans: &[Plan],
+    last: i64,
+) -> Result<SuggestReport> {
     // Trigger table: stem -> rules that cannot match without it.
     let mut by_stem: FxHashMap<String, Vec<usize>> = FxHashMap::default();
     let mut always = Vec::new();
@@ -117,18 +290,26 @@ pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Res
         }
     }
     let analyzer = Analyzer::new(project.analyzer()).map_err(crate::Error::Other)?;
-    // Read every document and segment once, in order.
-    let mut units: Vec<Unit> = Vec::new();
+    // Read the segments some rule must see, in order.
+    let from = plans
+        .iter()
+        .map(|p| if p.fresh.is_empty() { p.from } else { i64::MIN })
+        .min()
+        .unwrap_or(i64::MAX);
+    let mut segs: Vec<Seg> = Vec::new();
     let store = project.store();
-    store.for_each_document(|doc, text, segs| {
-        let posts = match (segs.first(), segs.last()) {
+    store.for_each_document_after(from, |doc, text, rows| {
+        let posts = match (rows.first(), rows.last()) {
             (Some(a), Some(b)) => store.posts_between(a.id, b.id)?,
             _ => Vec::new(),
         };
         let mut posts = posts.into_iter().peekable();
-        for s in segs {
+        for s in rows {
             let post = posts.next_if(|(id, _)| *id == s.id).map(|(_, p)| p);
-            units.push(Unit {
+            if s.id > last {
+                continue;
+            }
+            segs.push(Seg {
                 segment: s.id,
                 document: doc,
                 speaker: s.speaker.map(|x| x.to_lowercase()),
@@ -139,134 +320,370 @@ pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Res
         }
         Ok(())
     })?;
-    let found: Vec<Found> = units
+    let froms: Vec<i64> = plans.iter().map(|p| p.from).collect();
+    let found: Vec<Found> = segs
         .par_chunks(512)
         .map_init(
             || analyzer.clone(),
             |a, chunk| {
                 let mut out = Vec::new();
-                for u in chunk {
-                    evaluate(u, a, &rules, &by_stem, &always, &mut out);
+                for s in chunk {
+                    evaluate(s, a, rules, &froms, &by_stem, &always, &mut out);
                 }
                 out
             },
         )
         .flatten_iter()
         .collect();
-    let report = summarise(&cfg.codebooks, &found, units.len());
-    // Word rarity for the scores, looked up once per stem.
-    let mut idf: FxHashMap<&str, f64> = FxHashMap::default();
-    let n = index.segment_count()?.max(1) as f64;
-    for f in &found {
-        for s in &f.stems {
-            if !idf.contains_key(s.as_str()) {
-                let df = index.doc_freq(s)?.max(1) as f64;
-                idf.insert(s, (1.0 + n / df).ln());
-            }
-        }
+    let read = segs.len();
+    drop(segs);
+
+    // Give evidence words ids.
+    let mut words: FxHashMap<String, u32> = FxHashMap::default();
+    let mut stems: Vec<(u32, String, String)> = Vec::new();
+    let mut next_word = 1u32;
+    for (id, word, stem) in project.store().words()? {
+        next_word = next_word.max(id + 1);
+        words.insert(word.clone(), id);
+        stems.push((id, word, stem));
     }
-    if !cfg.dry_run {
-        let rows: Vec<SuggestionRow> = most_specific(&cfg.codebooks, &found)
+    let known_words = stems.len();
+    let mut new_hits: Vec<FxHashMap<(i64, usize), Vec<Evidence>>> =
+        vec![FxHashMap::default(); plans.len()];
+    for f in found {
+        let ev = f
+            .evidence
             .into_iter()
-            .map(|f| {
-                let cb = &cfg.codebooks[f.book];
-                SuggestionRow {
-                    segment: f.segment,
-                    codebook: cb.id.clone(),
-                    version: cb.version.clone(),
-                    code: cb.codes[f.code].id.clone(),
-                    rules: f
-                        .rules
-                        .iter()
-                        .map(|&r| cb.codes[f.code].rules[r].text.clone())
-                        .collect(),
-                    score: f.stems.iter().map(|s| idf[s.as_str()]).sum(),
-                    evidence: f.evidence.clone(),
+            .map(|(rule, w, start, end)| {
+                let word = match w {
+                    None => NO_WORD,
+                    Some((word, stem)) => *words.entry(word.clone()).or_insert_with(|| {
+                        let id = next_word;
+                        next_word += 1;
+                        stems.push((id, word, stem));
+                        id
+                    }),
+                };
+                Evidence {
+                    rule,
+                    word,
+                    start,
+                    end,
                 }
             })
             .collect();
-        let ids: Vec<String> = cfg.codebooks.iter().map(|c| c.id.clone()).collect();
-        project.store_mut().put_suggestions(&ids, &rows)?;
+        new_hits[f.book].insert((f.segment, f.code), ev);
     }
-    Ok(SuggestReport {
+    let stem_of: FxHashMap<u32, &str> = stems.iter().map(|(id, _, s)| (*id, s.as_str())).collect();
+    let word_of: FxHashMap<u32, &str> = stems.iter().map(|(id, w, _)| (*id, w.as_str())).collect();
+
+    // Merge with what is stored, codebook by codebook.
+    let total = project.store().segment_count()? as usize;
+    let n = index.segment_count()?.max(1) as f64;
+    let mut idf: FxHashMap<u32, f64> = FxHashMap::default();
+    let mut report = SuggestReport {
+        segments: total,
+        read: 0,
+        rules_rerun: rules.iter().filter(|r| r.fresh).count(),
         stored: !cfg.dry_run,
-        ..report
-    })
+        ..SuggestReport::default()
+    };
+    let mut runs = Vec::new();
+    for ((b, cb), plan) in cfg.codebooks.iter().enumerate().zip(plans) {
+        let decided = project.store().decided(&cb.id)?;
+        let old = project.store().codebook_suggestions(&cb.id)?;
+        let hits = std::mem::take(&mut new_hits[b]);
+        let merged = merge(cb, plan, old, hits, &decided);
+        let mut changes = Vec::new();
+        let mut live = Vec::new();
+        for (old, mut row) in merged {
+            let evidence_changed = old.as_ref().is_none_or(|o| o.evidence != row.evidence);
+            if evidence_changed && !row.evidence.is_empty() {
+                let mut ids: Vec<u32> = row.evidence.iter().map(|e| e.word).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let mut score = 0.0;
+                let mut seen_stems = FxHashSet::default();
+                for w in ids {
+                    let Some(stem) = stem_of.get(&w) else {
+                        continue;
+                    };
+                    if !seen_stems.insert(*stem) {
+                        continue;
+                    }
+                    score += match idf.get(&w) {
+                        Some(x) => *x,
+                        None => {
+                            let df = index.doc_freq(stem)?.max(1) as f64;
+                            let x = (1.0 + n / df).ln();
+                            idf.insert(w, x);
+                            x
+                        }
+                    };
+                }
+                row.score = score;
+                row.version = cb.version.clone();
+            }
+            let keep = !row.evidence.is_empty() || row.state == SuggestionState::Withdrawn;
+            match (old, keep) {
+                (None, true) => {
+                    report.added += 1;
+                    changes.push(SuggestionChange::Insert(row.clone()));
+                }
+                (None, false) => {}
+                (Some(o), false) => {
+                    report.withdrawn += 1;
+                    changes.push(SuggestionChange::Delete(o.id));
+                }
+                (Some(o), true) => {
+                    if o != row {
+                        changes.push(SuggestionChange::Update(row.clone()));
+                    }
+                }
+            }
+            match row.state {
+                SuggestionState::Withdrawn => report.kept += 1,
+                SuggestionState::Open => report.suggestions += 1,
+                SuggestionState::Covered => {}
+            }
+            if keep && row.state != SuggestionState::Withdrawn {
+                live.push(row);
+            }
+        }
+        report.codes.extend(summarise(cb, &live, total, &word_of));
+        runs.push((cb.id.clone(), plan.state.clone(), changes));
+    }
+    report.read = read;
+    if !cfg.dry_run {
+        project
+            .store_mut()
+            .save_suggestions(&stems[known_words..], &runs)?;
+    }
+    Ok(report)
 }
 
-struct Unit {
-    segment: i64,
-    document: i64,
-    speaker: Option<String>,
-    text: String,
-    char_start: usize,
-    post: Option<PostMeta>,
+/// The stored suggestions of one codebook with this run's findings merged in: (as stored,
+/// as it is now), by segment then code. A row whose evidence is empty is to be deleted,
+/// unless its state is withdrawn.
+fn merge(
+    cb: &Codebook,
+    plan: &Plan,
+    old: Vec<SuggestionRow>,
+    mut hits: FxHashMap<(i64, usize), Vec<Evidence>>,
+    decided: &HashSet<(i64, String)>,
+) -> Vec<(Option<SuggestionRow>, SuggestionRow)> {
+    let code_index: FxHashMap<&str, usize> = cb
+        .codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let mut rows: Vec<(Option<SuggestionRow>, SuggestionRow, Option<usize>)> = Vec::new();
+    for o in old {
+        let code = code_index.get(o.code.as_str()).copied();
+        let mut row = o.clone();
+        let from_removed = o.evidence.iter().any(|e| plan.removed.contains(&e.rule));
+        row.evidence.retain(|e| {
+            !plan.removed.contains(&e.rule)
+                && !plan.fresh.contains(&e.rule)
+                // A full run replaces everything.
+                && plan.from != i64::MIN
+        });
+        if let Some(new) = code.and_then(|c| hits.remove(&(o.segment, c))) {
+            row.evidence.extend(new);
+        }
+        row.evidence
+            .sort_unstable_by_key(|e| (e.start, e.end, e.rule, e.word));
+        row.evidence.dedup();
+        if from_removed && decided.contains(&(o.segment, o.code.clone())) {
+            row.changed = true;
+        }
+        rows.push((Some(o), row, code));
+    }
+    for ((segment, code), mut evidence) in hits {
+        evidence.sort_unstable_by_key(|e| (e.start, e.end, e.rule, e.word));
+        evidence.dedup();
+        rows.push((
+            None,
+            SuggestionRow {
+                id: 0,
+                segment,
+                codebook: cb.id.clone(),
+                code: cb.codes[code].id.clone(),
+                version: cb.version.clone(),
+                score: 0.0,
+                evidence,
+                state: SuggestionState::Open,
+                changed: false,
+            },
+            Some(code),
+        ));
+    }
+    rows.sort_by(|a, b| (a.1.segment, &a.1.code).cmp(&(b.1.segment, &b.1.code)));
+    // States: a live suggestion is covered when a descendant code is live on the same
+    // segment; one with no evidence left is withdrawn if someone decided on it.
+    let mut i = 0;
+    while i < rows.len() {
+        let seg = rows[i].1.segment;
+        let mut j = i;
+        while j < rows.len() && rows[j].1.segment == seg {
+            j += 1;
+        }
+        let live: Vec<usize> = rows[i..j]
+            .iter()
+            .filter(|r| !r.1.evidence.is_empty())
+            .filter_map(|r| r.2)
+            .collect();
+        for r in &mut rows[i..j] {
+            r.1.state = if r.1.evidence.is_empty() {
+                if decided.contains(&(seg, r.1.code.clone())) {
+                    SuggestionState::Withdrawn
+                } else {
+                    SuggestionState::Open
+                }
+            } else if r
+                .2
+                .is_some_and(|c| live.iter().any(|&d| d != c && is_ancestor(cb, c, d)))
+            {
+                SuggestionState::Covered
+            } else {
+                SuggestionState::Open
+            };
+        }
+        i = j;
+    }
+    rows.into_iter().map(|(o, r, _)| (o, r)).collect()
 }
 
-/// Per (codebook, code): the rules that fired and their evidence token indexes.
-type Hits = ((usize, usize), Vec<usize>, Vec<usize>);
+/// Per (codebook, code): (rule id, token index; None for a rule that matched on no word).
+type CodeHits = ((usize, usize), Vec<(i64, Option<usize>)>);
 
-/// The rules that match one segment, as suggestions per (codebook, code).
+/// The rules that match one segment, as findings per (codebook, code).
 fn evaluate(
-    u: &Unit,
+    s: &Seg,
     a: &mut Analyzer,
     rules: &[Prepared],
+    froms: &[i64],
     by_stem: &FxHashMap<String, Vec<usize>>,
     always: &[usize],
     out: &mut Vec<Found>,
 ) {
-    let toks = a.analyze(&u.text);
-    let mut candidates: FxHashSet<usize> = always.iter().copied().collect();
+    let toks = a.analyze(&s.text);
+    let mut candidates: Vec<usize> = always.to_vec();
     for t in &toks {
         if let Some(rs) = by_stem.get(&t.stem) {
-            candidates.extend(rs.iter().copied());
+            candidates.extend_from_slice(rs);
         }
     }
+    candidates.retain(|&i| rules[i].fresh || s.segment > froms[rules[i].book]);
     if candidates.is_empty() {
         return;
     }
-    let mut candidates: Vec<usize> = candidates.into_iter().collect();
     candidates.sort_unstable();
+    candidates.dedup();
     let target = Target {
-        document: u.document,
-        speaker: u.speaker.as_deref(),
+        document: s.document,
+        speaker: s.speaker.as_deref(),
         tokens: &toks,
-        post: u.post.as_ref(),
+        post: s.post.as_ref(),
     };
-    let mut per_code: Vec<Hits> = Vec::new();
+    let mut per_code: Vec<CodeHits> = Vec::new();
     for i in candidates {
         let p = &rules[i];
-        if let Some(ev) = p.query.eval(&target) {
-            match per_code.iter_mut().find(|(k, _, _)| *k == (p.book, p.code)) {
-                Some((_, rs, evs)) => {
-                    rs.push(p.rule);
-                    evs.extend(ev);
-                }
-                None => per_code.push(((p.book, p.code), vec![p.rule], ev)),
-            }
+        let Some(ev) = p.query.eval(&target) else {
+            continue;
+        };
+        let items: Vec<(i64, Option<usize>)> = if ev.is_empty() {
+            vec![(p.id, None)]
+        } else {
+            ev.into_iter().map(|t| (p.id, Some(t))).collect()
+        };
+        match per_code.iter_mut().find(|(k, _)| *k == (p.book, p.code)) {
+            Some((_, v)) => v.extend(items),
+            None => per_code.push(((p.book, p.code), items)),
         }
     }
-    per_code.sort_by_key(|(k, _, _)| *k);
-    for ((book, code), rules, mut ev) in per_code {
-        ev.sort_unstable();
-        ev.dedup();
+    if per_code.is_empty() {
+        return;
+    }
+    // Code-point offsets of every evidence word, computed once.
+    let mut used: Vec<usize> = per_code
+        .iter()
+        .flat_map(|(_, v)| v.iter().filter_map(|(_, t)| *t))
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    let ranges = char_ranges(&s.text, &toks, &used, s.char_start);
+    per_code.sort_by_key(|(k, _)| *k);
+    for ((book, code), items) in per_code {
+        let evidence = items
+            .into_iter()
+            .map(|(rule, t)| match t {
+                None => (rule, None, 0, 0),
+                Some(t) => {
+                    let (start, end) = ranges[used.binary_search(&t).expect("collected above")];
+                    let tok = &toks[t];
+                    (
+                        rule,
+                        Some((tok.lower.clone(), tok.stem.clone())),
+                        start,
+                        end,
+                    )
+                }
+            })
+            .collect();
         out.push(Found {
-            segment: u.segment,
+            segment: s.segment,
             book,
             code,
-            rules,
-            evidence: char_ranges(&u.text, &toks, &ev, u.char_start),
-            stems: distinct(ev.iter().map(|&i| toks[i].stem.clone())),
-            words: distinct(ev.iter().map(|&i| toks[i].lower.clone())),
+            evidence,
         });
     }
 }
 
-fn distinct(it: impl Iterator<Item = String>) -> Vec<String> {
-    let mut v: Vec<String> = it.collect();
-    v.sort();
-    v.dedup();
-    v
+/// Per code of a codebook: the segments its subtree has live suggestions on, and the words
+/// most often their evidence.
+fn summarise(
+    cb: &Codebook,
+    live: &[SuggestionRow],
+    total: usize,
+    word_of: &FxHashMap<u32, &str>,
+) -> Vec<CodeSummary> {
+    let mut by_code: FxHashMap<&str, Vec<&SuggestionRow>> = FxHashMap::default();
+    for r in live {
+        by_code.entry(r.code.as_str()).or_default().push(r);
+    }
+    let mut out = Vec::with_capacity(cb.codes.len());
+    for (c, code) in cb.codes.iter().enumerate() {
+        let mut segs = FxHashSet::default();
+        let mut terms: FxHashMap<&str, FxHashSet<i64>> = FxHashMap::default();
+        for j in cb.subtree(c) {
+            for r in by_code.get(cb.codes[j].id.as_str()).into_iter().flatten() {
+                segs.insert(r.segment);
+                for e in &r.evidence {
+                    if let Some(w) = word_of.get(&e.word) {
+                        terms.entry(w).or_default().insert(r.segment);
+                    }
+                }
+            }
+        }
+        let mut top: Vec<(String, usize)> = terms
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.len()))
+            .collect();
+        top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        top.truncate(5);
+        out.push(CodeSummary {
+            codebook: cb.id.clone(),
+            code: code.id.clone(),
+            name: code.name.clone(),
+            depth: code.depth,
+            segments: segs.len(),
+            share: 100.0 * segs.len() as f64 / total.max(1) as f64,
+            top_terms: top,
+        });
+    }
+    out
 }
 
 /// Token indexes as code-point ranges in the document.
@@ -305,32 +722,6 @@ fn triggers(q: &Query) -> Option<Vec<String>> {
     }
 }
 
-/// Keeps, per segment, only the most specific codes that matched: a code is left out when
-/// one of its descendants matched the same segment.
-fn most_specific<'a>(books: &[Codebook], found: &'a [Found]) -> Vec<&'a Found> {
-    let mut out = Vec::with_capacity(found.len());
-    let mut i = 0;
-    while i < found.len() {
-        let seg = found[i].segment;
-        let mut j = i;
-        while j < found.len() && found[j].segment == seg {
-            j += 1;
-        }
-        let group = &found[i..j];
-        for f in group {
-            let cb = &books[f.book];
-            let has_descendant = group
-                .iter()
-                .any(|g| g.book == f.book && g.code != f.code && is_ancestor(cb, f.code, g.code));
-            if !has_descendant {
-                out.push(f);
-            }
-        }
-        i = j;
-    }
-    out
-}
-
 fn is_ancestor(cb: &Codebook, a: usize, mut d: usize) -> bool {
     while let Some(p) = cb.codes[d].parent {
         if p == a {
@@ -341,41 +732,129 @@ fn is_ancestor(cb: &Codebook, a: usize, mut d: usize) -> bool {
     false
 }
 
-fn summarise(books: &[Codebook], found: &[Found], segments: usize) -> SuggestReport {
-    let mut codes = Vec::new();
-    for (b, cb) in books.iter().enumerate() {
-        for (c, code) in cb.codes.iter().enumerate() {
-            let subtree: FxHashSet<usize> = cb.subtree(c).into_iter().collect();
-            let mut segs = FxHashSet::default();
-            let mut terms: FxHashMap<&str, usize> = FxHashMap::default();
-            for f in found
-                .iter()
-                .filter(|f| f.book == b && subtree.contains(&f.code))
-            {
-                segs.insert(f.segment);
-                for s in &f.words {
-                    *terms.entry(s.as_str()).or_default() += 1;
-                }
+/// The code-point ranges a suggestion stands for in its document: the whole segment for
+/// [`Unit::Turn`]; for [`Unit::Sentence`], the sentences (Unicode sentence boundaries) that
+/// hold evidence, neighbours merged, without the spaces around them.
+pub fn spans(unit: Unit, seg: &Segment, evidence: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let whole = vec![(seg.char_start, seg.char_end)];
+    if unit == Unit::Turn || evidence.is_empty() {
+        return whole;
+    }
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut chars = seg.char_start;
+    let mut previous_taken = false;
+    for sentence in seg.text.split_sentence_bounds() {
+        let n = sentence.chars().count();
+        let lead = sentence.chars().take_while(|c| c.is_whitespace()).count();
+        let body = sentence.trim().chars().count();
+        let (a, b) = (chars + lead, chars + lead + body);
+        let taken = body > 0 && evidence.iter().any(|&(s, _)| s >= chars && s < chars + n);
+        if taken {
+            match out.last_mut() {
+                Some(last) if previous_taken => last.1 = b,
+                _ => out.push((a, b)),
             }
-            let mut top: Vec<(String, usize)> =
-                terms.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-            top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-            top.truncate(5);
-            codes.push(CodeSummary {
-                codebook: cb.id.clone(),
-                code: code.id.clone(),
-                name: code.name.clone(),
-                depth: code.depth,
-                segments: segs.len(),
-                share: 100.0 * segs.len() as f64 / segments.max(1) as f64,
-                top_terms: top,
-            });
+        }
+        if body > 0 {
+            previous_taken = taken;
+        }
+        chars += n;
+    }
+    if out.is_empty() {
+        whole
+    } else {
+        out
+    }
+}
+
+/// Fills in the spans of listed suggestions, from their segments and their codebook's unit.
+pub fn fill_spans(
+    store: &crate::store::Store,
+    rows: &mut [crate::store::SuggestionListing],
+) -> Result<()> {
+    let mut units: FxHashMap<String, Unit> = FxHashMap::default();
+    for r in rows.iter_mut() {
+        let unit = match units.get(&r.codebook) {
+            Some(u) => *u,
+            None => {
+                let u = store
+                    .suggest_run(&r.codebook)?
+                    .map_or(Unit::Turn, |s| Unit::parse(&s.unit));
+                units.insert(r.codebook.clone(), u);
+                u
+            }
+        };
+        if let Some(seg) = store.segments(&[r.segment])?.pop() {
+            r.spans = spans(unit, &seg, &r.evidence);
         }
     }
-    SuggestReport {
-        segments,
-        suggestions: most_specific(books, found).len(),
-        codes,
-        stored: false,
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(text: &str, char_start: usize) -> Segment {
+        Segment {
+            id: 1,
+            document_id: 1,
+            document: "d".into(),
+            ord: 0,
+            speaker: None,
+            role: None,
+            start_ms: None,
+            end_ms: None,
+            line: 1,
+            char_start,
+            char_end: char_start + text.chars().count(),
+            byte_start: 0,
+            byte_end: text.len(),
+            text: text.into(),
+            post: None,
+        }
+    }
+
+    #[test]
+    fn sentence_units_hold_the_evidence_sentences_only() {
+        let text =
+            "I liked it. The thread on burnout was good. It helped me. Burnout is real. Bye.";
+        let s = seg(text, 100);
+        let at = |w: &str| {
+            let b = text.find(w).unwrap();
+            let a = 100 + text[..b].chars().count();
+            (a, a + w.chars().count())
+        };
+        let slice =
+            |(a, b): (usize, usize)| -> String { text.chars().skip(a - 100).take(b - a).collect() };
+        // Turn: the whole segment.
+        assert_eq!(
+            spans(Unit::Turn, &s, &[at("thread")]),
+            vec![(100, 100 + text.chars().count())]
+        );
+        // Two sentences apart: two spans, each trimmed.
+        let got = spans(Unit::Sentence, &s, &[at("thread"), at("Burnout")]);
+        let texts: Vec<String> = got.into_iter().map(slice).collect();
+        assert_eq!(
+            texts,
+            ["The thread on burnout was good.", "Burnout is real."]
+        );
+        // Neighbouring sentences: one span.
+        let got = spans(Unit::Sentence, &s, &[at("thread"), at("helped")]);
+        let texts: Vec<String> = got.into_iter().map(slice).collect();
+        assert_eq!(texts, ["The thread on burnout was good. It helped me."]);
+        // No evidence: the whole turn.
+        assert_eq!(spans(Unit::Sentence, &s, &[]).len(), 1);
+    }
+
+    #[test]
+    fn a_rule_is_known_by_what_it_matches() {
+        let mut an = Analyzer::new(&Default::default()).unwrap();
+        let a = crate::query::parse_rule("burnout OR exhaustion", &mut an).unwrap();
+        let b = crate::query::parse_rule("burnout  OR  exhausted", &mut an).unwrap();
+        let c = crate::query::parse_rule("burnout OR fatigue", &mut an).unwrap();
+        // Same stems: the same rule, however it is spelled.
+        assert_eq!(rule_hash(&a), rule_hash(&b));
+        assert_ne!(rule_hash(&a), rule_hash(&c));
     }
 }

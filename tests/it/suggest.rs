@@ -94,7 +94,14 @@ fn one_thread_and_two_give_the_same_suggestions_and_reruns_change_nothing() {
     let list = || ok(d, &["list", "suggestions", "--format", "csv"]);
     ok(d, &["--threads", "1", "suggest", "--codebook", "tdf"]);
     let one = list();
-    ok(d, &["--threads", "2", "suggest", "--codebook", "tdf"]);
+    // A second run has nothing new to read.
+    let again = ok(d, &["suggest", "--codebook", "tdf"]);
+    assert!(again.contains("Read 0 of"), "{again}");
+    assert_eq!(one, list());
+    ok(
+        d,
+        &["--threads", "2", "suggest", "--codebook", "tdf", "--rerun"],
+    );
     assert_eq!(one, list());
     // A dry run reports and stores nothing new.
     let out = ok(d, &["suggest", "--codebook", "kta", "--dry-run"]);
@@ -144,4 +151,164 @@ fn widening_the_scope_reads_interviewers_and_reposts_too() {
     assert!(segs
         .iter()
         .all(|s| s.role != Some(quarry::Role::Interviewer)));
+}
+
+/// Suggestions as (segment, code, state, words, evidence), without scores (a score is
+/// computed when its suggestion is made, from the corpus as it was then).
+fn listed(d: &std::path::Path) -> Vec<String> {
+    json(&ok(d, &["list", "suggestions", "--format", "json"]))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {} {}",
+                r["segment"], r["code"], r["state"], r["words"], r["evidence"]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn after_an_add_only_the_new_segments_are_read() {
+    let p = sample_project();
+    let d = p.path();
+    ok(d, &["suggest", "--codebook", "sm-uptake"]);
+    let more = super::fixture("posts/meded_more.csv");
+    ok(d, &["add", more.to_str().unwrap()]);
+    let out = ok(d, &["suggest", "--codebook", "sm-uptake"]);
+    let project = Project::open(d).unwrap();
+    let new_docs = project
+        .store()
+        .documents()
+        .unwrap()
+        .into_iter()
+        .filter(|x| x.name.contains("meded_more"))
+        .map(|x| x.segments)
+        .sum::<usize>();
+    assert!(new_docs > 0);
+    assert!(
+        out.contains(&format!("Read {new_docs} of")),
+        "{new_docs}: {out}"
+    );
+    let incremental = listed(d);
+    ok(d, &["suggest", "--codebook", "sm-uptake", "--rerun"]);
+    assert_eq!(incremental, listed(d));
+}
+
+#[test]
+fn an_edited_codebook_reruns_its_changed_rules_and_keeps_decisions() {
+    let p = sample_project();
+    let d = p.path();
+    let book = d.join("study.toml");
+    let original = std::fs::read_to_string(super::fixture("codebooks/study.toml")).unwrap();
+    std::fs::write(&book, &original).unwrap();
+    let b = book.to_str().unwrap();
+    ok(d, &["suggest", "--codebook", b]);
+    // A person decides on two suggestions of the rule about to go.
+    let mut project = Project::open(d).unwrap();
+    let rows = project.store().suggestions().unwrap();
+    let lurk: Vec<_> = rows
+        .iter()
+        .filter(|r| r.rules == ["lurk*"])
+        .cloned()
+        .collect();
+    assert!(lurk.len() >= 3, "{lurk:?}");
+    for (r, accept) in lurk.iter().take(2).zip([true, false]) {
+        project
+            .store_mut()
+            .decide(&quarry::store::NewDecision {
+                coder: "ana".into(),
+                segment: r.segment,
+                codebook: r.codebook.clone(),
+                code: r.code.clone(),
+                accept,
+                replacement: None,
+                memo: None,
+                answered: None,
+            })
+            .unwrap();
+    }
+    drop(project);
+    // The rule is dropped and another one edited.
+    let edited = original.replace("\"lurk*\", ", "").replace(
+        "\"paywall* OR bandwidth\"",
+        "\"paywall* OR bandwidth OR firewall\"",
+    );
+    assert_ne!(edited, original);
+    std::fs::write(&book, &edited).unwrap();
+    let out = ok(d, &["suggest", "--codebook", b]);
+    // The edited rule, and the rule of study.use that refers to its code.
+    assert!(out.contains("(2 new or edited rules"), "{out}");
+    let after = Project::open(d).unwrap().store().suggestions().unwrap();
+    for (i, r) in lurk.iter().enumerate() {
+        let now = after
+            .iter()
+            .find(|x| x.segment == r.segment && x.code == r.code);
+        if i < 2 {
+            // Decided: kept, marked as coming from a changed rule.
+            let now = now.expect("a decided suggestion is kept");
+            assert!(now.changed, "{now:?}");
+        } else if let Some(now) = now {
+            // Undecided: gone, unless another rule still makes it.
+            assert!(!now.rules.contains(&"lurk*".to_string()), "{now:?}");
+        }
+    }
+    // The decisions themselves are untouched.
+    let project = Project::open(d).unwrap();
+    assert_eq!(project.store().decided("study").unwrap().len(), 2);
+    drop(project);
+    // What the edited codebook suggests is what a full run of it suggests, besides the
+    // decided suggestions kept.
+    let incremental: Vec<String> = listed(d)
+        .into_iter()
+        .filter(|l| !l.contains("withdrawn"))
+        .collect();
+    let fresh = sample_project();
+    std::fs::write(fresh.path().join("study.toml"), &edited).unwrap();
+    ok(fresh.path(), &["suggest", "--codebook", "study.toml"]);
+    let full = listed(fresh.path());
+    // Segment ids are the same in both projects (same files, same order).
+    assert_eq!(incremental, full);
+}
+
+#[test]
+fn sentence_units_are_tighter_than_turns_and_hold_the_evidence() {
+    let p = sample_project();
+    let d = p.path();
+    ok(d, &["suggest", "--codebook", "tdf", "--unit", "sentence"]);
+    let rows = json(&ok(d, &["list", "suggestions", "--format", "json"]));
+    let project = Project::open(d).unwrap();
+    let mut tighter = 0;
+    for r in rows.as_array().unwrap() {
+        let seg = segment_of(&project, r);
+        let spans: Vec<(usize, usize)> = serde_json::from_value(r["spans"].clone()).unwrap();
+        let evidence: Vec<(usize, usize)> = serde_json::from_value(r["evidence"].clone()).unwrap();
+        assert!(!spans.is_empty());
+        for &(a, b) in &spans {
+            assert!(seg.char_start <= a && a < b && b <= seg.char_end, "{r}");
+        }
+        // Every matched word lies in a span.
+        for &(a, b) in &evidence {
+            assert!(spans.iter().any(|&(x, y)| x <= a && b <= y), "{r}");
+        }
+        let covered: usize = spans.iter().map(|(a, b)| b - a).sum();
+        if covered < seg.char_end - seg.char_start {
+            tighter += 1;
+        }
+    }
+    assert!(tighter > 10, "{tighter}");
+    // The default unit is the turn: switching back re-runs and spans the whole segments.
+    ok(d, &["suggest", "--codebook", "tdf"]);
+    let rows = json(&ok(d, &["list", "suggestions", "--format", "json"]));
+    let r = &rows[0];
+    let seg = segment_of(&project, r);
+    assert_eq!(r["spans"][0][0], seg.char_start);
+    assert_eq!(r["spans"][0][1], seg.char_end);
+}
+
+/// The segment a listed suggestion is about.
+fn segment_of(project: &Project, r: &serde_json::Value) -> quarry::Segment {
+    let id = r["segment"].as_i64().unwrap();
+    project.store().segments(&[id]).unwrap().pop().unwrap()
 }
