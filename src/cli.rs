@@ -114,6 +114,22 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
     },
+    /// Where a codebook's suggestions fall: documents by density, segments by codes, and
+    /// the segments in scope that nothing was suggested for.
+    Triage {
+        /// The codebook (run `quarry suggest` with it first).
+        #[arg(long, value_name = "NAME|FILE")]
+        codebook: String,
+        /// Only this code and its descendants.
+        #[arg(long, value_name = "ID")]
+        code: Option<String>,
+        /// Rows per list (0: all).
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
     /// Codebooks: list, show and explain them.
     Codebook {
         #[command(subcommand)]
@@ -628,6 +644,24 @@ pub fn run() -> Result<Exit> {
                 },
             )?;
             print::suggest_report(&mut out, &report, format.into())?;
+            Ok(Exit::Ok)
+        }
+        Command::Triage {
+            codebook: name,
+            code,
+            limit,
+            format,
+        } => {
+            let p = open(project)?;
+            let t = quarry::triage::run(
+                &p,
+                &quarry::triage::TriageConfig {
+                    codebook: codebook::load(&name)?,
+                    code,
+                    limit,
+                },
+            )?;
+            print::triage(&mut out, &t, format.into())?;
             Ok(Exit::Ok)
         }
         Command::Codebook { cmd } => {

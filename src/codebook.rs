@@ -530,6 +530,15 @@ impl Codebook {
         }
     }
 
+    /// Whose segments a run widened by `w` reads for any code: None when it reads every
+    /// segment, else the scope as a query (field filters unresolved).
+    pub fn scope_query(&self, w: Widen) -> Option<Query> {
+        if self.codes.iter().any(|c| c.scope == Scope::All) {
+            return None;
+        }
+        widened_scope(w)
+    }
+
     /// The code with this id.
     pub fn code(&self, id: &str) -> Option<&Code> {
         self.codes.iter().find(|c| c.id == id)

@@ -159,6 +159,37 @@ pub fn run(
     )?;
     print::hits(out, &r, print::Format::Table, style)?;
     writeln!(out, "{} matching segments", r.total)?;
+    // Suggestions for a person to review, from two codebooks, and where they fall.
+    writeln!(out)?;
+    writeln!(
+        out,
+        "$ quarry suggest --codebook sm-uptake --codebook tdf      # candidate codes, nothing coded"
+    )?;
+    let mut report = quarry::suggest::run(
+        &mut p,
+        &mut index,
+        &quarry::suggest::SuggestConfig {
+            codebooks: vec![
+                quarry::codebook::load("sm-uptake")?,
+                quarry::codebook::load("tdf")?,
+            ],
+            ..Default::default()
+        },
+    )?;
+    // The TDF's 84 constructs would fill the screen: its 14 domains stand for them here.
+    report.codes.retain(|c| c.codebook != "tdf" || c.depth == 1);
+    print::suggest_report(out, &report, print::Format::Table)?;
+    writeln!(out)?;
+    writeln!(out, "$ quarry triage --codebook sm-uptake --limit 3")?;
+    let t = quarry::triage::run(
+        &p,
+        &quarry::triage::TriageConfig {
+            codebook: quarry::codebook::load("sm-uptake")?,
+            code: None,
+            limit: 3,
+        },
+    )?;
+    print::triage(out, &t, print::Format::Table)?;
     let docs = p.store().documents()?;
     let speakers = p.store().speakers()?;
     writeln!(out)?;
@@ -198,5 +229,7 @@ pub fn run(
     writeln!(out, "  quarry list speakers")?;
     writeln!(out, "  quarry codebook show tdf")?;
     writeln!(out, "  quarry codebook check sm-uptake --corpus")?;
+    writeln!(out, "  quarry list suggestions")?;
+    writeln!(out, "  quarry triage --codebook tdf --code tdf.knowledge")?;
     Ok(())
 }

@@ -34,6 +34,7 @@ pub mod query;
 pub mod search;
 pub mod store;
 pub mod suggest;
+pub mod triage;
 
 pub use error::{Error, Result};
 pub use model::{Document, Platform, PostMeta, Role, Segment, Speaker};

@@ -648,8 +648,18 @@ pub fn suggest_report(
             }
             writeln!(
                 w,
-                "Read {} of {} segments ({} new or edited rules run on earlier ones).",
-                r.read, r.segments, r.rules_rerun
+                "Read {} of {} segments with {} rules{}.",
+                r.read,
+                r.segments,
+                r.rules,
+                if r.rules_rerun > 0 {
+                    format!(
+                        " ({} new or edited rules also read the segments of earlier runs)",
+                        r.rules_rerun
+                    )
+                } else {
+                    String::new()
+                }
             )?;
             writeln!(
                 w,
@@ -734,6 +744,127 @@ pub fn suggestions(
                     },
                     sanitize(&r.rules.join(" | "), true)
                 )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Prints a triage: documents by density, segments by codes, and what nothing was
+/// suggested for.
+pub fn triage(w: &mut dyn Write, t: &crate::triage::Triage, format: Format) -> io::Result<()> {
+    use crate::triage::SegmentRank;
+    let codes = |c: &[(String, usize)]| {
+        c.iter()
+            .map(|(c, n)| format!("{c} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match format {
+        Format::Json => writeln!(w, "{}", serde_json::to_string_pretty(t)?),
+        Format::Jsonl => writeln!(w, "{}", serde_json::to_string(t)?),
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record([
+                "list",
+                "document",
+                "segment",
+                "speaker",
+                "in_scope",
+                "suggested",
+                "density",
+                "codes",
+                "score",
+                "text",
+            ])?;
+            for d in &t.documents {
+                c.write_record([
+                    "documents".to_string(),
+                    csv_cell(&d.document),
+                    String::new(),
+                    String::new(),
+                    d.in_scope.to_string(),
+                    d.suggested.to_string(),
+                    format!("{:.3}", d.density),
+                    csv_cell(&codes(&d.codes)),
+                    String::new(),
+                    String::new(),
+                ])?;
+            }
+            let seg_rows = |c: &mut csv::Writer<&mut dyn Write>, list: &str, v: &[SegmentRank]| {
+                v.iter().try_for_each(|s| {
+                    c.write_record([
+                        list.to_string(),
+                        csv_cell(&s.document),
+                        s.segment.to_string(),
+                        csv_cell(s.speaker.as_deref().unwrap_or("")),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        csv_cell(&s.codes.join(" ")),
+                        format!("{:.3}", s.score),
+                        csv_cell(&s.text),
+                    ])
+                })
+            };
+            seg_rows(&mut c, "segments", &t.segments)?;
+            seg_rows(&mut c, "unsuggested", &t.unsuggested_segments)?;
+            c.flush()
+        }
+        Format::Table => {
+            let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
+            writeln!(
+                w,
+                "{}{}: {} of {} segments in scope have a suggestion ({:.1}%).",
+                sanitize(&t.codebook, true),
+                t.code
+                    .as_ref()
+                    .map(|c| format!(" / {}", sanitize(c, true)))
+                    .unwrap_or_default(),
+                t.suggested,
+                t.in_scope,
+                pct(t.suggested, t.in_scope)
+            )?;
+            writeln!(w, "\nDocuments by suggestion density:")?;
+            for d in &t.documents {
+                writeln!(
+                    w,
+                    "  {:>5.1}%  {:>5}/{:<5}  {}  {}",
+                    100.0 * d.density,
+                    d.suggested,
+                    d.in_scope,
+                    cut(&sanitize(&d.document, true), 40),
+                    sanitize(&codes(&d.codes), true)
+                )?;
+            }
+            let seg = |w: &mut dyn Write, s: &SegmentRank| {
+                writeln!(
+                    w,
+                    "  #{:<6} {} {}: {}",
+                    s.segment,
+                    cut(&sanitize(&s.document, true), 30),
+                    sanitize(s.speaker.as_deref().unwrap_or("-"), true),
+                    cut(&sanitize(&s.text, true), 70)
+                )
+            };
+            writeln!(w, "\nSegments with the most codes:")?;
+            for s in &t.segments {
+                seg(w, s)?;
+                writeln!(
+                    w,
+                    "           {} (score {:.2})",
+                    sanitize(&s.codes.join(", "), true),
+                    s.score
+                )?;
+            }
+            writeln!(
+                w,
+                "\nIn scope with no suggestion at all: {} segments ({:.1}%); the longest:",
+                t.unsuggested,
+                pct(t.unsuggested, t.in_scope)
+            )?;
+            for s in &t.unsuggested_segments {
+                seg(w, s)?;
             }
             Ok(())
         }

@@ -133,6 +133,8 @@ const MIGRATIONS: &[&str] = &[
         last_segment INTEGER NOT NULL,
         rules TEXT NOT NULL,
         unit TEXT NOT NULL,
+        -- what it read beyond the default scope: '', 'interviewer', 'reposts' or both
+        widen TEXT NOT NULL,
         -- hash of the speakers whose role is interviewer: the default scope depends on it
         scope INTEGER NOT NULL,
         at INTEGER NOT NULL
@@ -1538,6 +1540,8 @@ pub struct RunState {
     pub unit: String,
     /// Hash of the interviewers' names when it ran (the default scope leaves them out).
     pub scope: u64,
+    /// What it read beyond the default scope (`interviewer`, `reposts`, comma-separated).
+    pub widen: String,
 }
 
 /// A change to one stored suggestion.
@@ -1686,7 +1690,7 @@ impl Store {
     pub fn suggest_run(&self, codebook: &str) -> R<Option<RunState>> {
         self.conn
             .query_row(
-                "SELECT version, last_segment, rules, unit, scope FROM suggest_runs
+                "SELECT version, last_segment, rules, unit, scope, widen FROM suggest_runs
                  WHERE codebook = ?1",
                 [codebook],
                 |r| {
@@ -1697,6 +1701,7 @@ impl Store {
                         rules: rules.split(' ').filter_map(|x| x.parse().ok()).collect(),
                         unit: r.get(3)?,
                         scope: r.get::<_, i64>(4)? as u64,
+                        widen: r.get(5)?,
                     })
                 },
             )
@@ -1783,8 +1788,8 @@ impl Store {
             let mut run = tx
                 .prepare(
                     "INSERT OR REPLACE INTO suggest_runs(codebook, version, last_segment, rules,
-                                                        unit, scope, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, unixepoch())",
+                                                        unit, scope, widen, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, unixepoch())",
                 )
                 .map_err(sql(what))?;
             for (codebook, state, changes) in runs {
@@ -1819,7 +1824,8 @@ impl Store {
                     state.last_segment,
                     rules.join(" "),
                     state.unit,
-                    state.scope as i64
+                    state.scope as i64,
+                    state.widen
                 ])
                 .map_err(sql(what))?;
             }

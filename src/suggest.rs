@@ -14,7 +14,7 @@
 //! rule. Decisions themselves are never touched here.
 
 use crate::analyzer::{Analyzer, Token};
-use crate::codebook::Codebook;
+use crate::codebook::{Codebook, Widen};
 use crate::error::Result;
 use crate::index::Index;
 use crate::model::{fnv1a, PostMeta, Segment};
@@ -64,7 +64,7 @@ pub struct SuggestConfig {
     /// Compute and report, but store nothing.
     pub dry_run: bool,
     /// Read more than the codebooks' default scope.
-    pub widen: crate::codebook::Widen,
+    pub widen: Widen,
     /// The unit a suggestion stands for.
     pub unit: Unit,
     /// Apply every rule to every segment again, as if the codebooks had never run.
@@ -86,7 +86,8 @@ pub struct CodeSummary {
     pub segments: usize,
     /// Share of the segments of the project, in percent.
     pub share: f64,
-    /// The words most often evidence for it, with the number of segments they are evidence in.
+    /// The words most often evidence for it, with the number of segments they are evidence
+    /// in; words found in more than a tenth of all segments are left out.
     pub top_terms: Vec<(String, usize)>,
 }
 
@@ -97,6 +98,8 @@ pub struct SuggestReport {
     pub segments: usize,
     /// Segments this run read.
     pub read: usize,
+    /// Rules applied.
+    pub rules: usize,
     /// Rules this run applied to segments an earlier run had read (new or edited rules).
     pub rules_rerun: usize,
     /// Suggestions waiting for review after the run (one per most specific code that matched
@@ -157,6 +160,26 @@ struct Found {
     book: usize,
     code: usize,
     evidence: Vec<RawEvidence>,
+}
+
+/// How a run's widening is recorded.
+fn widen_name(w: Widen) -> String {
+    let mut parts = Vec::new();
+    if w.interviewer {
+        parts.push("interviewer");
+    }
+    if w.reposts {
+        parts.push("reposts");
+    }
+    parts.join(",")
+}
+
+/// The widening a run recorded.
+pub fn parse_widen(s: &str) -> Widen {
+    Widen {
+        interviewer: s.split(',').any(|p| p == "interviewer"),
+        reposts: s.split(',').any(|p| p == "reposts"),
+    }
 }
 
 /// The hash that identifies a rule: what it matches (its query with masks and scope).
@@ -260,6 +283,7 @@ pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Res
                 rules: applied,
                 unit: cfg.unit.as_str().to_string(),
                 scope,
+                widen: widen_name(cfg.widen),
             },
         });
     }
@@ -384,7 +408,11 @@ fn apply(
     let mut report = SuggestReport {
         segments: total,
         read: 0,
-        rules_rerun: rules.iter().filter(|r| r.fresh).count(),
+        rules: rules.len(),
+        rules_rerun: rules
+            .iter()
+            .filter(|r| r.fresh && plans[r.book].from != i64::MIN)
+            .count(),
         stored: !cfg.dry_run,
         ..SuggestReport::default()
     };
@@ -450,7 +478,22 @@ fn apply(
                 live.push(row);
             }
         }
-        report.codes.extend(summarise(cb, &live, total, &word_of));
+        // Words found in more than a tenth of all segments ("the", "to" in phrases) say
+        // little about a code: the summary leaves them out of its top terms.
+        let mut common = FxHashSet::default();
+        let mut looked = FxHashSet::default();
+        for e in live.iter().flat_map(|r| &r.evidence) {
+            if looked.insert(e.word) {
+                if let Some(stem) = stem_of.get(&e.word) {
+                    if index.doc_freq(stem)? as f64 > n / 10.0 {
+                        common.insert(e.word);
+                    }
+                }
+            }
+        }
+        report
+            .codes
+            .extend(summarise(cb, &live, total, &word_of, &common));
         runs.push((cb.id.clone(), plan.state.clone(), changes));
     }
     report.read = read;
@@ -648,6 +691,7 @@ fn summarise(
     live: &[SuggestionRow],
     total: usize,
     word_of: &FxHashMap<u32, &str>,
+    common: &FxHashSet<u32>,
 ) -> Vec<CodeSummary> {
     let mut by_code: FxHashMap<&str, Vec<&SuggestionRow>> = FxHashMap::default();
     for r in live {
@@ -660,7 +704,7 @@ fn summarise(
         for j in cb.subtree(c) {
             for r in by_code.get(cb.codes[j].id.as_str()).into_iter().flatten() {
                 segs.insert(r.segment);
-                for e in &r.evidence {
+                for e in r.evidence.iter().filter(|e| !common.contains(&e.word)) {
                     if let Some(w) = word_of.get(&e.word) {
                         terms.entry(w).or_default().insert(r.segment);
                     }

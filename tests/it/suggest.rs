@@ -239,7 +239,7 @@ fn an_edited_codebook_reruns_its_changed_rules_and_keeps_decisions() {
     std::fs::write(&book, &edited).unwrap();
     let out = ok(d, &["suggest", "--codebook", b]);
     // The edited rule, and the rule of study.use that refers to its code.
-    assert!(out.contains("(2 new or edited rules"), "{out}");
+    assert!(out.contains("(2 new or edited rules also read"), "{out}");
     let after = Project::open(d).unwrap().store().suggestions().unwrap();
     for (i, r) in lurk.iter().enumerate() {
         let now = after
@@ -311,4 +311,83 @@ fn sentence_units_are_tighter_than_turns_and_hold_the_evidence() {
 fn segment_of(project: &Project, r: &serde_json::Value) -> quarry::Segment {
     let id = r["segment"].as_i64().unwrap();
     project.store().segments(&[id]).unwrap().pop().unwrap()
+}
+
+#[test]
+fn triage_ranks_documents_and_lists_what_nothing_was_suggested_for() {
+    let p = sample_project();
+    let d = p.path();
+    // Before any suggest run it says what to do.
+    super::fails(d, &["triage", "--codebook", "sm-uptake"], "quarry suggest");
+    ok(d, &["suggest", "--codebook", "sm-uptake"]);
+    let t = json(&ok(
+        d,
+        &[
+            "triage",
+            "--codebook",
+            "sm-uptake",
+            "--limit",
+            "0",
+            "--format",
+            "json",
+        ],
+    ));
+    let in_scope = t["in_scope"].as_u64().unwrap();
+    let suggested = t["suggested"].as_u64().unwrap();
+    let unsuggested = t["unsuggested"].as_u64().unwrap();
+    assert!(suggested > 0 && unsuggested > 0);
+    assert_eq!(suggested + unsuggested, in_scope);
+    // Densities are in order and add up to the totals.
+    let docs = t["documents"].as_array().unwrap();
+    let dens: Vec<f64> = docs
+        .iter()
+        .map(|x| x["density"].as_f64().unwrap())
+        .collect();
+    assert!(dens.windows(2).all(|w| w[0] >= w[1]), "{dens:?}");
+    let sum = |k: &str| docs.iter().map(|x| x[k].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(sum("in_scope"), in_scope);
+    assert_eq!(sum("suggested"), suggested);
+    // The unsuggested list is what it says: no suggestion at all, and in scope (no
+    // interviewer turn).
+    let stored: std::collections::HashSet<i64> =
+        json(&ok(d, &["list", "suggestions", "--format", "json"]))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["segment"].as_i64().unwrap())
+            .collect();
+    let project = Project::open(d).unwrap();
+    let missed = t["unsuggested_segments"].as_array().unwrap();
+    assert_eq!(missed.len() as u64, unsuggested);
+    for m in missed {
+        assert!(!stored.contains(&m["segment"].as_i64().unwrap()), "{m}");
+        assert_ne!(
+            segment_of(&project, m).role,
+            Some(quarry::Role::Interviewer)
+        );
+    }
+    // One code: fewer suggested segments, each with a code of that branch.
+    let b = json(&ok(
+        d,
+        &[
+            "triage",
+            "--codebook",
+            "sm-uptake",
+            "--code",
+            "smu.barriers",
+            "--format",
+            "json",
+        ],
+    ));
+    assert!(b["suggested"].as_u64().unwrap() < suggested);
+    for s in b["segments"].as_array().unwrap() {
+        assert!(s["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c.as_str().unwrap().starts_with("smu.barriers")));
+    }
+    let table = ok(d, &["triage", "--codebook", "sm-uptake"]);
+    assert!(table.contains("Documents by suggestion density"), "{table}");
+    assert!(table.contains("no suggestion at all"), "{table}");
 }
