@@ -300,19 +300,7 @@ fn apply(
     plans: &[Plan],
     last: i64,
 ) -> Result<SuggestReport> {
-    // Trigger table: stem -> rules that cannot match without it.
-    let mut by_stem: FxHashMap<String, Vec<usize>> = FxHashMap::default();
-    let mut always = Vec::new();
-    for (i, p) in rules.iter().enumerate() {
-        match triggers(&p.query) {
-            Some(stems) => {
-                for s in stems {
-                    by_stem.entry(s).or_default().push(i);
-                }
-            }
-            None => always.push(i),
-        }
-    }
+    let table = Triggers::new(rules);
     let analyzer = Analyzer::new(project.analyzer()).map_err(crate::Error::Other)?;
     // Read the segments some rule must see, in order.
     let from = plans
@@ -352,7 +340,7 @@ fn apply(
             |a, chunk| {
                 let mut out = Vec::new();
                 for s in chunk {
-                    evaluate(s, a, rules, &froms, &by_stem, &always, &mut out);
+                    evaluate(s, a, rules, &froms, &table, &mut out);
                 }
                 out
             },
@@ -607,17 +595,11 @@ fn evaluate(
     a: &mut Analyzer,
     rules: &[Prepared],
     froms: &[i64],
-    by_stem: &FxHashMap<String, Vec<usize>>,
-    always: &[usize],
+    table: &Triggers,
     out: &mut Vec<Found>,
 ) {
     let toks = a.analyze(&s.text);
-    let mut candidates: Vec<usize> = always.to_vec();
-    for t in &toks {
-        if let Some(rs) = by_stem.get(&t.stem) {
-            candidates.extend_from_slice(rs);
-        }
-    }
+    let mut candidates = table.candidates(&toks);
     candidates.retain(|&i| rules[i].fresh || s.segment > froms[rules[i].book]);
     if candidates.is_empty() {
         return;
@@ -745,13 +727,97 @@ fn char_ranges(text: &str, toks: &[Token], ev: &[usize], base: usize) -> Vec<(us
     out
 }
 
-/// Stems one of which must occur for `q` to match; None when no such set is known (a rule
-/// that is only NOT, or a prefix).
-fn triggers(q: &Query) -> Option<Vec<String>> {
+/// A word that must occur for a rule to match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Trigger {
+    /// A word with this stem.
+    Stem(String),
+    /// This word, lowercased (`exact:`).
+    Word(String),
+    /// A word starting with this (`prefix*`).
+    Prefix(String),
+}
+
+/// Which rules could match a segment, from its words: every rule is filed under the words
+/// one of which it needs, so a segment's words find its candidate rules by lookup.
+struct Triggers {
+    by_stem: FxHashMap<String, Vec<usize>>,
+    by_word: FxHashMap<String, Vec<usize>>,
+    by_prefix: FxHashMap<String, Vec<usize>>,
+    /// The longest prefix, in bytes.
+    longest_prefix: usize,
+    /// Rules with no such word (only NOT, for instance): always tried.
+    always: Vec<usize>,
+}
+
+impl Triggers {
+    fn new(rules: &[Prepared]) -> Triggers {
+        let mut t = Triggers {
+            by_stem: FxHashMap::default(),
+            by_word: FxHashMap::default(),
+            by_prefix: FxHashMap::default(),
+            longest_prefix: 0,
+            always: Vec::new(),
+        };
+        for (i, p) in rules.iter().enumerate() {
+            match triggers(&p.query) {
+                Some(words) => {
+                    for w in words {
+                        let (map, key) = match w {
+                            Trigger::Stem(s) => (&mut t.by_stem, s),
+                            Trigger::Word(s) => (&mut t.by_word, s),
+                            Trigger::Prefix(s) => {
+                                t.longest_prefix = t.longest_prefix.max(s.len());
+                                (&mut t.by_prefix, s)
+                            }
+                        };
+                        map.entry(key).or_default().push(i);
+                    }
+                }
+                None => t.always.push(i),
+            }
+        }
+        t
+    }
+
+    /// Rules that could match these words (with repeats).
+    fn candidates(&self, toks: &[Token]) -> Vec<usize> {
+        let mut out = self.always.clone();
+        for t in toks {
+            if let Some(rs) = self.by_stem.get(&t.stem) {
+                out.extend_from_slice(rs);
+            }
+            if !self.by_word.is_empty() {
+                if let Some(rs) = self.by_word.get(&t.lower) {
+                    out.extend_from_slice(rs);
+                }
+            }
+            if !self.by_prefix.is_empty() {
+                let w = t.lower.as_str();
+                for (end, c) in w.char_indices() {
+                    let end = end + c.len_utf8();
+                    if end > self.longest_prefix {
+                        break;
+                    }
+                    if let Some(rs) = self.by_prefix.get(&w[..end]) {
+                        out.extend_from_slice(rs);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Words one of which must occur for `q` to match; None when no such set is known (a rule
+/// that is only NOT).
+fn triggers(q: &Query) -> Option<Vec<Trigger>> {
     match q {
-        Query::Term(s) => Some(vec![s.clone()]),
-        Query::Phrase(v) => v.first().map(|s| vec![s.clone()]),
-        Query::Near(a, _, _) | Query::Before(a, _, _) => Some(vec![a.clone()]),
+        Query::Term(s) => Some(vec![Trigger::Stem(s.clone())]),
+        Query::Exact(w) => Some(vec![Trigger::Word(w.clone())]),
+        Query::Prefix(p) => Some(vec![Trigger::Prefix(p.clone())]),
+        Query::Phrase(v) => v.first().map(|s| vec![Trigger::Stem(s.clone())]),
+        Query::Near(a, _, _) | Query::Before(a, _, _) => Some(vec![Trigger::Stem(a.clone())]),
         // Any one conjunct's triggers will do; take the first that has some.
         Query::And(v) => v.iter().find_map(triggers),
         Query::Or(v) => {

@@ -249,6 +249,11 @@ fn tdf_rules_and_their_searches_agree_on_real_interviews() {
     let cb = quarry::codebook::load("tdf").unwrap();
     let (mut index, _) = project.index().unwrap();
     let mut matched = 0;
+    // What the suggestion engine finds per domain must be what the search finds.
+    let suggested = super::json(&ok(
+        p.path(),
+        &["suggest", "--codebook", "tdf", "--format", "json"],
+    ));
     for (i, code) in cb.codes.iter().enumerate().filter(|(_, c)| c.depth == 1) {
         let (q, mut a2) = quarry::search::prepare_code(&project, &cb, &code.id, "").unwrap();
         let (_, ids) = quarry::search::run(&project, &mut index, &q, &mut a2, 0, 0, false).unwrap();
@@ -269,6 +274,18 @@ fn tdf_rules_and_their_searches_agree_on_real_interviews() {
             .map(|s| s.id)
             .collect();
         assert_eq!(by_rules, by_search, "{} (code {i})", code.id);
+        let engine = suggested
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code.id.as_str())
+            .unwrap();
+        assert_eq!(
+            engine["segments"].as_u64().unwrap() as usize,
+            by_search.len(),
+            "{}",
+            code.id
+        );
         matched += usize::from(!by_rules.is_empty());
     }
     // Real interviews about other topics still touch most domains.
