@@ -130,6 +130,45 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
     },
+    /// Review suggestions: accept, reject or change each one; every decision is stored at once.
+    Review(ReviewArgs),
+    /// Code a segment by hand.
+    Code {
+        /// Segment id (as `quarry search` and `quarry show` print them).
+        segment: i64,
+        /// Code id.
+        code: String,
+        /// The codebook the code belongs to (default: the one run by `suggest` that has it).
+        #[arg(long, value_name = "NAME|FILE")]
+        codebook: Option<String>,
+        /// A memo.
+        #[arg(long)]
+        memo: Option<String>,
+        /// Who is coding.
+        #[arg(long)]
+        coder: Option<String>,
+    },
+    /// Undo your last decision, or a batch (`search --code-hits` prints its number).
+    Undo {
+        /// Batch number.
+        batch: Option<i64>,
+        /// Whose decision.
+        #[arg(long)]
+        coder: Option<String>,
+    },
+    /// Your settings: `quarry config coder NAME` sets who you are when coding.
+    Config {
+        /// Setting (coder).
+        key: Option<String>,
+        /// New value.
+        value: Option<String>,
+    },
+    /// Documents, segments and suggestions pending, accepted and rejected per code and coder.
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
     /// Codebooks: list, show and explain them.
     Codebook {
         #[command(subcommand)]
@@ -151,6 +190,50 @@ enum Command {
         #[arg(long, hide = true)]
         data: Option<PathBuf>,
     },
+}
+
+#[derive(Args)]
+struct ReviewArgs {
+    /// Who is reviewing (default QUARRY_CODER or `quarry config coder`).
+    #[arg(long)]
+    coder: Option<String>,
+    /// Only this codebook's suggestions.
+    #[arg(long, value_name = "NAME")]
+    codebook: Option<String>,
+    /// Only this code and the codes below it.
+    #[arg(long, value_name = "ID")]
+    code: Option<String>,
+    /// Only this document (`*` at the end: names starting so).
+    #[arg(long, value_name = "NAME")]
+    document: Option<String>,
+    /// Only this speaker.
+    #[arg(long, value_name = "NAME")]
+    speaker: Option<String>,
+    /// Only segments with this attribute (KEY=VALUE, repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    attr: Vec<String>,
+    /// Order of the queue.
+    #[arg(long, value_enum, default_value_t = OrderArg::Score)]
+    order: OrderArg,
+    /// Seed for --order random and --sample.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Review a random sample of N suggestions (to measure precision).
+    #[arg(long, value_name = "N")]
+    sample: Option<usize>,
+    /// Read commands line by line even in a terminal.
+    #[arg(long)]
+    lines: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum OrderArg {
+    /// Highest score first.
+    Score,
+    /// Document order.
+    Document,
+    /// Shuffled (with --seed).
+    Random,
 }
 
 #[derive(Args)]
@@ -252,6 +335,13 @@ struct SearchArgs {
     /// Print only the number of matching segments.
     #[arg(long)]
     count: bool,
+    /// Code every hit of this search (the ones just read) with CODE of --codebook, as one
+    /// batch that `quarry undo BATCH` reverts.
+    #[arg(long, value_name = "CODE", requires = "codebook")]
+    code_hits: Option<String>,
+    /// Who is coding (for --code-hits; default QUARRY_CODER or `quarry config coder`).
+    #[arg(long)]
+    coder: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -344,6 +434,32 @@ enum ListWhat {
     Speakers,
     /// Stored suggestions, with the rules that fired and their evidence.
     Suggestions,
+}
+
+/// The codebook a hand-coded code belongs to: `--codebook` (its id), else the one codebook
+/// run in this project that has the code.
+fn codebook_of(p: &Project, code: &str, given: Option<&str>) -> Result<String> {
+    if let Some(name) = given {
+        let cb = codebook::load(name)?;
+        if cb.code(code).is_none() {
+            bail!("codebook `{}` has no code `{code}`", cb.id);
+        }
+        return Ok(cb.id);
+    }
+    let mut found = Vec::new();
+    for (id, origin) in p.store().codebooks_run()? {
+        if codebook::load_origin(&origin).is_ok_and(|cb| cb.code(code).is_some()) {
+            found.push(id);
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => bail!("no codebook run in this project has code `{code}`; give --codebook NAME"),
+        _ => bail!(
+            "code `{code}` is in several codebooks ({}); give --codebook",
+            found.join(", ")
+        ),
+    }
 }
 
 /// `suggest --unit`.
@@ -502,6 +618,35 @@ pub fn run() -> Result<Exit> {
             };
             let r = search::search(&p, &mut index, &cfg).map_err(query_error(&query))?;
             print::hits(&mut out, &r, a.format.into(), style())?;
+            if let Some(code) = &a.code_hits {
+                let coder = quarry::review::coder(a.coder.as_deref())?;
+                let book = cfg.codebook.as_ref().expect("clap requires --codebook");
+                if book.code(code).is_none() {
+                    bail!("codebook `{}` has no code `{code}`", book.id);
+                }
+                let decisions: Vec<_> = r
+                    .hits
+                    .iter()
+                    .map(|h| quarry::store::NewDecision {
+                        coder: coder.clone(),
+                        segment: h.segment.id,
+                        codebook: book.id.clone(),
+                        code: code.clone(),
+                        accept: true,
+                        replacement: None,
+                        memo: Some(format!("search: {query}")),
+                        answered: None,
+                    })
+                    .collect();
+                let mut p = p;
+                let batch = p.store_mut().decide_batch(&decisions)?;
+                writeln!(
+                    out,
+                    "Coded {} hits {code} as {coder}: batch {batch} (`quarry undo {batch}` reverts it).",
+                    decisions.len()
+                )?;
+                return Ok(Exit::Ok);
+            }
             if a.format == OutFormat::Table {
                 let shown = r.hits.len();
                 if shown < r.total {
@@ -644,6 +789,103 @@ pub fn run() -> Result<Exit> {
                 },
             )?;
             print::suggest_report(&mut out, &report, format.into())?;
+            Ok(Exit::Ok)
+        }
+        Command::Review(a) => {
+            let coder = quarry::review::coder(a.coder.as_deref())?;
+            let mut p = open(project)?;
+            let filter = quarry::review::Filter {
+                codebook: a.codebook,
+                code: a.code,
+                document: a.document,
+                speaker: a.speaker,
+                attrs: a.attr,
+                order: match a.order {
+                    OrderArg::Score => quarry::review::Order::Score,
+                    OrderArg::Document => quarry::review::Order::Document,
+                    OrderArg::Random => quarry::review::Order::Random,
+                },
+                seed: a.seed,
+                sample: a.sample,
+            };
+            let queue = quarry::review::queue(&p, &coder, &filter)?;
+            if queue.items.is_empty() {
+                writeln!(out, "Nothing to review for {coder}.")?;
+                return Ok(Exit::Ok);
+            }
+            let stdin = std::io::stdin();
+            let mut input = stdin.lock();
+            quarry::review::run_lines(&mut p, &coder, &queue, &mut input, &mut out)?;
+            Ok(Exit::Ok)
+        }
+        Command::Code {
+            segment,
+            code,
+            codebook: book,
+            memo,
+            coder,
+        } => {
+            let coder = quarry::review::coder(coder.as_deref())?;
+            let mut p = open(project)?;
+            if p.store().segments(&[segment])?.is_empty() {
+                bail!("no segment #{segment} in this project");
+            }
+            let book = codebook_of(&p, &code, book.as_deref())?;
+            let id = p.store_mut().decide(&quarry::store::NewDecision {
+                coder: coder.clone(),
+                segment,
+                codebook: book.clone(),
+                code: code.clone(),
+                accept: true,
+                replacement: None,
+                memo,
+                answered: None,
+            })?;
+            writeln!(
+                out,
+                "#{segment} coded {code} ({book}) by {coder}; decision {id}."
+            )?;
+            Ok(Exit::Ok)
+        }
+        Command::Undo { batch, coder } => {
+            let coder = quarry::review::coder(coder.as_deref())?;
+            let mut p = open(project)?;
+            match batch {
+                Some(b) => {
+                    let n = p.store_mut().undo_batch(&coder, b)?;
+                    if n == 0 {
+                        bail!("{coder} has no standing decisions in batch {b}");
+                    }
+                    writeln!(out, "Undid {n} decisions of batch {b}.")?;
+                }
+                None => match p.store_mut().undo_last(&coder)? {
+                    Some(d) => writeln!(out, "Undid {}.", quarry::review::describe(&d))?,
+                    None => bail!("{coder} has no decision to undo"),
+                },
+            }
+            Ok(Exit::Ok)
+        }
+        Command::Config { key, value } => {
+            match (key.as_deref(), value) {
+                (Some("coder"), Some(v)) => {
+                    if v.trim().is_empty() {
+                        bail!("a coder's name cannot be blank");
+                    }
+                    let path = quarry::review::set_config("coder", v.trim())?;
+                    writeln!(out, "coder = {} (in {})", v.trim(), path.display())?;
+                }
+                (Some("coder"), None) | (None, _) => match quarry::review::coder(None) {
+                    Ok(c) => writeln!(out, "coder = {c}")?,
+                    Err(_) => writeln!(out, "coder is not set")?,
+                },
+                (Some(k), _) => bail!("unknown setting {k:?} (settings: coder)"),
+            }
+            Ok(Exit::Ok)
+        }
+        Command::Status { format } => {
+            let p = open(project)?;
+            let st = quarry::review::status(&p)?;
+            print::status(&mut out, &st, format.into())?;
             Ok(Exit::Ok)
         }
         Command::Triage {

@@ -224,6 +224,25 @@ pub fn load(name_or_path: &str) -> Result<Codebook, CodebookError> {
     parse(&text, path)
 }
 
+/// Where a codebook came from, as recorded in a project: `built-in:NAME` or the file's
+/// absolute path.
+pub fn origin_of(cb: &Codebook) -> String {
+    let o = cb.origin.to_string_lossy();
+    if o.starts_with("built-in:") {
+        o.into_owned()
+    } else {
+        std::fs::canonicalize(&cb.origin)
+            .unwrap_or_else(|_| cb.origin.clone())
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+/// Loads a codebook again from what [`origin_of`] recorded.
+pub fn load_origin(origin: &str) -> Result<Codebook, CodebookError> {
+    load(origin.strip_prefix("built-in:").unwrap_or(origin))
+}
+
 /// Parses codebook TOML; `origin` names it in errors.
 pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
     let at = |offset: usize, message: String| {

@@ -26,6 +26,9 @@ pub enum Error {
     /// Reading or parsing one input file.
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    /// Reading the terminal or writing output.
+    #[error("input/output: {0}")]
+    Io(#[from] std::io::Error),
     /// Anything else, with a message in plain words.
     #[error("{0}")]
     Other(String),

@@ -31,6 +31,7 @@ pub mod print;
 pub mod project;
 pub mod qdc;
 pub mod query;
+pub mod review;
 pub mod search;
 pub mod store;
 pub mod suggest;

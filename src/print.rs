@@ -871,6 +871,188 @@ pub fn triage(w: &mut dyn Write, t: &crate::triage::Triage, format: Format) -> i
     }
 }
 
+/// Prints one suggestion for review: where it is, the turn before, the segment with its
+/// evidence in [brackets], the turn after, the code with its definition and notes, and the
+/// rules that fired. `progress` is (n, of N) in the queue, `code_progress` within its code.
+pub fn review_item(
+    w: &mut dyn Write,
+    item: &crate::review::Item,
+    progress: (usize, usize),
+    code_progress: (usize, usize),
+) -> io::Result<()> {
+    let s = &item.segment;
+    let who = |x: &Segment| match (&x.speaker, x.role) {
+        (Some(sp), Some(r)) => format!("{} ({r})", sanitize(sp, true)),
+        (Some(sp), None) => sanitize(sp, true),
+        (None, _) => "-".to_string(),
+    };
+    writeln!(w)?;
+    writeln!(
+        w,
+        "[{} of {}] {}{} ({} of {} for this code, score {:.2})",
+        progress.0,
+        progress.1,
+        sanitize(&item.suggestion.code, true),
+        if item.name.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", sanitize(&item.name, true))
+        },
+        code_progress.0,
+        code_progress.1,
+        item.suggestion.score
+    )?;
+    writeln!(
+        w,
+        "{} · {} · {} · #{}",
+        sanitize(&s.document, true),
+        who(s),
+        place(s),
+        s.id
+    )?;
+    if let Some(b) = &item.before {
+        writeln!(
+            w,
+            "  before, {}: {}",
+            who(b),
+            cut(&sanitize(&b.text, true), 200)
+        )?;
+    }
+    let mut marked = String::new();
+    let mut at = 0;
+    for &(a, b) in &item.highlights {
+        if a < at || b > s.text.len() {
+            continue;
+        }
+        marked.push_str(&sanitize(&s.text[at..a], false));
+        marked.push('[');
+        marked.push_str(&sanitize(&s.text[a..b], false));
+        marked.push(']');
+        at = b;
+    }
+    marked.push_str(&sanitize(&s.text[at..], false));
+    for line in marked.lines() {
+        writeln!(w, "  | {line}")?;
+    }
+    if let Some(a) = &item.after {
+        writeln!(
+            w,
+            "  after, {}: {}",
+            who(a),
+            cut(&sanitize(&a.text, true), 200)
+        )?;
+    }
+    for (label, text) in [
+        ("definition", &item.definition),
+        ("include", &item.include),
+        ("exclude", &item.exclude),
+    ] {
+        if !text.is_empty() {
+            writeln!(w, "  {label}: {}", sanitize(text, true))?;
+        }
+    }
+    writeln!(w, "  rules: {}", sanitize(&item.rules.join(" | "), true))?;
+    writeln!(
+        w,
+        "  a accept · r reject · c CODE change · m memo · s skip · u undo · ? help · q quit"
+    )
+}
+
+/// Prints `quarry status`.
+pub fn status(w: &mut dyn Write, st: &crate::review::Status, format: Format) -> io::Result<()> {
+    match format {
+        Format::Json => writeln!(w, "{}", serde_json::to_string_pretty(st)?),
+        Format::Jsonl => writeln!(w, "{}", serde_json::to_string(st)?),
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record([
+                "codebook",
+                "code",
+                "suggested",
+                "coder",
+                "accepted",
+                "rejected",
+                "changed_to",
+                "pending",
+            ])?;
+            for x in &st.codes {
+                for k in &x.coders {
+                    c.write_record([
+                        csv_cell(&x.codebook),
+                        csv_cell(&x.code),
+                        x.suggested.to_string(),
+                        csv_cell(&k.coder),
+                        k.accepted.to_string(),
+                        k.rejected.to_string(),
+                        k.changed_to.to_string(),
+                        k.pending.to_string(),
+                    ])?;
+                }
+                if x.coders.is_empty() {
+                    c.write_record([
+                        csv_cell(&x.codebook),
+                        csv_cell(&x.code),
+                        x.suggested.to_string(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        x.suggested.to_string(),
+                    ])?;
+                }
+            }
+            c.flush()
+        }
+        Format::Table => {
+            writeln!(
+                w,
+                "{} documents, {} segments; coders: {}",
+                st.documents,
+                st.segments,
+                if st.coders.is_empty() {
+                    "none yet".to_string()
+                } else {
+                    sanitize(&st.coders.join(", "), true)
+                }
+            )?;
+            if st.codes.is_empty() {
+                return writeln!(
+                    w,
+                    "No suggestions yet: run `quarry suggest --codebook NAME`."
+                );
+            }
+            writeln!(w)?;
+            write!(w, "{:44} {:>9}", "code", "suggested")?;
+            for c in &st.coders {
+                write!(w, "  {:>22}", cut(&sanitize(c, true), 22))?;
+            }
+            writeln!(w)?;
+            write!(w, "{:44} {:>9}", "", "")?;
+            for _ in &st.coders {
+                write!(w, "  {:>22}", "acc/rej/pending")?;
+            }
+            writeln!(w)?;
+            for x in &st.codes {
+                write!(
+                    w,
+                    "{:44} {:>9}",
+                    cut(&sanitize(&x.code, true), 44),
+                    x.suggested
+                )?;
+                for k in &x.coders {
+                    write!(
+                        w,
+                        "  {:>22}",
+                        format!("{}/{}/{}", k.accepted + k.changed_to, k.rejected, k.pending)
+                    )?;
+                }
+                writeln!(w)?;
+            }
+            Ok(())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

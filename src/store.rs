@@ -135,6 +135,8 @@ const MIGRATIONS: &[&str] = &[
         unit TEXT NOT NULL,
         -- what it read beyond the default scope: '', 'interviewer', 'reposts' or both
         widen TEXT NOT NULL,
+        -- where the codebook was loaded from (a built-in name or a file path)
+        origin TEXT NOT NULL,
         -- hash of the speakers whose role is interviewer: the default scope depends on it
         scope INTEGER NOT NULL,
         at INTEGER NOT NULL
@@ -1542,6 +1544,8 @@ pub struct RunState {
     pub scope: u64,
     /// What it read beyond the default scope (`interviewer`, `reposts`, comma-separated).
     pub widen: String,
+    /// Where the codebook came from: a built-in name or a file path.
+    pub origin: String,
 }
 
 /// A change to one stored suggestion.
@@ -1690,7 +1694,7 @@ impl Store {
     pub fn suggest_run(&self, codebook: &str) -> R<Option<RunState>> {
         self.conn
             .query_row(
-                "SELECT version, last_segment, rules, unit, scope, widen FROM suggest_runs
+                "SELECT version, last_segment, rules, unit, scope, widen, origin FROM suggest_runs
                  WHERE codebook = ?1",
                 [codebook],
                 |r| {
@@ -1702,6 +1706,7 @@ impl Store {
                         unit: r.get(3)?,
                         scope: r.get::<_, i64>(4)? as u64,
                         widen: r.get(5)?,
+                        origin: r.get(6)?,
                     })
                 },
             )
@@ -1788,8 +1793,8 @@ impl Store {
             let mut run = tx
                 .prepare(
                     "INSERT OR REPLACE INTO suggest_runs(codebook, version, last_segment, rules,
-                                                        unit, scope, widen, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, unixepoch())",
+                                                        unit, scope, widen, origin, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, unixepoch())",
                 )
                 .map_err(sql(what))?;
             for (codebook, state, changes) in runs {
@@ -1825,7 +1830,8 @@ impl Store {
                     rules.join(" "),
                     state.unit,
                     state.scope as i64,
-                    state.widen
+                    state.widen,
+                    state.origin
                 ])
                 .map_err(sql(what))?;
             }
@@ -1835,20 +1841,7 @@ impl Store {
 
     /// Stored suggestions with their rules and words spelled out, by segment then code.
     pub fn suggestions(&self) -> R<Vec<SuggestionListing>> {
-        let mut rules: HashMap<i64, String> = HashMap::new();
-        {
-            let mut st = self
-                .conn
-                .prepare("SELECT id, text FROM rules")
-                .map_err(sql("reading rules"))?;
-            let rows = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(sql("reading rules"))?;
-            for row in rows {
-                let (id, text) = row.map_err(sql("reading rules"))?;
-                rules.insert(id, text);
-            }
-        }
+        let rules = self.rule_texts()?;
         let words: HashMap<u32, String> = self
             .words()?
             .into_iter()
@@ -1929,39 +1922,245 @@ pub struct NewDecision {
     pub answered: Option<String>,
 }
 
+/// A decision as stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DecisionRow {
+    /// Its id.
+    pub id: i64,
+    /// Who decided.
+    pub coder: String,
+    /// The segment.
+    pub segment: i64,
+    /// Codebook id.
+    pub codebook: String,
+    /// Code id decided on.
+    pub code: String,
+    /// Accepted or rejected.
+    pub accept: bool,
+    /// The code applied instead.
+    pub replacement: Option<String>,
+    /// A note.
+    pub memo: Option<String>,
+    /// When, in milliseconds since 1970.
+    pub at: i64,
+    /// The suggestion it answered (JSON), None for a coding by hand.
+    pub answered: Option<String>,
+    /// The batch it was made in (`search --code-hits`), if any.
+    pub batch: Option<i64>,
+}
+
+const DECISION_COLS: &str =
+    "id, coder, segment_id, codebook, code, verdict, replacement, memo, at, answered, batch";
+
+fn decision_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DecisionRow> {
+    Ok(DecisionRow {
+        id: r.get(0)?,
+        coder: r.get(1)?,
+        segment: r.get(2)?,
+        codebook: r.get(3)?,
+        code: r.get(4)?,
+        accept: r.get::<_, String>(5)? == "accept",
+        replacement: r.get(6)?,
+        memo: r.get(7)?,
+        at: r.get(8)?,
+        answered: r.get(9)?,
+        batch: r.get(10)?,
+    })
+}
+
+fn insert_decision(tx: &Transaction<'_>, d: &NewDecision, batch: Option<i64>) -> R<i64> {
+    let what = "storing a decision";
+    let now = unix_ms();
+    let id: i64 = tx
+        .query_row(
+            "INSERT INTO decisions(coder, segment_id, codebook, code, verdict, replacement,
+                                   memo, at, answered, batch)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+            params![
+                d.coder,
+                d.segment,
+                d.codebook,
+                d.code,
+                if d.accept { "accept" } else { "reject" },
+                d.replacement,
+                d.memo,
+                now,
+                d.answered,
+                batch
+            ],
+            |r| r.get(0),
+        )
+        .map_err(sql(what))?;
+    tx.execute(
+        "INSERT INTO audit(at, coder, action, decision_id) VALUES (?1, ?2, 'decide', ?3)",
+        params![now, d.coder, id],
+    )
+    .map_err(sql(what))?;
+    Ok(id)
+}
+
 impl Store {
     /// Records a decision and its audit event, committed before returning. Returns its id.
     pub fn decide(&mut self, d: &NewDecision) -> R<i64> {
-        let what = "storing a decision";
-        let tx = self.conn.transaction().map_err(sql(what))?;
-        let now = unix_ms();
-        let id: i64 = tx
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql("storing a decision"))?;
+        let id = insert_decision(&tx, d, None)?;
+        tx.commit().map_err(sql("storing a decision"))?;
+        Ok(id)
+    }
+
+    /// Records several decisions as one batch (one transaction). Returns the batch number.
+    pub fn decide_batch(&mut self, ds: &[NewDecision]) -> R<i64> {
+        let what = "storing decisions";
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql(what))?;
+        let batch: i64 = tx
             .query_row(
-                "INSERT INTO decisions(coder, segment_id, codebook, code, verdict, replacement,
-                                       memo, at, answered)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
-                params![
-                    d.coder,
-                    d.segment,
-                    d.codebook,
-                    d.code,
-                    if d.accept { "accept" } else { "reject" },
-                    d.replacement,
-                    d.memo,
-                    now,
-                    d.answered
-                ],
+                "SELECT coalesce(max(batch), 0) + 1 FROM decisions",
+                [],
                 |r| r.get(0),
             )
             .map_err(sql(what))?;
+        for d in ds {
+            insert_decision(&tx, d, Some(batch))?;
+        }
+        tx.commit().map_err(sql(what))?;
+        Ok(batch)
+    }
+
+    /// A coder's standing decisions (not undone), or everyone's; oldest first.
+    pub fn decisions(&self, coder: Option<&str>) -> R<Vec<DecisionRow>> {
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT {DECISION_COLS} FROM decisions
+                 WHERE undone_at IS NULL AND (?1 IS NULL OR coder = ?1) ORDER BY id"
+            ))
+            .map_err(sql("reading decisions"))?;
+        let rows = st
+            .query_map([coder], decision_row)
+            .map_err(sql("reading decisions"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading decisions"))
+    }
+
+    /// Undoes a coder's latest standing decision: it stays in the table, marked undone, and
+    /// the undo is logged. Returns it, or None when the coder has none.
+    pub fn undo_last(&mut self, coder: &str) -> R<Option<DecisionRow>> {
+        let what = "undoing a decision";
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql(what))?;
+        let last = tx
+            .query_row(
+                &format!(
+                    "SELECT {DECISION_COLS} FROM decisions
+                     WHERE coder = ?1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1"
+                ),
+                [coder],
+                decision_row,
+            )
+            .optional()
+            .map_err(sql(what))?;
+        if let Some(d) = &last {
+            mark_undone(&tx, coder, &[d.id])?;
+        }
+        tx.commit().map_err(sql(what))?;
+        Ok(last)
+    }
+
+    /// Undoes a batch of a coder's decisions. Returns how many were undone.
+    pub fn undo_batch(&mut self, coder: &str, batch: i64) -> R<usize> {
+        let what = "undoing a batch";
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql(what))?;
+        let ids: Vec<i64> = {
+            let mut st = tx
+                .prepare(
+                    "SELECT id FROM decisions WHERE coder = ?1 AND batch = ?2
+                     AND undone_at IS NULL",
+                )
+                .map_err(sql(what))?;
+            let rows = st
+                .query_map(params![coder, batch], |r| r.get(0))
+                .map_err(sql(what))?;
+            rows.collect::<Result<_, _>>().map_err(sql(what))?
+        };
+        mark_undone(&tx, coder, &ids)?;
+        tx.commit().map_err(sql(what))?;
+        Ok(ids.len())
+    }
+
+    /// Open suggestions the coder has no standing decision on, by segment then code.
+    pub fn pending(&self, coder: &str, codebook: Option<&str>) -> R<Vec<SuggestionRow>> {
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT {SUGGESTION_COLS} FROM suggestions s
+                 WHERE s.state = 0 AND (?2 IS NULL OR s.codebook = ?2)
+                   AND NOT EXISTS (SELECT 1 FROM decisions d
+                                   WHERE d.segment_id = s.segment_id AND d.codebook = s.codebook
+                                     AND d.code = s.code AND d.coder = ?1
+                                     AND d.undone_at IS NULL)
+                 ORDER BY s.segment_id, s.code"
+            ))
+            .map_err(sql("reading suggestions"))?;
+        let rows = st
+            .query_map(params![coder, codebook], suggestion_row)
+            .map_err(sql("reading suggestions"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading suggestions"))
+    }
+
+    /// Codebook ids that have been run, with where each was loaded from.
+    pub fn codebooks_run(&self) -> R<Vec<(String, String)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT codebook, origin FROM suggest_runs ORDER BY codebook")
+            .map_err(sql("reading suggest runs"))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(sql("reading suggest runs"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading suggest runs"))
+    }
+
+    /// Rule texts by id.
+    pub fn rule_texts(&self) -> R<HashMap<i64, String>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, text FROM rules")
+            .map_err(sql("reading rules"))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(sql("reading rules"))?;
+        rows.collect::<Result<_, _>>().map_err(sql("reading rules"))
+    }
+}
+
+fn mark_undone(tx: &Transaction<'_>, coder: &str, ids: &[i64]) -> R<()> {
+    let what = "undoing decisions";
+    let now = unix_ms();
+    for id in ids {
         tx.execute(
-            "INSERT INTO audit(at, coder, action, decision_id) VALUES (?1, ?2, 'decide', ?3)",
-            params![now, d.coder, id],
+            "UPDATE decisions SET undone_at = ?2 WHERE id = ?1",
+            params![id, now],
         )
         .map_err(sql(what))?;
-        tx.commit().map_err(sql(what))?;
-        Ok(id)
+        tx.execute(
+            "INSERT INTO audit(at, coder, action, decision_id) VALUES (?1, ?2, 'undo', ?3)",
+            params![now, coder, id],
+        )
+        .map_err(sql(what))?;
     }
+    Ok(())
 }
 
 /// Milliseconds since the Unix epoch.

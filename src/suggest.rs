@@ -284,6 +284,7 @@ pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Res
                 unit: cfg.unit.as_str().to_string(),
                 scope,
                 widen: widen_name(cfg.widen),
+                origin: crate::codebook::origin_of(cb),
             },
         });
     }

@@ -6,6 +6,7 @@ mod codebooks;
 mod crash;
 mod posts;
 mod props;
+mod review;
 mod shared_data;
 mod suggest;
 

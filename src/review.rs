@@ -1,0 +1,708 @@
+//! Review: a person accepts, rejects or changes each suggestion, and every decision is stored
+//! the moment it is made.
+//!
+//! [`queue`] picks a coder's pending suggestions (open, not decided by them) with the filters
+//! and order asked for; [`Queue::item`] loads what a reviewer needs to judge one (the segment
+//! with its evidence, a turn of context each side, the code's definition and notes, the rules
+//! that fired); [`apply`] turns a [`Command`] into a stored decision. The line loop
+//! ([`run_lines`]) and the full-screen view share these, so both store exactly the same thing.
+
+use crate::codebook::Codebook;
+use crate::error::{Error, Result};
+use crate::model::Segment;
+use crate::project::Project;
+use crate::query::{FieldFilter, Query, Target};
+use crate::store::{DecisionRow, NewDecision, SuggestionRow, NO_WORD};
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+// ---------------------------------------------------------------- coder
+
+/// The user's settings file: `$QUARRY_CONFIG`, else `$XDG_CONFIG_HOME/quarry/config`, else
+/// `~/.config/quarry/config`.
+pub fn config_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("QUARRY_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("quarry").join("config"))
+}
+
+/// A setting from the user's settings file (`key = value` lines).
+fn config_value(key: &str) -> Option<String> {
+    let text = std::fs::read_to_string(config_path()?).ok()?;
+    text.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        (k.trim() == key).then(|| v.trim().to_string())
+    })
+}
+
+/// Sets a value in the user's settings file, keeping the other lines. Returns the file.
+pub fn set_config(key: &str, value: &str) -> Result<PathBuf> {
+    let path = config_path()
+        .ok_or_else(|| Error::Other("no settings folder: set HOME or QUARRY_CONFIG".into()))?;
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut lines: Vec<String> = old
+        .lines()
+        .filter(|l| l.split_once('=').is_none_or(|(k, _)| k.trim() != key))
+        .map(str::to_string)
+        .collect();
+    lines.push(format!("{key} = {value}"));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| io_at(dir, e))?;
+    }
+    std::fs::write(&path, lines.join("\n") + "\n").map_err(|e| io_at(&path, e))?;
+    Ok(path)
+}
+
+fn io_at(path: &std::path::Path, source: std::io::Error) -> Error {
+    crate::error::ProjectError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+    .into()
+}
+
+/// Who is deciding: `--coder`, else `QUARRY_CODER`, else `quarry config coder`. Never blank.
+pub fn coder(flag: Option<&str>) -> Result<String> {
+    let name = flag
+        .map(str::to_string)
+        .or_else(|| std::env::var("QUARRY_CODER").ok())
+        .or_else(|| config_value("coder"))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    name.ok_or_else(|| {
+        Error::Other(
+            "who is coding? Give --coder NAME, set QUARRY_CODER, or run `quarry config coder NAME`"
+                .into(),
+        )
+    })
+}
+
+// ---------------------------------------------------------------- queue
+
+/// Order of the review queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Highest score first.
+    #[default]
+    Score,
+    /// Document order.
+    Document,
+    /// Shuffled with a seed.
+    Random,
+}
+
+/// Which suggestions to review.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this codebook.
+    pub codebook: Option<String>,
+    /// Only this code and its descendants.
+    pub code: Option<String>,
+    /// Only documents with this name (`*` at the end: a prefix).
+    pub document: Option<String>,
+    /// Only this speaker.
+    pub speaker: Option<String>,
+    /// Only segments with these attributes (`KEY=VALUE`).
+    pub attrs: Vec<String>,
+    /// Order.
+    pub order: Order,
+    /// Seed of the random order and of `sample`.
+    pub seed: u64,
+    /// A random sample of this many (to estimate precision without reviewing everything).
+    pub sample: Option<usize>,
+}
+
+/// A coder's review queue.
+pub struct Queue {
+    /// The pending suggestions, in review order.
+    pub items: Vec<SuggestionRow>,
+    codebooks: HashMap<String, Option<Codebook>>,
+    rules: HashMap<i64, String>,
+}
+
+/// Everything a reviewer sees for one suggestion.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// The suggestion.
+    pub suggestion: SuggestionRow,
+    /// Its segment.
+    pub segment: Segment,
+    /// The turn before, if any.
+    pub before: Option<Segment>,
+    /// The turn after, if any.
+    pub after: Option<Segment>,
+    /// The code's name (empty when its codebook cannot be loaded).
+    pub name: String,
+    /// Its definition.
+    pub definition: String,
+    /// When to apply it.
+    pub include: String,
+    /// When not to.
+    pub exclude: String,
+    /// The rules that fired, as written.
+    pub rules: Vec<String>,
+    /// The evidence words as byte ranges in `segment.text`.
+    pub highlights: Vec<(usize, usize)>,
+}
+
+/// The suggestions `coder` has not decided on, filtered and ordered.
+pub fn queue(project: &Project, coder: &str, f: &Filter) -> Result<Queue> {
+    let store = project.store();
+    let mut items = store.pending(coder, f.codebook.as_deref())?;
+    if let Some(code) = &f.code {
+        let prefix = format!("{code}.");
+        items.retain(|s| &s.code == code || s.code.starts_with(&prefix));
+    }
+    // Document, speaker and attribute filters, as the search's field filters.
+    let mut filters = Vec::new();
+    if let Some(d) = &f.document {
+        filters.push(FieldFilter::Doc(d.to_lowercase()));
+    }
+    if let Some(s) = &f.speaker {
+        filters.push(FieldFilter::Speaker(s.to_lowercase()));
+    }
+    for a in &f.attrs {
+        let (name, value) = a
+            .split_once('=')
+            .ok_or_else(|| Error::Other(format!("--attr {a}: expected KEY=VALUE")))?;
+        filters.push(FieldFilter::Attr {
+            name: name.trim().to_lowercase(),
+            value: value.trim().to_lowercase(),
+        });
+    }
+    if !filters.is_empty() {
+        let mut q = Query::And(
+            filters
+                .into_iter()
+                .map(|f| Query::Field(f, Default::default()))
+                .collect(),
+        );
+        crate::search::resolve_fields(project, &mut q)?;
+        let ids: Vec<i64> = items.iter().map(|s| s.segment).collect();
+        let mut keep = std::collections::HashSet::new();
+        for seg in store.segments(&ids)? {
+            let speaker = seg.speaker.as_ref().map(|s| s.to_lowercase());
+            let t = Target {
+                document: seg.document_id,
+                speaker: speaker.as_deref(),
+                tokens: &[],
+                post: seg.post.as_ref(),
+            };
+            if q.eval(&t).is_some() {
+                keep.insert(seg.id);
+            }
+        }
+        items.retain(|s| keep.contains(&s.segment));
+    }
+    let mut rng = SplitMix(f.seed);
+    if let Some(n) = f.sample {
+        rng.shuffle(&mut items);
+        items.truncate(n);
+    }
+    match f.order {
+        Order::Score => items.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then((a.segment, &a.code).cmp(&(b.segment, &b.code)))
+        }),
+        Order::Document => items.sort_by(|a, b| (a.segment, &a.code).cmp(&(b.segment, &b.code))),
+        Order::Random => {
+            if f.sample.is_none() {
+                rng.shuffle(&mut items);
+            }
+        }
+    }
+    let mut codebooks = HashMap::new();
+    for (id, origin) in store.codebooks_run()? {
+        codebooks.insert(id, crate::codebook::load_origin(&origin).ok());
+    }
+    Ok(Queue {
+        items,
+        codebooks,
+        rules: store.rule_texts()?,
+    })
+}
+
+impl Queue {
+    /// The codebook a suggestion came from, if it can still be loaded.
+    pub fn codebook(&self, id: &str) -> Option<&Codebook> {
+        self.codebooks.get(id).and_then(Option::as_ref)
+    }
+
+    /// Loads what a reviewer needs to judge suggestion `i`.
+    pub fn item(&self, project: &Project, i: usize) -> Result<Item> {
+        let s = &self.items[i];
+        let store = project.store();
+        let segment = store
+            .segments(&[s.segment])?
+            .pop()
+            .ok_or_else(|| Error::Other(format!("segment #{} is gone", s.segment)))?;
+        let near = store.segments_in(segment.document_id, segment.ord - 1, segment.ord + 1)?;
+        let before = near.iter().find(|x| x.ord == segment.ord - 1).cloned();
+        let after = near.iter().find(|x| x.ord == segment.ord + 1).cloned();
+        let code = self.codebook(&s.codebook).and_then(|cb| cb.code(&s.code));
+        let mut rule_ids: Vec<i64> = s.evidence.iter().map(|e| e.rule).collect();
+        rule_ids.sort_unstable();
+        rule_ids.dedup();
+        let highlights = byte_ranges(&segment, s);
+        Ok(Item {
+            suggestion: s.clone(),
+            before,
+            after,
+            name: code.map(|c| c.name.clone()).unwrap_or_default(),
+            definition: code.map(|c| c.definition.clone()).unwrap_or_default(),
+            include: code.map(|c| c.include.clone()).unwrap_or_default(),
+            exclude: code.map(|c| c.exclude.clone()).unwrap_or_default(),
+            rules: rule_ids
+                .iter()
+                .filter_map(|r| self.rules.get(r).cloned())
+                .collect(),
+            highlights,
+            segment,
+        })
+    }
+
+    /// For item `i`: its place among the items of its code (1-based) and how many there are.
+    pub fn code_progress(&self, i: usize) -> (usize, usize) {
+        let code = &self.items[i].code;
+        let same = |s: &&SuggestionRow| &s.code == code;
+        (
+            self.items[..=i].iter().filter(same).count(),
+            self.items.iter().filter(same).count(),
+        )
+    }
+}
+
+/// A suggestion's evidence as byte ranges in its segment's text.
+fn byte_ranges(seg: &Segment, s: &SuggestionRow) -> Vec<(usize, usize)> {
+    let mut chars: Vec<(usize, usize)> = s
+        .evidence
+        .iter()
+        .filter(|e| e.word != NO_WORD)
+        .map(|e| (e.start, e.end))
+        .collect();
+    chars.sort_unstable();
+    chars.dedup();
+    // Code point -> byte, walking the text once.
+    let starts: Vec<usize> = seg
+        .text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain([seg.text.len()])
+        .collect();
+    chars
+        .into_iter()
+        .filter_map(|(a, b)| {
+            let a = a.checked_sub(seg.char_start)?;
+            let b = b.checked_sub(seg.char_start)?;
+            Some((*starts.get(a)?, *starts.get(b)?))
+        })
+        .collect()
+}
+
+/// A small seeded generator (SplitMix64), so `--seed` gives the same order everywhere.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Fisher–Yates.
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- decisions
+
+/// What a reviewer can do with the item in front of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Accept the suggested code (with an optional memo).
+    Accept(Option<String>),
+    /// Reject it.
+    Reject(Option<String>),
+    /// Reject it and apply this code instead.
+    Change(String, Option<String>),
+    /// Attach a memo to the next decision on this item.
+    Memo(String),
+    /// Leave it for later.
+    Skip,
+    /// Undo the coder's last decision.
+    Undo,
+    /// Show the keys.
+    Help,
+    /// Stop.
+    Quit,
+}
+
+/// The keys, for `?`.
+pub const HELP: &str = "a [memo]  accept          r [memo]  reject
+c CODE [memo]  change to another code (reject this one, apply CODE)
+m TEXT  memo for the next decision   s  skip   u  undo the last decision
+?  help   q  quit";
+
+/// Parses one line of the line loop.
+pub fn parse_command(line: &str) -> std::result::Result<Command, String> {
+    let line = line.trim();
+    let (head, rest) = match line.split_once(char::is_whitespace) {
+        Some((h, r)) => (h, r.trim()),
+        None => (line, ""),
+    };
+    let memo = (!rest.is_empty()).then(|| rest.to_string());
+    Ok(match head.to_lowercase().as_str() {
+        "a" | "accept" => Command::Accept(memo),
+        "r" | "reject" => Command::Reject(memo),
+        "c" | "change" => {
+            let (code, memo) = match rest.split_once(char::is_whitespace) {
+                Some((c, m)) => (c, Some(m.trim().to_string())),
+                None => (rest, None),
+            };
+            if code.is_empty() {
+                return Err("c needs a code: c CODE [memo]".into());
+            }
+            Command::Change(code.to_string(), memo.filter(|m| !m.is_empty()))
+        }
+        "m" | "memo" => match memo {
+            Some(m) => Command::Memo(m),
+            None => return Err("m needs text: m TEXT".into()),
+        },
+        "s" | "skip" | "" => Command::Skip,
+        "u" | "undo" => Command::Undo,
+        "?" | "h" | "help" => Command::Help,
+        "q" | "quit" => Command::Quit,
+        other => return Err(format!("unknown command {other:?} (? for help)")),
+    })
+}
+
+/// What a suggestion looked like when a person answered it, kept with the decision.
+pub fn answered(item: &Item) -> String {
+    serde_json::json!({
+        "version": item.suggestion.version,
+        "score": item.suggestion.score,
+        "rules": item.rules,
+        "evidence": item.suggestion.evidence.iter()
+            .filter(|e| e.word != NO_WORD)
+            .map(|e| [e.start, e.end]).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+/// Stores the decision `cmd` makes on `item` (with `memo` if the command has none). Returns
+/// the decision id, or None for commands that decide nothing. A changed-to code must exist in
+/// the suggestion's codebook when that codebook can be loaded.
+pub fn apply(
+    project: &mut Project,
+    queue: &Queue,
+    coder: &str,
+    item: &Item,
+    cmd: &Command,
+    memo: Option<String>,
+) -> Result<Option<i64>> {
+    let s = &item.suggestion;
+    let (accept, replacement, own_memo) = match cmd {
+        Command::Accept(m) => (true, None, m.clone()),
+        Command::Reject(m) => (false, None, m.clone()),
+        Command::Change(code, m) => {
+            if let Some(cb) = queue.codebook(&s.codebook) {
+                if cb.code(code).is_none() {
+                    return Err(Error::Other(format!(
+                        "no code {code} in codebook {}",
+                        s.codebook
+                    )));
+                }
+            }
+            (false, Some(code.clone()), m.clone())
+        }
+        _ => return Ok(None),
+    };
+    let id = project.store_mut().decide(&NewDecision {
+        coder: coder.to_string(),
+        segment: s.segment,
+        codebook: s.codebook.clone(),
+        code: s.code.clone(),
+        accept,
+        replacement,
+        memo: own_memo.or(memo),
+        answered: Some(answered(item)),
+    })?;
+    Ok(Some(id))
+}
+
+/// What a review session did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Session {
+    /// Decisions stored.
+    pub decided: usize,
+    /// Items skipped.
+    pub skipped: usize,
+    /// Decisions undone.
+    pub undone: usize,
+    /// Items left when the session ended.
+    pub left: usize,
+}
+
+/// The review loop without a terminal: prints each item to `out`, reads one command per line
+/// from `input`, stores each decision before showing the next item. Ends at `q`, at the end
+/// of input, or when the queue is done.
+pub fn run_lines(
+    project: &mut Project,
+    coder: &str,
+    queue: &Queue,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<Session> {
+    let mut session = Session::default();
+    // Items still to show: an undo puts its item back in front.
+    let mut order: std::collections::VecDeque<usize> = (0..queue.items.len()).collect();
+    let mut done: Vec<(usize, i64)> = Vec::new();
+    let mut memo: Option<String> = None;
+    let mut shown = None;
+    let mut line = String::new();
+    while let Some(&i) = order.front() {
+        let item = queue.item(project, i)?;
+        if shown != Some(i) {
+            let (k, n) = queue.code_progress(i);
+            crate::print::review_item(
+                out,
+                &item,
+                (queue.items.len() - order.len() + 1, queue.items.len()),
+                (k, n),
+            )?;
+            shown = Some(i);
+        }
+        write!(out, "> ")?;
+        out.flush()?;
+        line.clear();
+        if input.read_line(&mut line)? == 0 {
+            break;
+        }
+        let cmd = match parse_command(&line) {
+            Ok(c) => c,
+            Err(e) => {
+                writeln!(out, "{e}")?;
+                continue;
+            }
+        };
+        match &cmd {
+            Command::Quit => break,
+            Command::Help => writeln!(out, "{HELP}")?,
+            Command::Memo(m) => {
+                memo = Some(m.clone());
+                writeln!(out, "memo kept for the next decision")?;
+            }
+            Command::Skip => {
+                order.pop_front();
+                session.skipped += 1;
+                memo = None;
+            }
+            Command::Undo => match project.store_mut().undo_last(coder)? {
+                Some(d) => {
+                    session.undone += 1;
+                    writeln!(out, "undone: {}", describe(&d))?;
+                    if let Some(pos) = done.iter().position(|(_, id)| *id == d.id) {
+                        let (j, _) = done.remove(pos);
+                        order.push_front(j);
+                        session.decided -= 1;
+                    }
+                }
+                None => writeln!(out, "nothing to undo")?,
+            },
+            Command::Accept(_) | Command::Reject(_) | Command::Change(..) => {
+                match apply(project, queue, coder, &item, &cmd, memo.take()) {
+                    Ok(Some(id)) => {
+                        done.push((i, id));
+                        order.pop_front();
+                        session.decided += 1;
+                    }
+                    Ok(None) => {}
+                    Err(e) => writeln!(out, "{e}")?,
+                }
+            }
+        }
+    }
+    session.left = order.len();
+    writeln!(
+        out,
+        "{} decided, {} skipped, {} undone; {} left.",
+        session.decided, session.skipped, session.undone, session.left
+    )?;
+    Ok(session)
+}
+
+/// One line about a decision.
+pub fn describe(d: &DecisionRow) -> String {
+    let verdict = match (&d.replacement, d.accept) {
+        (Some(r), _) => format!("changed to {r}"),
+        (None, true) => "accepted".into(),
+        (None, false) => "rejected".into(),
+    };
+    format!("#{} {} {verdict}", d.segment, d.code)
+}
+
+// ---------------------------------------------------------------- status
+
+/// Decisions of one coder on one code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CoderCounts {
+    /// The coder.
+    pub coder: String,
+    /// Accepted (suggested or coded by hand).
+    pub accepted: usize,
+    /// Rejected (changed to another code included).
+    pub rejected: usize,
+    /// Applied in place of another suggested code.
+    pub changed_to: usize,
+    /// Open suggestions of the code this coder has not decided on.
+    pub pending: usize,
+}
+
+/// Where one code stands.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CodeStatus {
+    /// Codebook id.
+    pub codebook: String,
+    /// Code id.
+    pub code: String,
+    /// Suggestions waiting for review.
+    pub suggested: usize,
+    /// Per coder.
+    pub coders: Vec<CoderCounts>,
+}
+
+/// What a project holds and how far its review is.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Status {
+    /// Documents.
+    pub documents: usize,
+    /// Segments.
+    pub segments: u64,
+    /// The coders who decided anything.
+    pub coders: Vec<String>,
+    /// Per code with suggestions or decisions, by codebook then code.
+    pub codes: Vec<CodeStatus>,
+}
+
+/// Counts for `quarry status`.
+pub fn status(project: &Project) -> Result<Status> {
+    let store = project.store();
+    let decisions = store.decisions(None)?;
+    let mut coders: Vec<String> = decisions.iter().map(|d| d.coder.clone()).collect();
+    coders.sort();
+    coders.dedup();
+    // (codebook, code) -> open suggestion segments.
+    let mut open: std::collections::BTreeMap<(String, String), Vec<i64>> = Default::default();
+    for (book, _) in store.codebooks_run()? {
+        for s in store.codebook_suggestions(&book)? {
+            if s.state == crate::store::SuggestionState::Open {
+                open.entry((book.clone(), s.code))
+                    .or_default()
+                    .push(s.segment);
+            }
+        }
+    }
+    for d in &decisions {
+        open.entry((d.codebook.clone(), d.code.clone()))
+            .or_default();
+        if let Some(r) = &d.replacement {
+            open.entry((d.codebook.clone(), r.clone())).or_default();
+        }
+    }
+    let mut decided: std::collections::HashSet<(&str, &str, &str, i64)> = Default::default();
+    for d in &decisions {
+        decided.insert((&d.coder, &d.codebook, &d.code, d.segment));
+    }
+    let codes = open
+        .iter()
+        .map(|((book, code), segs)| CodeStatus {
+            codebook: book.clone(),
+            code: code.clone(),
+            suggested: segs.len(),
+            coders: coders
+                .iter()
+                .map(|c| {
+                    let mine = decisions
+                        .iter()
+                        .filter(|d| &d.coder == c && &d.codebook == book);
+                    let on = |d: &&DecisionRow| &d.code == code;
+                    CoderCounts {
+                        coder: c.clone(),
+                        accepted: mine.clone().filter(on).filter(|d| d.accept).count(),
+                        rejected: mine.clone().filter(on).filter(|d| !d.accept).count(),
+                        changed_to: mine
+                            .filter(|d| d.replacement.as_deref() == Some(code.as_str()))
+                            .count(),
+                        pending: segs
+                            .iter()
+                            .filter(|&&s| {
+                                !decided.contains(&(c.as_str(), book.as_str(), code.as_str(), s))
+                            })
+                            .count(),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Status {
+        documents: store.documents()?.len(),
+        segments: store.segment_count()?,
+        coders,
+        codes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_with_memos_and_refuse_what_is_unknown() {
+        assert_eq!(parse_command("a"), Ok(Command::Accept(None)));
+        assert_eq!(
+            parse_command("r  too vague "),
+            Ok(Command::Reject(Some("too vague".into())))
+        );
+        assert_eq!(
+            parse_command("c tdf.skills because of the training"),
+            Ok(Command::Change(
+                "tdf.skills".into(),
+                Some("because of the training".into())
+            ))
+        );
+        assert_eq!(
+            parse_command("c tdf.skills"),
+            Ok(Command::Change("tdf.skills".into(), None))
+        );
+        assert!(parse_command("c").is_err());
+        assert!(parse_command("m").is_err());
+        assert!(parse_command("x").is_err());
+        assert_eq!(parse_command(""), Ok(Command::Skip));
+        assert_eq!(parse_command("Q"), Ok(Command::Quit));
+    }
+
+    #[test]
+    fn the_seeded_shuffle_is_repeatable_and_moves_things() {
+        let mut a: Vec<u32> = (0..50).collect();
+        let mut b = a.clone();
+        SplitMix(7).shuffle(&mut a);
+        SplitMix(7).shuffle(&mut b);
+        assert_eq!(a, b);
+        assert_ne!(a, (0..50).collect::<Vec<_>>());
+        let mut c: Vec<u32> = (0..50).collect();
+        SplitMix(8).shuffle(&mut c);
+        assert_ne!(a, c);
+    }
+}

@@ -1,0 +1,242 @@
+//! Review through the real binary: the line loop driven on stdin, hand coding, batches and
+//! undo, decisions surviving codebook edits and a killed process.
+
+use super::{fails, json, ok, quarry, sample_project};
+use quarry::project::Project;
+use std::path::Path;
+
+/// Runs `quarry review ARGS` with `input` on stdin; returns stdout.
+fn review(d: &Path, args: &[&str], input: &str) -> String {
+    let mut a = vec!["review"];
+    a.extend_from_slice(args);
+    let out = quarry(d).args(&a).write_stdin(input).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn decisions(d: &Path, coder: &str) -> Vec<quarry::store::DecisionRow> {
+    Project::open(d)
+        .unwrap()
+        .store()
+        .decisions(Some(coder))
+        .unwrap()
+}
+
+#[test]
+fn the_line_loop_stores_each_decision_with_its_memo_and_undo_brings_an_item_back() {
+    let p = sample_project();
+    let d = p.path();
+    ok(d, &["suggest", "--codebook", "sm-uptake"]);
+    // Without a coder nothing is decided.
+    fails(d, &["review", "--codebook", "sm-uptake"], "who is coding?");
+    let out = review(
+        d,
+        &["--coder", "ana", "--code", "smu.passive_use", "--order", "document"],
+        "a\nr too vague\nc smu.nope\nc smu.active_use posts a lot\nu\nm on reflection\nr\nbogus\ns\nq\n",
+    );
+    assert!(out.contains("no code smu.nope"), "{out}");
+    assert!(out.contains("undone: #"), "{out}");
+    assert!(out.contains("unknown command"), "{out}");
+    assert!(out.contains("3 decided, 1 skipped, 1 undone"), "{out}");
+    let ds = decisions(d, "ana");
+    assert_eq!(ds.len(), 3, "{ds:?}");
+    assert!(ds[0].accept && ds[0].memo.is_none());
+    assert!(!ds[1].accept && ds[1].memo.as_deref() == Some("too vague"));
+    // The change was undone; the same item was then rejected with the memo set before.
+    assert!(!ds[2].accept && ds[2].replacement.is_none());
+    assert_eq!(ds[2].memo.as_deref(), Some("on reflection"));
+    // Each decision keeps what it answered.
+    let answered: serde_json::Value =
+        serde_json::from_str(ds[0].answered.as_ref().unwrap()).unwrap();
+    assert!(!answered["rules"].as_array().unwrap().is_empty());
+    assert!(!answered["evidence"].as_array().unwrap().is_empty());
+    // The undone decision is still in the table, marked undone, and logged.
+    let project = Project::open(d).unwrap();
+    assert_eq!(project.store().decisions(None).unwrap().len(), 3);
+    drop(project);
+    // Decided items leave ana's queue, not bo's.
+    let again = review(
+        d,
+        &[
+            "--coder",
+            "ana",
+            "--code",
+            "smu.passive_use",
+            "--order",
+            "document",
+        ],
+        "q\n",
+    );
+    let all = review(
+        d,
+        &[
+            "--coder",
+            "bo",
+            "--code",
+            "smu.passive_use",
+            "--order",
+            "document",
+        ],
+        "q\n",
+    );
+    let n = |s: &str| {
+        s.split_once(" of ")
+            .unwrap()
+            .1
+            .split(']')
+            .next()
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    };
+    assert_eq!(n(&again) + 3, n(&all));
+    let status = json(&ok(d, &["status", "--format", "json"]));
+    let passive = status["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "smu.passive_use")
+        .unwrap();
+    assert_eq!(passive["coders"][0]["coder"], "ana");
+    assert_eq!(passive["coders"][0]["accepted"], 1);
+    assert_eq!(passive["coders"][0]["rejected"], 2);
+}
+
+#[test]
+fn hand_coding_search_batches_and_undo() {
+    let p = sample_project();
+    let d = p.path();
+    ok(d, &["suggest", "--codebook", "sm-uptake"]);
+    let out = ok(
+        d,
+        &[
+            "code",
+            "12",
+            "smu.barriers",
+            "--coder",
+            "bo",
+            "--memo",
+            "implicit",
+        ],
+    );
+    assert!(out.contains("coded smu.barriers (sm-uptake)"), "{out}");
+    fails(
+        d,
+        &["code", "999999", "smu.barriers", "--coder", "bo"],
+        "no segment #999999",
+    );
+    fails(
+        d,
+        &["code", "12", "smu.nope", "--coder", "bo"],
+        "no codebook run in this project has code",
+    );
+    let out = ok(
+        d,
+        &[
+            "search",
+            "lurk*",
+            "--codebook",
+            "sm-uptake",
+            "--code-hits",
+            "smu.passive_use",
+            "--coder",
+            "bo",
+            "--limit",
+            "3",
+        ],
+    );
+    assert!(
+        out.contains("Coded 3 hits smu.passive_use as bo: batch 1"),
+        "{out}"
+    );
+    assert_eq!(decisions(d, "bo").len(), 4);
+    // Someone else cannot undo bo's batch; bo can.
+    fails(
+        d,
+        &["undo", "1", "--coder", "ana"],
+        "no standing decisions in batch 1",
+    );
+    ok(d, &["undo", "1", "--coder", "bo"]);
+    assert_eq!(decisions(d, "bo").len(), 1);
+    ok(d, &["undo", "--coder", "bo"]);
+    assert!(decisions(d, "bo").is_empty());
+    fails(d, &["undo", "--coder", "bo"], "no decision to undo");
+}
+
+#[test]
+fn the_coder_comes_from_the_environment_or_the_settings_file() {
+    let p = sample_project();
+    let d = p.path();
+    ok(d, &["suggest", "--codebook", "kta"]);
+    let cfg = d.join("settings");
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut c = quarry(d);
+        c.args(args)
+            .env("QUARRY_CONFIG", &cfg)
+            .env_remove("QUARRY_CODER");
+        if let Some(e) = env {
+            c.env("QUARRY_CODER", e);
+        }
+        c.output().unwrap()
+    };
+    let out = run(&["config", "coder"], None);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not set"));
+    let out = run(&["config", "coder", "  "], None);
+    assert_eq!(out.status.code(), Some(2));
+    run(&["config", "coder", "carla"], None);
+    let out = run(&["config", "coder"], None);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("coder = carla"));
+    let seg = json(&ok(d, &["list", "suggestions", "--format", "json"]))[0]["segment"].to_string();
+    let code = json(&ok(d, &["list", "suggestions", "--format", "json"]))[0]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(run(&["code", &seg, &code], None).status.success());
+    assert!(run(&["code", &seg, &code], Some("dana")).status.success());
+    assert_eq!(decisions(d, "carla").len(), 1);
+    assert_eq!(decisions(d, "dana").len(), 1);
+}
+
+#[test]
+fn editing_the_codebook_and_suggesting_again_keeps_every_decision() {
+    let p = sample_project();
+    let d = p.path();
+    let book = d.join("study.toml");
+    let original = std::fs::read_to_string(super::fixture("codebooks/study.toml")).unwrap();
+    std::fs::write(&book, &original).unwrap();
+    ok(d, &["suggest", "--codebook", "study.toml"]);
+    review(
+        d,
+        &["--coder", "ana", "--order", "document"],
+        "a\nr\na\nr\na\nc study.use\nq\n",
+    );
+    review(d, &["--coder", "bo", "--order", "score"], "r\nr\na\nq\n");
+    let before = Project::open(d).unwrap().store().decisions(None).unwrap();
+    assert_eq!(before.len(), 9);
+    // Every rule edited or dropped, then suggest again, twice, and once from scratch.
+    let edited = original
+        .replace("\"lurk*\", ", "")
+        .replace("misinformation OR", "misinform* OR")
+        .replace("\"paywall* OR bandwidth\"", "\"bandwidth\"");
+    std::fs::write(&book, edited).unwrap();
+    ok(d, &["suggest", "--codebook", "study.toml"]);
+    ok(d, &["suggest", "--codebook", "study.toml"]);
+    ok(d, &["suggest", "--codebook", "study.toml", "--rerun"]);
+    std::fs::write(&book, "[codebook]\nid = \"study\"\nname = \"emptied\"\n").unwrap();
+    ok(d, &["suggest", "--codebook", "study.toml"]);
+    let after = Project::open(d).unwrap().store().decisions(None).unwrap();
+    assert_eq!(before, after);
+    // With no rules left, the decided suggestions stay, withdrawn and marked.
+    let rows = json(&ok(d, &["list", "suggestions", "--format", "json"]));
+    let rows = rows.as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r["state"] == "withdrawn" && r["changed"] == true),
+        "{rows:?}"
+    );
+}
