@@ -163,6 +163,39 @@ enum Command {
         /// New value.
         value: Option<String>,
     },
+    /// Per code and rule: suggestions made, decided, accepted, precision with its 95%
+    /// interval, the evidence words most often rejected; and recall, estimated from
+    /// `review --unsuggested`.
+    Rules {
+        /// The codebook (its last `suggest` run).
+        #[arg(long, value_name = "NAME")]
+        codebook: String,
+        /// Only this coder's decisions (default: everyone's).
+        #[arg(long)]
+        coder: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    /// Agreement between two coders (or a coder and the rules): percent, Cohen's kappa,
+    /// Krippendorff's alpha, per code and overall, and the disagreements.
+    Agreement {
+        /// Two coders, A,B; or one coder with --rules.
+        #[arg(long, value_name = "A,B", value_delimiter = ',', required = true)]
+        coders: Vec<String>,
+        /// Compare the coder with the rules (the suggestions as a second coder).
+        #[arg(long)]
+        rules: bool,
+        /// The codebook.
+        #[arg(long, value_name = "NAME")]
+        codebook: String,
+        /// Only this code and the codes below it.
+        #[arg(long, value_name = "ID")]
+        code: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
     /// Documents, segments and suggestions pending, accepted and rejected per code and coder.
     Status {
         /// Output format.
@@ -224,6 +257,10 @@ struct ReviewArgs {
     /// Read commands line by line even in a terminal.
     #[arg(long)]
     lines: bool,
+    /// Review segments that got no suggestion from --codebook instead (with --sample N):
+    /// mark the codes that apply, to estimate what the codebook misses.
+    #[arg(long, requires_all = ["codebook", "sample"])]
+    unsuggested: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -808,6 +845,21 @@ pub fn run() -> Result<Exit> {
                 seed: a.seed,
                 sample: a.sample,
             };
+            if a.unsuggested {
+                let cb = codebook::load(filter.codebook.as_deref().expect("clap requires it"))?;
+                let stdin = std::io::stdin();
+                let mut input = stdin.lock();
+                quarry::review::run_unsuggested(
+                    &mut p,
+                    &coder,
+                    &cb,
+                    a.sample.expect("clap requires it"),
+                    a.seed,
+                    &mut input,
+                    &mut out,
+                )?;
+                return Ok(Exit::Ok);
+            }
             let queue = quarry::review::queue(&p, &coder, &filter)?;
             if queue.items.is_empty() {
                 writeln!(out, "Nothing to review for {coder}.")?;
@@ -880,6 +932,36 @@ pub fn run() -> Result<Exit> {
                 },
                 (Some(k), _) => bail!("unknown setting {k:?} (settings: coder)"),
             }
+            Ok(Exit::Ok)
+        }
+        Command::Rules {
+            codebook: name,
+            coder,
+            format,
+        } => {
+            let p = open(project)?;
+            let id = codebook::load(&name).map(|c| c.id).unwrap_or(name);
+            let r = quarry::quality::rules(&p, &id, coder.as_deref())?;
+            print::rules(&mut out, &r, format.into())?;
+            Ok(Exit::Ok)
+        }
+        Command::Agreement {
+            coders,
+            rules,
+            codebook: name,
+            code,
+            format,
+        } => {
+            let (first, second) = match (coders.as_slice(), rules) {
+                ([a], true) => (a.clone(), None),
+                ([a, b], false) => (a.clone(), Some(b.clone())),
+                _ => bail!("give two coders (--coders A,B), or one with --rules"),
+            };
+            let p = open(project)?;
+            let id = codebook::load(&name).map(|c| c.id).unwrap_or(name);
+            let r =
+                quarry::quality::agreement(&p, &id, &first, second.as_deref(), code.as_deref())?;
+            print::agreement(&mut out, &r, format.into())?;
             Ok(Exit::Ok)
         }
         Command::Status { format } => {

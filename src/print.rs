@@ -1053,6 +1053,220 @@ pub fn status(w: &mut dyn Write, st: &crate::review::Status, format: Format) -> 
     }
 }
 
+fn opt(x: Option<f64>) -> String {
+    x.map_or("-".into(), |v| format!("{v:.2}"))
+}
+
+fn interval(x: Option<(f64, f64)>) -> String {
+    x.map_or("-".into(), |(a, b)| format!("{a:.2}-{b:.2}"))
+}
+
+/// Prints `quarry rules`.
+pub fn rules(w: &mut dyn Write, r: &crate::quality::RulesReport, format: Format) -> io::Result<()> {
+    let words = |v: &[(String, usize)]| {
+        v.iter()
+            .map(|(w, n)| format!("{w} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match format {
+        Format::Json => writeln!(w, "{}", serde_json::to_string_pretty(r)?),
+        Format::Jsonl => writeln!(w, "{}", serde_json::to_string(r)?),
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record([
+                "code",
+                "rule",
+                "fired",
+                "decided",
+                "accepted",
+                "precision",
+                "low",
+                "high",
+                "rejected_words",
+            ])?;
+            for code in &r.codes {
+                let row = |rule: &str,
+                           f: usize,
+                           d: usize,
+                           a: usize,
+                           p: Option<f64>,
+                           i: Option<(f64, f64)>,
+                           rw: String| {
+                    vec![
+                        csv_cell(&code.code),
+                        csv_cell(rule),
+                        f.to_string(),
+                        d.to_string(),
+                        a.to_string(),
+                        p.map_or(String::new(), |v| format!("{v:.4}")),
+                        i.map_or(String::new(), |v| format!("{:.4}", v.0)),
+                        i.map_or(String::new(), |v| format!("{:.4}", v.1)),
+                        csv_cell(&rw),
+                    ]
+                };
+                c.write_record(row(
+                    "",
+                    code.fired,
+                    code.decided,
+                    code.accepted,
+                    code.precision,
+                    code.interval,
+                    String::new(),
+                ))?;
+                for x in &code.rules {
+                    c.write_record(row(
+                        &x.rule,
+                        x.fired,
+                        x.decided,
+                        x.accepted,
+                        x.precision,
+                        x.interval,
+                        words(&x.rejected_words),
+                    ))?;
+                }
+            }
+            c.flush()
+        }
+        Format::Table => {
+            writeln!(
+                w,
+                "{}: precision = accepted / decided ({}), with its 95% Wilson interval",
+                sanitize(&r.codebook, true),
+                r.coder
+                    .as_deref()
+                    .map_or("every coder".into(), |c| sanitize(c, true))
+            )?;
+            writeln!(
+                w,
+                "{:>6} {:>7} {:>8} {:>9} {:>11}  code / rule",
+                "fired", "decided", "accepted", "precision", "interval"
+            )?;
+            for code in &r.codes {
+                writeln!(
+                    w,
+                    "{:>6} {:>7} {:>8} {:>9} {:>11}  {}",
+                    code.fired,
+                    code.decided,
+                    code.accepted,
+                    opt(code.precision),
+                    interval(code.interval),
+                    sanitize(&code.code, true)
+                )?;
+                for x in &code.rules {
+                    writeln!(
+                        w,
+                        "{:>6} {:>7} {:>8} {:>9} {:>11}    {}{}",
+                        x.fired,
+                        x.decided,
+                        x.accepted,
+                        opt(x.precision),
+                        interval(x.interval),
+                        cut(&sanitize(&x.rule, true), 60),
+                        if x.rejected_words.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  rejected: {}", sanitize(&words(&x.rejected_words), true))
+                        }
+                    )?;
+                }
+            }
+            match &r.recall {
+                Some(rc) => writeln!(
+                    w,
+                    "\nRecall about {:.2} (range {:.2}-{:.2}): {} of {} sampled unsuggested segments \
+                     had a code; {} unsuggested and {} suggested segments, segment precision {:.2}.",
+                    rc.recall, rc.interval.0, rc.interval.1, rc.missed, rc.sampled, rc.unsuggested,
+                    rc.suggested, rc.segment_precision
+                ),
+                None => writeln!(
+                    w,
+                    "\nRecall: review a sample of segments with no suggestion first \
+                     (quarry review --unsuggested --codebook {} --sample 30).",
+                    sanitize(&r.codebook, true)
+                ),
+            }
+        }
+    }
+}
+
+/// Prints `quarry agreement`.
+pub fn agreement(
+    w: &mut dyn Write,
+    r: &crate::quality::AgreementReport,
+    format: Format,
+) -> io::Result<()> {
+    match format {
+        Format::Json => writeln!(w, "{}", serde_json::to_string_pretty(r)?),
+        Format::Jsonl => writeln!(w, "{}", serde_json::to_string(r)?),
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record(["code", "units", "agreed", "percent", "kappa", "alpha"])?;
+            let mut row = |code: &str, a: &crate::stats::Agreement| {
+                c.write_record([
+                    csv_cell(code),
+                    a.units.to_string(),
+                    a.agreed.to_string(),
+                    format!("{:.1}", a.percent),
+                    a.kappa.map_or(String::new(), |v| format!("{v:.4}")),
+                    a.alpha.map_or(String::new(), |v| format!("{v:.4}")),
+                ])
+            };
+            for x in &r.codes {
+                row(&x.code, &x.agreement)?;
+            }
+            row("(overall)", &r.overall)?;
+            c.flush()
+        }
+        Format::Table => {
+            writeln!(
+                w,
+                "{}: {} and {}, over the (segment, code) pairs both judged",
+                sanitize(&r.codebook, true),
+                sanitize(&r.first, true),
+                sanitize(&r.second, true)
+            )?;
+            writeln!(
+                w,
+                "{:>6} {:>8} {:>6} {:>6}  code",
+                "units", "agree", "kappa", "alpha"
+            )?;
+            let line = |w: &mut dyn Write, code: &str, a: &crate::stats::Agreement| {
+                writeln!(
+                    w,
+                    "{:>6} {:>7.1}% {:>6} {:>6}  {}",
+                    a.units,
+                    a.percent,
+                    opt(a.kappa),
+                    opt(a.alpha),
+                    sanitize(code, true)
+                )
+            };
+            for x in &r.codes {
+                line(w, &x.code, &x.agreement)?;
+            }
+            line(w, "(overall)", &r.overall)?;
+            if !r.disagreements.is_empty() {
+                writeln!(w, "\nTo discuss ({}):", r.disagreements.len())?;
+                for d in &r.disagreements {
+                    let yn = |b: bool| if b { "yes" } else { "no" };
+                    writeln!(
+                        w,
+                        "  #{:<6} {}  {}: {}, {}: {}",
+                        d.segment,
+                        sanitize(&d.code, true),
+                        sanitize(&r.first, true),
+                        yn(d.first),
+                        sanitize(&r.second, true),
+                        yn(d.second)
+                    )?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -543,6 +543,126 @@ pub fn run_lines(
     Ok(session)
 }
 
+/// Reviews a random sample of in-scope segments that got no suggestion from `codebook`, to
+/// estimate what the codebook misses: for each, `c CODE [memo]` records a code that applies
+/// (several may), `n` moves on (recording "no code" when none was given), `s` skips, `q`
+/// quits. Segments the coder has already judged this way are not shown again.
+#[allow(clippy::too_many_arguments)]
+pub fn run_unsuggested(
+    project: &mut Project,
+    coder: &str,
+    codebook: &Codebook,
+    sample: usize,
+    seed: u64,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<Session> {
+    use crate::quality::{NO_CODE, UNSUGGESTED};
+    let t = crate::triage::run(
+        project,
+        &crate::triage::TriageConfig {
+            codebook: codebook.clone(),
+            code: None,
+            limit: 0,
+        },
+    )?;
+    let judged: std::collections::HashSet<i64> = project
+        .store()
+        .decisions(Some(coder))?
+        .into_iter()
+        .filter(|d| d.codebook == codebook.id && d.answered.as_deref() == Some(UNSUGGESTED))
+        .map(|d| d.segment)
+        .collect();
+    let mut ids: Vec<i64> = t
+        .unsuggested_segments
+        .iter()
+        .map(|s| s.segment)
+        .filter(|s| !judged.contains(s))
+        .collect();
+    ids.sort_unstable();
+    SplitMix(seed).shuffle(&mut ids);
+    ids.truncate(sample);
+    let mut session = Session::default();
+    let mut line = String::new();
+    let record = |project: &mut Project, seg: i64, code: &str, memo: Option<String>| {
+        project.store_mut().decide(&NewDecision {
+            coder: coder.to_string(),
+            segment: seg,
+            codebook: codebook.id.clone(),
+            code: code.to_string(),
+            accept: code != NO_CODE,
+            replacement: None,
+            memo,
+            answered: Some(UNSUGGESTED.to_string()),
+        })
+    };
+    let mut k = 0;
+    'items: while k < ids.len() {
+        let Some(seg) = project.store().segments(&[ids[k]])?.pop() else {
+            k += 1;
+            continue;
+        };
+        writeln!(
+            out,
+            "\n[{} of {}] no suggestion from {}: {} · {} · #{}",
+            k + 1,
+            ids.len(),
+            codebook.id,
+            crate::print::sanitize(&seg.document, true),
+            crate::print::sanitize(seg.speaker.as_deref().unwrap_or("-"), true),
+            seg.id
+        )?;
+        for l in crate::print::sanitize(&seg.text, false).lines() {
+            writeln!(out, "  | {l}")?;
+        }
+        writeln!(
+            out,
+            "  c CODE [memo] a code applies · n next (no code) · s skip · q quit"
+        )?;
+        let mut coded = 0;
+        loop {
+            write!(out, "> ")?;
+            out.flush()?;
+            line.clear();
+            if input.read_line(&mut line)? == 0 {
+                break 'items;
+            }
+            match parse_command(&line) {
+                Ok(Command::Quit) => break 'items,
+                Ok(Command::Change(code, memo)) => {
+                    if codebook.code(&code).is_none() {
+                        writeln!(out, "no code {code} in codebook {}", codebook.id)?;
+                        continue;
+                    }
+                    record(project, seg.id, &code, memo)?;
+                    session.decided += 1;
+                    coded += 1;
+                }
+                Ok(Command::Skip) if line.trim() == "s" => {
+                    session.skipped += 1;
+                    break;
+                }
+                _ if matches!(line.trim(), "n" | "next") => {
+                    if coded == 0 {
+                        record(project, seg.id, NO_CODE, None)?;
+                        session.decided += 1;
+                    }
+                    break;
+                }
+                _ => writeln!(out, "c CODE [memo] · n next · s skip · q quit")?,
+            }
+        }
+        k += 1;
+    }
+    session.left = ids.len() - k.min(ids.len());
+    writeln!(
+        out,
+        "{} recorded, {} skipped; {} left.",
+        session.decided, session.skipped, session.left
+    )?;
+    Ok(session)
+}
+
 /// One line about a decision.
 pub fn describe(d: &DecisionRow) -> String {
     let verdict = match (&d.replacement, d.accept) {

@@ -240,3 +240,172 @@ fn editing_the_codebook_and_suggesting_again_keeps_every_decision() {
         "{rows:?}"
     );
 }
+
+#[test]
+fn rule_precision_agreement_and_recall_come_from_the_decisions() {
+    let p = sample_project();
+    let d = p.path();
+    ok(d, &["suggest", "--codebook", "sm-uptake"]);
+    let args = [
+        "--codebook",
+        "sm-uptake",
+        "--code",
+        "smu.barriers.misinformation",
+        "--order",
+        "document",
+    ];
+    let mut a = vec!["--coder", "ana"];
+    a.extend_from_slice(&args);
+    review(d, &a, "a\na\nr\nr\nq\n");
+    let mut b = vec!["--coder", "bo"];
+    b.extend_from_slice(&args);
+    review(d, &b, "a\nr\nr\nr\nq\n");
+    // Precision of ana's decisions: 2 of 4.
+    let r = json(&ok(
+        d,
+        &[
+            "rules",
+            "--codebook",
+            "sm-uptake",
+            "--coder",
+            "ana",
+            "--format",
+            "json",
+        ],
+    ));
+    let code = r["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "smu.barriers.misinformation")
+        .unwrap();
+    assert_eq!(code["decided"], 4);
+    assert_eq!(code["accepted"], 2);
+    assert_eq!(code["precision"], 0.5);
+    let (lo, hi) = (
+        code["interval"][0].as_f64().unwrap(),
+        code["interval"][1].as_f64().unwrap(),
+    );
+    assert!(lo < 0.5 && 0.5 < hi && lo > 0.0 && hi < 1.0, "{lo} {hi}");
+    // Every rule's tally is within its code's, and the fired counts add up to at least it.
+    let rules = code["rules"].as_array().unwrap();
+    assert!(rules
+        .iter()
+        .all(|x| x["decided"].as_u64() <= code["decided"].as_u64()));
+    assert!(
+        rules
+            .iter()
+            .map(|x| x["fired"].as_u64().unwrap())
+            .sum::<u64>()
+            >= code["fired"].as_u64().unwrap()
+    );
+    assert!(rules
+        .iter()
+        .any(|x| !x["rejected_words"].as_array().unwrap().is_empty()));
+    // Both coders: yes yes no no against yes no no no. po = 0.75, pe = 0.5, kappa = 0.5.
+    let ag = json(&ok(
+        d,
+        &[
+            "agreement",
+            "--coders",
+            "ana,bo",
+            "--codebook",
+            "sm-uptake",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(ag["overall"]["units"], 4);
+    assert_eq!(ag["overall"]["percent"], 75.0);
+    assert!(
+        (ag["overall"]["kappa"].as_f64().unwrap() - 0.5).abs() < 1e-9,
+        "{ag}"
+    );
+    assert_eq!(ag["disagreements"].as_array().unwrap().len(), 1);
+    // The rules as a coder: they suggested all four.
+    let ag = json(&ok(
+        d,
+        &[
+            "agreement",
+            "--coders",
+            "ana",
+            "--rules",
+            "--codebook",
+            "sm-uptake",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(ag["overall"]["units"], 4);
+    assert_eq!(ag["disagreements"].as_array().unwrap().len(), 2);
+    fails(
+        d,
+        &["agreement", "--coders", "ana", "--codebook", "sm-uptake"],
+        "two coders",
+    );
+    // Recall: no estimate until unsuggested segments are reviewed.
+    assert!(r["recall"].is_null());
+    let out = review(
+        d,
+        &[
+            "--coder",
+            "ana",
+            "--unsuggested",
+            "--codebook",
+            "sm-uptake",
+            "--sample",
+            "3",
+        ],
+        "c smu.passive_use\nn\nn\nc smu.nope\nn\n",
+    );
+    assert!(out.contains("no code smu.nope"), "{out}");
+    assert!(out.contains("3 recorded"), "{out}");
+    let r = json(&ok(
+        d,
+        &[
+            "rules",
+            "--codebook",
+            "sm-uptake",
+            "--coder",
+            "ana",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(r["recall"]["sampled"], 3);
+    assert_eq!(r["recall"]["missed"], 1);
+    let rc = r["recall"]["recall"].as_f64().unwrap();
+    let (lo, hi) = (
+        r["recall"]["interval"][0].as_f64().unwrap(),
+        r["recall"]["interval"][1].as_f64().unwrap(),
+    );
+    assert!(lo <= rc && rc <= hi && 0.0 < rc && rc < 1.0, "{r}");
+    // The same segments are not offered again.
+    let out = review(
+        d,
+        &[
+            "--coder",
+            "ana",
+            "--unsuggested",
+            "--codebook",
+            "sm-uptake",
+            "--sample",
+            "200",
+        ],
+        "q\n",
+    );
+    let total: usize = out
+        .split(" of ")
+        .nth(1)
+        .unwrap()
+        .split(']')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let t = json(&ok(
+        d,
+        &["triage", "--codebook", "sm-uptake", "--format", "json"],
+    ));
+    assert_eq!(total as u64 + 3, t["unsuggested"].as_u64().unwrap());
+}

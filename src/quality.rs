@@ -1,0 +1,408 @@
+//! Quality: how good each rule is and how far coders agree, from people's decisions.
+//!
+//! [`rules`] gives, per code and per rule of a codebook's last run, how often it fired, how
+//! many of its suggestions were decided and accepted, the precision with a 95% Wilson
+//! interval, and the evidence words most often rejected; with a sample of segments that got
+//! no suggestion reviewed (`review --unsuggested`), an estimate of recall. [`agreement`]
+//! compares two coders (or a coder and the rules) code by code. Read-only.
+
+use crate::error::{Error, Result};
+use crate::project::Project;
+use crate::stats::{self, Agreement};
+use crate::store::{DecisionRow, SuggestionState, NO_WORD};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// The `answered` mark of a decision made on a segment that got no suggestion.
+pub const UNSUGGESTED: &str = r#"{"unsuggested":true}"#;
+
+/// The code of such a decision when no code applies.
+pub const NO_CODE: &str = "";
+
+/// How one rule did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleQuality {
+    /// The rule as written.
+    pub rule: String,
+    /// Suggestions it made (waiting or covered).
+    pub fired: usize,
+    /// Of those, decided.
+    pub decided: usize,
+    /// Of those, accepted.
+    pub accepted: usize,
+    /// accepted / decided.
+    pub precision: Option<f64>,
+    /// 95% Wilson interval of the precision.
+    pub interval: Option<(f64, f64)>,
+    /// Evidence words of its rejected suggestions, most frequent first.
+    pub rejected_words: Vec<(String, usize)>,
+}
+
+/// How one code did.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeQuality {
+    /// Code id.
+    pub code: String,
+    /// Suggestions of the code (waiting or covered).
+    pub fired: usize,
+    /// Of those, decided.
+    pub decided: usize,
+    /// Of those, accepted.
+    pub accepted: usize,
+    /// accepted / decided.
+    pub precision: Option<f64>,
+    /// 95% Wilson interval.
+    pub interval: Option<(f64, f64)>,
+    /// Its rules.
+    pub rules: Vec<RuleQuality>,
+}
+
+/// An estimate of recall from a reviewed sample of segments that got no suggestion.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recall {
+    /// Unsuggested segments reviewed.
+    pub sampled: usize,
+    /// Of those, segments a code applied to (missed by the rules).
+    pub missed: usize,
+    /// In-scope segments with no suggestion.
+    pub unsuggested: usize,
+    /// Segments with a suggestion.
+    pub suggested: usize,
+    /// Share of decided suggested segments with an accepted code.
+    pub segment_precision: f64,
+    /// Estimated share of segments a code applies to that got a suggestion.
+    pub recall: f64,
+    /// Its range from the 95% interval of the missed share.
+    pub interval: (f64, f64),
+}
+
+/// The rule report of one codebook.
+#[derive(Debug, Clone, Serialize)]
+pub struct RulesReport {
+    /// Codebook id.
+    pub codebook: String,
+    /// Whose decisions (None: everyone's).
+    pub coder: Option<String>,
+    /// Per code, in the order of the last run's rules.
+    pub codes: Vec<CodeQuality>,
+    /// Recall, when a sample of unsuggested segments was reviewed.
+    pub recall: Option<Recall>,
+}
+
+fn precision(accepted: usize, decided: usize) -> (Option<f64>, Option<(f64, f64)>) {
+    (
+        (decided > 0).then(|| accepted as f64 / decided as f64),
+        stats::wilson(accepted as u64, decided as u64),
+    )
+}
+
+/// Each coder's latest standing decision per (segment, code) of a codebook, as "applies":
+/// an accept says yes, a reject no, and a change says yes for the code changed to.
+fn verdicts(decisions: &[DecisionRow], codebook: &str) -> BTreeMap<(String, i64, String), bool> {
+    let mut out = BTreeMap::new();
+    for d in decisions.iter().filter(|d| d.codebook == codebook) {
+        if d.code != NO_CODE {
+            out.insert((d.coder.clone(), d.segment, d.code.clone()), d.accept);
+        }
+        if let Some(r) = &d.replacement {
+            out.insert((d.coder.clone(), d.segment, r.clone()), true);
+        }
+    }
+    out
+}
+
+/// The rule report of `codebook`'s last run, from `coder`'s decisions (or everyone's).
+pub fn rules(project: &Project, codebook: &str, coder: Option<&str>) -> Result<RulesReport> {
+    let store = project.store();
+    let run = store.suggest_run(codebook)?.ok_or_else(|| {
+        Error::Other(format!(
+            "codebook {codebook} has no suggestions yet: run `quarry suggest --codebook {codebook}` first"
+        ))
+    })?;
+    let rules: HashMap<i64, (String, String)> = store
+        .rules(codebook)?
+        .into_iter()
+        .map(|r| (r.id, (r.code, r.text)))
+        .collect();
+    let words: HashMap<u32, String> = store
+        .words()?
+        .into_iter()
+        .map(|(id, w, _)| (id, w))
+        .collect();
+    let decisions = store.decisions(coder)?;
+    let verdicts = verdicts(&decisions, codebook);
+    // Per (segment, code): the decisions on it (one per coder).
+    let mut on: HashMap<(i64, &str), Vec<bool>> = HashMap::new();
+    for ((_, seg, code), yes) in &verdicts {
+        on.entry((*seg, code.as_str())).or_default().push(*yes);
+    }
+    // Tallies per rule id and per code.
+    #[derive(Default)]
+    struct Tally {
+        fired: usize,
+        decided: usize,
+        accepted: usize,
+        rejected_words: HashMap<u32, usize>,
+    }
+    let mut by_rule: HashMap<i64, Tally> = HashMap::new();
+    let mut by_code: HashMap<String, Tally> = HashMap::new();
+    let mut suggested_segments = HashSet::new();
+    let mut decided_segments: HashMap<i64, bool> = HashMap::new();
+    for s in store.codebook_suggestions(codebook)? {
+        if s.state == SuggestionState::Withdrawn {
+            continue;
+        }
+        suggested_segments.insert(s.segment);
+        let votes = on.get(&(s.segment, s.code.as_str()));
+        let (decided, accepted) =
+            votes.map_or((0, 0), |v| (v.len(), v.iter().filter(|x| **x).count()));
+        if decided > 0 {
+            let e = decided_segments.entry(s.segment).or_default();
+            *e |= accepted > 0;
+        }
+        let code = by_code.entry(s.code.clone()).or_default();
+        code.fired += 1;
+        code.decided += decided;
+        code.accepted += accepted;
+        let mut seen = HashSet::new();
+        for e in &s.evidence {
+            let t = by_rule.entry(e.rule).or_default();
+            if seen.insert(e.rule) {
+                t.fired += 1;
+                t.decided += decided;
+                t.accepted += accepted;
+            }
+            if decided > accepted && e.word != NO_WORD {
+                *t.rejected_words.entry(e.word).or_default() += decided - accepted;
+            }
+        }
+    }
+    let mut codes: Vec<CodeQuality> = Vec::new();
+    for id in &run.rules {
+        let Some((code, text)) = rules.get(id) else {
+            continue;
+        };
+        if codes.last().is_none_or(|c| &c.code != code) {
+            let t = by_code.remove(code).unwrap_or_default();
+            let (p, i) = precision(t.accepted, t.decided);
+            codes.push(CodeQuality {
+                code: code.clone(),
+                fired: t.fired,
+                decided: t.decided,
+                accepted: t.accepted,
+                precision: p,
+                interval: i,
+                rules: Vec::new(),
+            });
+        }
+        let t = by_rule.remove(id).unwrap_or_default();
+        let (p, i) = precision(t.accepted, t.decided);
+        let mut rejected: Vec<(String, usize)> = t
+            .rejected_words
+            .into_iter()
+            .filter_map(|(w, n)| Some((words.get(&w)?.clone(), n)))
+            .collect();
+        rejected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        rejected.truncate(5);
+        codes
+            .last_mut()
+            .expect("pushed above")
+            .rules
+            .push(RuleQuality {
+                rule: text.clone(),
+                fired: t.fired,
+                decided: t.decided,
+                accepted: t.accepted,
+                precision: p,
+                interval: i,
+                rejected_words: rejected,
+            });
+    }
+    let recall = recall(
+        project,
+        codebook,
+        &decisions,
+        &suggested_segments,
+        &decided_segments,
+    )?;
+    Ok(RulesReport {
+        codebook: codebook.to_string(),
+        coder: coder.map(str::to_string),
+        codes,
+        recall,
+    })
+}
+
+/// Recall from the unsuggested segments people reviewed: the missed share `m` of that sample
+/// (with its Wilson interval) stands for all `U` unsuggested segments; the segment precision
+/// `p` of the decided suggestions stands for all `S` suggested segments; recall is
+/// `p·S / (p·S + m·U)`.
+fn recall(
+    project: &Project,
+    codebook: &str,
+    decisions: &[DecisionRow],
+    suggested: &HashSet<i64>,
+    decided: &HashMap<i64, bool>,
+) -> Result<Option<Recall>> {
+    let mut sample: HashMap<i64, bool> = HashMap::new();
+    for d in decisions
+        .iter()
+        .filter(|d| d.codebook == codebook && d.answered.as_deref() == Some(UNSUGGESTED))
+    {
+        let applies = d.code != NO_CODE && d.accept;
+        *sample.entry(d.segment).or_default() |= applies;
+    }
+    if sample.is_empty() || decided.is_empty() {
+        return Ok(None);
+    }
+    let cb = project
+        .store()
+        .suggest_run(codebook)?
+        .and_then(|r| crate::codebook::load_origin(&r.origin).ok());
+    let Some(cb) = cb else {
+        return Ok(None);
+    };
+    let t = crate::triage::run(
+        project,
+        &crate::triage::TriageConfig {
+            codebook: cb,
+            code: None,
+            limit: 1,
+        },
+    )?;
+    let missed = sample.values().filter(|x| **x).count();
+    let n = sample.len();
+    let p = decided.values().filter(|x| **x).count() as f64 / decided.len() as f64;
+    let found = p * suggested.len() as f64;
+    let u = t.unsuggested as f64;
+    let at = |m: f64| {
+        if found + m * u == 0.0 {
+            1.0
+        } else {
+            found / (found + m * u)
+        }
+    };
+    let (lo, hi) = stats::wilson(missed as u64, n as u64).unwrap_or((0.0, 1.0));
+    Ok(Some(Recall {
+        sampled: n,
+        missed,
+        unsuggested: t.unsuggested,
+        suggested: suggested.len(),
+        segment_precision: p,
+        recall: at(missed as f64 / n as f64),
+        interval: (at(hi), at(lo)),
+    }))
+}
+
+/// A (segment, code) the two sides judged differently.
+#[derive(Debug, Clone, Serialize)]
+pub struct Disagreement {
+    /// Segment id.
+    pub segment: i64,
+    /// Code id.
+    pub code: String,
+    /// Whether the first says it applies.
+    pub first: bool,
+    /// Whether the second says it applies.
+    pub second: bool,
+}
+
+/// Agreement on one code.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeAgreement {
+    /// Code id.
+    pub code: String,
+    /// The figures.
+    #[serde(flatten)]
+    pub agreement: Agreement,
+}
+
+/// Agreement between two coders, or a coder and the rules.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgreementReport {
+    /// Codebook id.
+    pub codebook: String,
+    /// First coder.
+    pub first: String,
+    /// Second coder (`rules` for the rules).
+    pub second: String,
+    /// Per code.
+    pub codes: Vec<CodeAgreement>,
+    /// Over every (segment, code) both judged.
+    pub overall: Agreement,
+    /// What to discuss.
+    pub disagreements: Vec<Disagreement>,
+}
+
+/// Agreement of `first` and `second` (None: the rules) on `codebook`, over the (segment,
+/// code) pairs both judged: a decision of each coder, or for the rules every pair the coder
+/// judged (the rules say yes where they made a suggestion). Only `code` and the codes below
+/// it when given.
+pub fn agreement(
+    project: &Project,
+    codebook: &str,
+    first: &str,
+    second: Option<&str>,
+    code: Option<&str>,
+) -> Result<AgreementReport> {
+    let store = project.store();
+    let decisions = store.decisions(None)?;
+    let verdicts = verdicts(&decisions, codebook);
+    let mine = |who: &str| -> BTreeMap<(i64, String), bool> {
+        verdicts
+            .iter()
+            .filter(|((c, _, _), _)| c == who)
+            .map(|((_, s, k), v)| ((*s, k.clone()), *v))
+            .collect()
+    };
+    let a = mine(first);
+    let b: BTreeMap<(i64, String), bool> = match second {
+        Some(who) => mine(who),
+        None => {
+            let live: HashSet<(i64, String)> = store
+                .codebook_suggestions(codebook)?
+                .into_iter()
+                .filter(|s| s.state != SuggestionState::Withdrawn)
+                .map(|s| (s.segment, s.code))
+                .collect();
+            a.keys().map(|k| (k.clone(), live.contains(k))).collect()
+        }
+    };
+    let wanted = |c: &str| {
+        code.is_none_or(|w| c == w || c.strip_prefix(w).is_some_and(|r| r.starts_with('.')))
+    };
+    let mut per_code: BTreeMap<String, Vec<(bool, bool)>> = BTreeMap::new();
+    let mut disagreements = Vec::new();
+    for ((seg, c), x) in &a {
+        let Some(y) = b.get(&(*seg, c.clone())) else {
+            continue;
+        };
+        if !wanted(c) {
+            continue;
+        }
+        per_code.entry(c.clone()).or_default().push((*x, *y));
+        if x != y {
+            disagreements.push(Disagreement {
+                segment: *seg,
+                code: c.clone(),
+                first: *x,
+                second: *y,
+            });
+        }
+    }
+    let all: Vec<(bool, bool)> = per_code.values().flatten().copied().collect();
+    Ok(AgreementReport {
+        codebook: codebook.to_string(),
+        first: first.to_string(),
+        second: second.unwrap_or("rules").to_string(),
+        codes: per_code
+            .into_iter()
+            .map(|(code, pairs)| CodeAgreement {
+                code,
+                agreement: stats::agreement(&pairs),
+            })
+            .collect(),
+        overall: stats::agreement(&all),
+        disagreements,
+    })
+}
