@@ -661,20 +661,26 @@ pub fn suggest_report(
                     String::new()
                 }
             )?;
-            writeln!(
-                w,
-                "{} suggestions waiting for review: {} new, {} withdrawn, {} kept for a \
-                 person's decision{}.",
-                r.suggestions,
-                r.added,
-                r.withdrawn,
-                r.kept,
-                if r.stored {
-                    ""
-                } else {
-                    " (dry run: nothing stored)"
-                }
-            )
+            let dry = if r.stored {
+                ""
+            } else {
+                " (dry run: nothing stored)"
+            };
+            if r.full {
+                writeln!(
+                    w,
+                    "{} suggestions waiting for review, all made afresh; {} kept for a \
+                     person's decision{dry}.",
+                    r.suggestions, r.kept
+                )
+            } else {
+                writeln!(
+                    w,
+                    "{} suggestions waiting for review: {} new, {} withdrawn, {} kept for a \
+                     person's decision{dry}.",
+                    r.suggestions, r.added, r.withdrawn, r.kept
+                )
+            }
         }
     }
 }

@@ -148,7 +148,7 @@ pub fn rules(project: &Project, codebook: &str, coder: Option<&str>) -> Result<R
     let mut by_code: HashMap<String, Tally> = HashMap::new();
     let mut suggested_segments = HashSet::new();
     let mut decided_segments: HashMap<i64, bool> = HashMap::new();
-    for s in store.codebook_suggestions(codebook)? {
+    for s in store.codebook_suggestions(codebook, false)? {
         if s.state == SuggestionState::Withdrawn {
             continue;
         }
@@ -360,7 +360,7 @@ pub fn agreement(
         Some(who) => mine(who),
         None => {
             let live: HashSet<(i64, String)> = store
-                .codebook_suggestions(codebook)?
+                .codebook_suggestions(codebook, false)?
                 .into_iter()
                 .filter(|s| s.state != SuggestionState::Withdrawn)
                 .map(|s| (s.segment, s.code))

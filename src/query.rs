@@ -132,11 +132,42 @@ pub struct Target<'a> {
     pub post: Option<&'a PostMeta>,
 }
 
+/// Where each stem occurs among a segment's tokens (token indexes, in order): built once
+/// when many queries are tried on one segment, so a word is looked up instead of searched.
+pub type StemIndex<'a> = rustc_hash::FxHashMap<&'a str, Vec<usize>>;
+
+/// The [`StemIndex`] of some tokens.
+pub fn stem_index(tokens: &[Token]) -> StemIndex<'_> {
+    let mut m = StemIndex::default();
+    for (i, t) in tokens.iter().enumerate() {
+        m.entry(t.stem.as_str()).or_default().push(i);
+    }
+    m
+}
+
+/// The indexes of the tokens with stem `s`: looked up when there is an index, else searched.
+fn with_stem<'t>(
+    toks: &[Token],
+    stems: Option<&'t StemIndex<'_>>,
+    s: &str,
+) -> std::borrow::Cow<'t, [usize]> {
+    match stems {
+        Some(m) => std::borrow::Cow::Borrowed(m.get(s).map_or(&[][..], Vec::as_slice)),
+        None => std::borrow::Cow::Owned(idx(toks, |k| k.stem == s).collect()),
+    }
+}
+
 impl Query {
     /// Whether the query matches; with the indexes (into `tokens`) of the words that are evidence.
     pub fn eval(&self, t: &Target<'_>) -> Option<Vec<usize>> {
+        self.eval_with(t, None)
+    }
+
+    /// [`Query::eval`] with the segment's [`StemIndex`] (the same result, faster when the
+    /// index serves many queries).
+    pub fn eval_with(&self, t: &Target<'_>, stems: Option<&StemIndex<'_>>) -> Option<Vec<usize>> {
         let mut ev = Vec::new();
-        if self.eval_into(t, &mut ev) {
+        if self.eval_into(t, stems, &mut ev) {
             ev.sort_unstable();
             ev.dedup();
             Some(ev)
@@ -145,30 +176,38 @@ impl Query {
         }
     }
 
-    fn eval_into(&self, t: &Target<'_>, ev: &mut Vec<usize>) -> bool {
+    fn eval_into(
+        &self,
+        t: &Target<'_>,
+        stems: Option<&StemIndex<'_>>,
+        ev: &mut Vec<usize>,
+    ) -> bool {
         let toks = t.tokens;
         let before = ev.len();
         match self {
-            Query::Term(s) => ev.extend(idx(toks, |k| k.stem == *s)),
+            Query::Term(s) => ev.extend_from_slice(&with_stem(toks, stems, s)),
             Query::Exact(w) => ev.extend(idx(toks, |k| k.lower == *w)),
             Query::Prefix(p) => ev.extend(idx(toks, |k| k.lower.starts_with(p.as_str()))),
-            Query::Phrase(stems) => {
-                for i in 0..toks.len() {
-                    let hit = stems.iter().enumerate().all(|(j, s)| {
+            Query::Phrase(words) => {
+                let Some(first) = words.first() else {
+                    return false;
+                };
+                for &i in with_stem(toks, stems, first).iter() {
+                    let hit = words.iter().enumerate().skip(1).all(|(j, s)| {
                         toks.get(i + j).is_some_and(|k| {
                             k.stem == *s && k.position == toks[i].position + j as u32
                         })
                     });
                     if hit {
-                        ev.extend(i..i + stems.len());
+                        ev.extend(i..i + words.len());
                     }
                 }
             }
             Query::Near(a, b, n) => {
-                let pa: Vec<usize> = idx(toks, |k| k.stem == *a).collect();
-                let pb: Vec<usize> = idx(toks, |k| k.stem == *b).collect();
-                for &i in &pa {
-                    for &j in &pb {
+                let pa = with_stem(toks, stems, a);
+                let pb = with_stem(toks, stems, b);
+                for &i in pa.iter() {
+                    for &j in pb.iter() {
                         if near(toks[i].position, toks[j].position, *n) {
                             ev.push(i);
                             ev.push(j);
@@ -177,8 +216,11 @@ impl Query {
                 }
             }
             Query::Before(a, b, n) => {
-                for (i, ka) in toks.iter().enumerate().filter(|(_, k)| k.stem == *a) {
-                    for (j, kb) in toks.iter().enumerate().filter(|(_, k)| k.stem == *b) {
+                let pb = with_stem(toks, stems, b);
+                for &i in with_stem(toks, stems, a).iter() {
+                    let ka = &toks[i];
+                    for &j in pb.iter() {
+                        let kb = &toks[j];
                         if kb.position > ka.position && kb.position - ka.position <= *n {
                             ev.push(i);
                             ev.push(j);
@@ -190,7 +232,7 @@ impl Query {
             Query::Masked(inner, masks) => {
                 let masked = masked_tokens(toks, masks);
                 if !masked.contains(&true) {
-                    return inner.eval_into(t, ev);
+                    return inner.eval_into(t, stems, ev);
                 }
                 // Evaluate on the words left (positions kept, so a phrase cannot span a
                 // masked word), then map the evidence back.
@@ -198,7 +240,8 @@ impl Query {
                 let sub: Vec<Token> = kept.iter().map(|&i| toks[i].clone()).collect();
                 let mut inner_ev = Vec::new();
                 let target = Target { tokens: &sub, ..*t };
-                let hit = inner.eval_into(&target, &mut inner_ev);
+                // The index counts the masked words: not valid for the words left.
+                let hit = inner.eval_into(&target, None, &mut inner_ev);
                 ev.extend(inner_ev.into_iter().map(|i| kept[i]));
                 return hit;
             }
@@ -212,7 +255,7 @@ impl Query {
             }
             Query::And(qs) => {
                 for q in qs {
-                    if !q.eval_into(t, ev) {
+                    if !q.eval_into(t, stems, ev) {
                         ev.truncate(before);
                         return false;
                     }
@@ -222,13 +265,13 @@ impl Query {
             Query::Or(qs) => {
                 let mut any = false;
                 for q in qs {
-                    any |= q.eval_into(t, ev);
+                    any |= q.eval_into(t, stems, ev);
                 }
                 return any;
             }
             Query::Not(q) => {
                 let mut scratch = Vec::new();
-                return !q.eval_into(t, &mut scratch);
+                return !q.eval_into(t, stems, &mut scratch);
             }
         }
         ev.len() > before

@@ -1627,6 +1627,23 @@ fn suggestion_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SuggestionRow> {
     })
 }
 
+/// Whether suggestion `s` has a standing decision of anyone.
+const DECIDED: &str = "EXISTS (SELECT 1 FROM decisions d WHERE d.segment_id = s.segment_id
+                       AND d.codebook = s.codebook AND d.code = s.code AND d.undone_at IS NULL)";
+
+/// What one codebook's `suggest` run stores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuggestRun {
+    /// Codebook id.
+    pub codebook: String,
+    /// What the run applied.
+    pub state: RunState,
+    /// Delete the codebook's undecided suggestions first (a full run).
+    pub replace: bool,
+    /// Changes to single suggestions.
+    pub changes: Vec<SuggestionChange>,
+}
+
 const SUGGESTION_COLS: &str =
     "id, segment_id, codebook, code, version, score, evidence, state, changed";
 
@@ -1723,17 +1740,22 @@ impl Store {
             .map_err(sql("reading segments"))
     }
 
-    /// A codebook's stored suggestions, by segment then code.
-    pub fn codebook_suggestions(&self, codebook: &str) -> R<Vec<SuggestionRow>> {
+    /// A codebook's stored suggestions (only those someone decided on, if `decided_only`),
+    /// in no particular order.
+    pub fn codebook_suggestions(
+        &self,
+        codebook: &str,
+        decided_only: bool,
+    ) -> R<Vec<SuggestionRow>> {
         let mut st = self
             .conn
             .prepare(&format!(
-                "SELECT {SUGGESTION_COLS} FROM suggestions WHERE codebook = ?1
-                 ORDER BY segment_id, code"
+                "SELECT {SUGGESTION_COLS} FROM suggestions s WHERE codebook = ?1
+                 AND (NOT ?2 OR {DECIDED})"
             ))
             .map_err(sql("reading suggestions"))?;
         let rows = st
-            .query_map([codebook], suggestion_row)
+            .query_map(params![codebook, decided_only], suggestion_row)
             .map_err(sql("reading suggestions"))?;
         rows.collect::<Result<_, _>>()
             .map_err(sql("reading suggestions"))
@@ -1761,10 +1783,13 @@ impl Store {
     pub fn save_suggestions(
         &mut self,
         words: &[(u32, String, String)],
-        runs: &[(String, RunState, Vec<SuggestionChange>)],
+        runs: &[SuggestRun],
     ) -> R<()> {
         let what = "storing suggestions";
-        let tx = self.conn.transaction().map_err(sql(what))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql(what))?;
         {
             let mut w = tx
                 .prepare("INSERT INTO words(id, word, stem) VALUES (?1, ?2, ?3)")
@@ -1773,11 +1798,16 @@ impl Store {
                 w.execute(params![i64::from(*id), word, stem])
                     .map_err(sql(what))?;
             }
+            // An insert meets a stored row only when someone decided on it after the run
+            // read the decisions: the row is then brought up to date.
             let mut ins = tx
                 .prepare(
                     "INSERT INTO suggestions(segment_id, codebook, code, version, score, evidence,
                                              state, changed)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     ON CONFLICT(codebook, code, segment_id) DO UPDATE SET
+                        version = excluded.version, score = excluded.score,
+                        evidence = excluded.evidence, state = excluded.state",
                 )
                 .map_err(sql(what))?;
             let mut upd = tx
@@ -1790,6 +1820,11 @@ impl Store {
             let mut del = tx
                 .prepare("DELETE FROM suggestions WHERE id = ?1")
                 .map_err(sql(what))?;
+            let mut clear = tx
+                .prepare(&format!(
+                    "DELETE FROM suggestions AS s WHERE codebook = ?1 AND NOT {DECIDED}"
+                ))
+                .map_err(sql(what))?;
             let mut run = tx
                 .prepare(
                     "INSERT OR REPLACE INTO suggest_runs(codebook, version, last_segment, rules,
@@ -1797,8 +1832,11 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, unixepoch())",
                 )
                 .map_err(sql(what))?;
-            for (codebook, state, changes) in runs {
-                for c in changes {
+            for r in runs {
+                if r.replace {
+                    clear.execute([&r.codebook]).map_err(sql(what))?;
+                }
+                for c in &r.changes {
                     match c {
                         SuggestionChange::Insert(s) => ins.execute(params![
                             s.segment,
@@ -1822,16 +1860,17 @@ impl Store {
                     }
                     .map_err(sql(what))?;
                 }
-                let rules: Vec<String> = state.rules.iter().map(i64::to_string).collect();
+                let st = &r.state;
+                let rules: Vec<String> = st.rules.iter().map(i64::to_string).collect();
                 run.execute(params![
-                    codebook,
-                    state.version,
-                    state.last_segment,
+                    r.codebook,
+                    st.version,
+                    st.last_segment,
                     rules.join(" "),
-                    state.unit,
-                    state.scope as i64,
-                    state.widen,
-                    state.origin
+                    st.unit,
+                    st.scope as i64,
+                    st.widen,
+                    st.origin
                 ])
                 .map_err(sql(what))?;
             }

@@ -24,7 +24,6 @@ use crate::store::{Evidence, RunState, SuggestionChange, SuggestionRow, Suggesti
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
-use std::collections::HashSet;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// The stretch of text a suggestion is about, when exported or reviewed.
@@ -115,6 +114,9 @@ pub struct SuggestReport {
     pub codes: Vec<CodeSummary>,
     /// Whether the results were stored.
     pub stored: bool,
+    /// Whether some codebook ran in full (first run, --rerun, new interviewers): its
+    /// undecided suggestions were replaced, so none count as withdrawn.
+    pub full: bool,
 }
 
 /// One rule ready to run.
@@ -150,16 +152,52 @@ struct Seg {
     post: Option<PostMeta>,
 }
 
-/// Evidence before words have ids: (rule id, word, stem, start, end); word None for a rule
-/// that matched on no word.
-type RawEvidence = (i64, Option<(String, String)>, usize, usize);
-
-/// What one (segment, code) matched in this run.
+/// What one (segment, code) matched in this run. Evidence words are numbered within the
+/// chunk of segments that found them ([`Chunk::words`]; [`NO_WORD`] for a rule that matched
+/// on no word) until the run gives them project-wide ids.
 struct Found {
     segment: i64,
     book: usize,
     code: usize,
-    evidence: Vec<RawEvidence>,
+    evidence: Vec<Evidence>,
+}
+
+/// What one parallel chunk of segments found, with its own table of words.
+#[derive(Default)]
+struct Chunk {
+    found: Vec<Found>,
+    /// (lowercased word, stem), numbered by position.
+    words: Vec<(String, String)>,
+    ids: FxHashMap<String, u32>,
+}
+
+impl Chunk {
+    /// The chunk's number for a word.
+    fn word(&mut self, t: &Token) -> u32 {
+        if let Some(&id) = self.ids.get(t.lower.as_str()) {
+            return id;
+        }
+        let id = self.words.len() as u32;
+        self.ids.insert(t.lower.clone(), id);
+        self.words.push((t.lower.clone(), t.stem.clone()));
+        id
+    }
+}
+
+/// Phase timings on stderr when `QUARRY_TIMINGS` is set (for benchmarks).
+struct Clock(Option<std::time::Instant>);
+
+impl Clock {
+    fn new() -> Clock {
+        Clock(std::env::var_os("QUARRY_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    fn lap(&mut self, what: &str) {
+        if let Some(t) = &mut self.0 {
+            eprintln!("suggest: {what:>20} {:>8.3} s", t.elapsed().as_secs_f64());
+            *t = std::time::Instant::now();
+        }
+    }
 }
 
 /// How a run's widening is recorded.
@@ -301,6 +339,7 @@ fn apply(
     plans: &[Plan],
     last: i64,
 ) -> Result<SuggestReport> {
+    let mut clock = Clock::new();
     let table = Triggers::new(rules);
     let analyzer = Analyzer::new(project.analyzer()).map_err(crate::Error::Other)?;
     // Read the segments some rule must see, in order.
@@ -333,23 +372,24 @@ fn apply(
         }
         Ok(())
     })?;
+    clock.lap("read");
     let froms: Vec<i64> = plans.iter().map(|p| p.from).collect();
-    let found: Vec<Found> = segs
+    let chunks: Vec<Chunk> = segs
         .par_chunks(512)
         .map_init(
             || analyzer.clone(),
-            |a, chunk| {
-                let mut out = Vec::new();
-                for s in chunk {
-                    evaluate(s, a, rules, &froms, &table, &mut out);
+            |a, segs| {
+                let mut chunk = Chunk::default();
+                for s in segs {
+                    evaluate(s, a, rules, &froms, &table, &mut chunk);
                 }
-                out
+                chunk
             },
         )
-        .flatten_iter()
         .collect();
     let read = segs.len();
     drop(segs);
+    clock.lap("evaluate");
 
     // Give evidence words ids.
     let mut words: FxHashMap<String, u32> = FxHashMap::default();
@@ -363,30 +403,32 @@ fn apply(
     let known_words = stems.len();
     let mut new_hits: Vec<FxHashMap<(i64, usize), Vec<Evidence>>> =
         vec![FxHashMap::default(); plans.len()];
-    for f in found {
-        let ev = f
-            .evidence
+    for chunk in chunks {
+        // The chunk's word numbers -> project-wide ids: one lookup per word per chunk.
+        let global: Vec<u32> = chunk
+            .words
             .into_iter()
-            .map(|(rule, w, start, end)| {
-                let word = match w {
-                    None => NO_WORD,
-                    Some((word, stem)) => *words.entry(word.clone()).or_insert_with(|| {
-                        let id = next_word;
-                        next_word += 1;
-                        stems.push((id, word, stem));
-                        id
-                    }),
-                };
-                Evidence {
-                    rule,
-                    word,
-                    start,
-                    end,
+            .map(|(word, stem)| match words.get(word.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = next_word;
+                    next_word += 1;
+                    words.insert(word.clone(), id);
+                    stems.push((id, word, stem));
+                    id
                 }
             })
             .collect();
-        new_hits[f.book].insert((f.segment, f.code), ev);
+        for mut f in chunk.found {
+            for e in &mut f.evidence {
+                if e.word != NO_WORD {
+                    e.word = global[e.word as usize];
+                }
+            }
+            new_hits[f.book].insert((f.segment, f.code), f.evidence);
+        }
     }
+    clock.lap("number words");
     let stem_of: FxHashMap<u32, &str> = stems.iter().map(|(id, _, s)| (*id, s.as_str())).collect();
     let word_of: FxHashMap<u32, &str> = stems.iter().map(|(id, w, _)| (*id, w.as_str())).collect();
 
@@ -407,15 +449,24 @@ fn apply(
     };
     let mut runs = Vec::new();
     for ((b, cb), plan) in cfg.codebooks.iter().enumerate().zip(plans) {
-        let decided = project.store().decided(&cb.id)?;
-        let old = project.store().codebook_suggestions(&cb.id)?;
+        let decided: FxHashSet<(i64, u64)> = project
+            .store()
+            .decided(&cb.id)?
+            .into_iter()
+            .map(|(seg, code)| (seg, fnv1a(code.as_bytes())))
+            .collect();
+        // A full run replaces every suggestion nobody decided on: only decided ones need
+        // to be read (the others are deleted when the results are stored).
+        let full = plan.from == i64::MIN;
+        let old = project.store().codebook_suggestions(&cb.id, full)?;
+        report.full |= full;
         let hits = std::mem::take(&mut new_hits[b]);
-        let merged = merge(cb, plan, old, hits, &decided);
-        let mut changes = Vec::new();
-        let mut live = Vec::new();
-        for (old, mut row) in merged {
-            let evidence_changed = old.as_ref().is_none_or(|o| o.evidence != row.evidence);
-            if evidence_changed && !row.evidence.is_empty() {
+        clock.lap("load stored");
+        let mut merged = merge(cb, plan, old, hits, &decided);
+        clock.lap("merge");
+        for m in &mut merged {
+            let row = &mut m.row;
+            if m.new_evidence && !row.evidence.is_empty() {
                 let mut ids: Vec<u32> = row.evidence.iter().map(|e| e.word).collect();
                 ids.sort_unstable();
                 ids.dedup();
@@ -441,32 +492,17 @@ fn apply(
                 row.score = score;
                 row.version = cb.version.clone();
             }
-            let keep = !row.evidence.is_empty() || row.state == SuggestionState::Withdrawn;
-            match (old, keep) {
-                (None, true) => {
-                    report.added += 1;
-                    changes.push(SuggestionChange::Insert(row.clone()));
-                }
-                (None, false) => {}
-                (Some(o), false) => {
-                    report.withdrawn += 1;
-                    changes.push(SuggestionChange::Delete(o.id));
-                }
-                (Some(o), true) => {
-                    if o != row {
-                        changes.push(SuggestionChange::Update(row.clone()));
-                    }
-                }
-            }
             match row.state {
                 SuggestionState::Withdrawn => report.kept += 1,
-                SuggestionState::Open => report.suggestions += 1,
-                SuggestionState::Covered => {}
-            }
-            if keep && row.state != SuggestionState::Withdrawn {
-                live.push(row);
+                SuggestionState::Open if !row.evidence.is_empty() => report.suggestions += 1,
+                _ => {}
             }
         }
+        let live: Vec<&SuggestionRow> = merged
+            .iter()
+            .map(|m| &m.row)
+            .filter(|r| !r.evidence.is_empty())
+            .collect();
         // Words found in more than a tenth of all segments ("the", "to" in phrases) say
         // little about a code: the summary leaves them out of its top terms.
         let mut common = FxHashSet::default();
@@ -483,61 +519,124 @@ fn apply(
         report
             .codes
             .extend(summarise(cb, &live, total, &word_of, &common));
-        runs.push((cb.id.clone(), plan.state.clone(), changes));
+        drop(live);
+        let mut changes = Vec::new();
+        for m in merged {
+            let keep = !m.row.evidence.is_empty() || m.row.state == SuggestionState::Withdrawn;
+            match (m.before, keep) {
+                (None, true) => {
+                    report.added += 1;
+                    changes.push(SuggestionChange::Insert(m.row));
+                }
+                (None, false) => {}
+                (Some(b), false) => {
+                    report.withdrawn += 1;
+                    changes.push(SuggestionChange::Delete(b.id));
+                }
+                (Some(b), true) => {
+                    if m.new_evidence || b.state != m.row.state || b.changed != m.row.changed {
+                        changes.push(SuggestionChange::Update(m.row));
+                    }
+                }
+            }
+        }
+        runs.push(crate::store::SuggestRun {
+            codebook: cb.id.clone(),
+            state: plan.state.clone(),
+            replace: full,
+            changes,
+        });
+        clock.lap("score and summarise");
     }
     report.read = read;
     if !cfg.dry_run {
         project
             .store_mut()
             .save_suggestions(&stems[known_words..], &runs)?;
+        clock.lap("store");
     }
     Ok(report)
 }
 
-/// The stored suggestions of one codebook with this run's findings merged in: (as stored,
-/// as it is now), by segment then code. A row whose evidence is empty is to be deleted,
-/// unless its state is withdrawn.
+/// A stored suggestion before this run: what the merge must compare against.
+struct Before {
+    id: i64,
+    state: SuggestionState,
+    changed: bool,
+}
+
+/// A suggestion after the merge.
+struct Merged {
+    /// As it was, if it was stored.
+    before: Option<Before>,
+    /// Whether its evidence differs from what was stored.
+    new_evidence: bool,
+    /// As it is now (no evidence: to be deleted, unless withdrawn).
+    row: SuggestionRow,
+    /// Its code's index in the codebook (None: a code no longer there).
+    code: Option<usize>,
+}
+
+/// The stored suggestions of one codebook with this run's findings merged in, by segment
+/// then code. `decided` holds (segment, hash of code) pairs someone decided on.
 fn merge(
     cb: &Codebook,
     plan: &Plan,
     old: Vec<SuggestionRow>,
     mut hits: FxHashMap<(i64, usize), Vec<Evidence>>,
-    decided: &HashSet<(i64, String)>,
-) -> Vec<(Option<SuggestionRow>, SuggestionRow)> {
+    decided: &FxHashSet<(i64, u64)>,
+) -> Vec<Merged> {
     let code_index: FxHashMap<&str, usize> = cb
         .codes
         .iter()
         .enumerate()
         .map(|(i, c)| (c.id.as_str(), i))
         .collect();
-    let mut rows: Vec<(Option<SuggestionRow>, SuggestionRow, Option<usize>)> = Vec::new();
-    for o in old {
-        let code = code_index.get(o.code.as_str()).copied();
-        let mut row = o.clone();
-        let from_removed = o.evidence.iter().any(|e| plan.removed.contains(&e.rule));
+    let is_decided = |seg: i64, code: &str| decided.contains(&(seg, fnv1a(code.as_bytes())));
+    let sort = |ev: &mut Vec<Evidence>| {
+        ev.sort_unstable_by_key(|e| (e.start, e.end, e.rule, e.word));
+        ev.dedup();
+    };
+    let mut rows: Vec<Merged> = Vec::with_capacity(old.len() + hits.len());
+    for mut row in old {
+        let code = code_index.get(row.code.as_str()).copied();
+        let before = row.evidence.len();
+        let from_removed = row.evidence.iter().any(|e| plan.removed.contains(&e.rule));
         row.evidence.retain(|e| {
             !plan.removed.contains(&e.rule)
                 && !plan.fresh.contains(&e.rule)
                 // A full run replaces everything.
                 && plan.from != i64::MIN
         });
-        if let Some(new) = code.and_then(|c| hits.remove(&(o.segment, c))) {
+        let mut new_evidence = row.evidence.len() != before;
+        if let Some(new) = code.and_then(|c| hits.remove(&(row.segment, c))) {
+            let kept = row.evidence.len();
             row.evidence.extend(new);
+            sort(&mut row.evidence);
+            // Evidence found again (a full run) is no change.
+            new_evidence |= row.evidence.len() != kept || kept == 0;
         }
-        row.evidence
-            .sort_unstable_by_key(|e| (e.start, e.end, e.rule, e.word));
-        row.evidence.dedup();
-        if from_removed && decided.contains(&(o.segment, o.code.clone())) {
+        let b = Before {
+            id: row.id,
+            state: row.state,
+            changed: row.changed,
+        };
+        if from_removed && is_decided(row.segment, &row.code) {
             row.changed = true;
         }
-        rows.push((Some(o), row, code));
+        rows.push(Merged {
+            before: Some(b),
+            new_evidence,
+            row,
+            code,
+        });
     }
     for ((segment, code), mut evidence) in hits {
-        evidence.sort_unstable_by_key(|e| (e.start, e.end, e.rule, e.word));
-        evidence.dedup();
-        rows.push((
-            None,
-            SuggestionRow {
+        sort(&mut evidence);
+        rows.push(Merged {
+            before: None,
+            new_evidence: true,
+            row: SuggestionRow {
                 id: 0,
                 segment,
                 codebook: cb.id.clone(),
@@ -548,34 +647,36 @@ fn merge(
                 state: SuggestionState::Open,
                 changed: false,
             },
-            Some(code),
-        ));
+            code: Some(code),
+        });
     }
-    rows.sort_by(|a, b| (a.1.segment, &a.1.code).cmp(&(b.1.segment, &b.1.code)));
+    rows.sort_unstable_by(|a, b| {
+        (a.row.segment, a.code, &a.row.code).cmp(&(b.row.segment, b.code, &b.row.code))
+    });
     // States: a live suggestion is covered when a descendant code is live on the same
     // segment; one with no evidence left is withdrawn if someone decided on it.
     let mut i = 0;
     while i < rows.len() {
-        let seg = rows[i].1.segment;
+        let seg = rows[i].row.segment;
         let mut j = i;
-        while j < rows.len() && rows[j].1.segment == seg {
+        while j < rows.len() && rows[j].row.segment == seg {
             j += 1;
         }
         let live: Vec<usize> = rows[i..j]
             .iter()
-            .filter(|r| !r.1.evidence.is_empty())
-            .filter_map(|r| r.2)
+            .filter(|r| !r.row.evidence.is_empty())
+            .filter_map(|r| r.code)
             .collect();
         for r in &mut rows[i..j] {
-            r.1.state = if r.1.evidence.is_empty() {
-                if decided.contains(&(seg, r.1.code.clone())) {
+            r.row.state = if r.row.evidence.is_empty() {
+                if is_decided(seg, &r.row.code) {
                     SuggestionState::Withdrawn
                 } else {
                     SuggestionState::Open
                 }
-            } else if r
-                .2
-                .is_some_and(|c| live.iter().any(|&d| d != c && is_ancestor(cb, c, d)))
+            } else if live.len() > 1
+                && r.code
+                    .is_some_and(|c| live.iter().any(|&d| d != c && is_ancestor(cb, c, d)))
             {
                 SuggestionState::Covered
             } else {
@@ -584,7 +685,7 @@ fn merge(
         }
         i = j;
     }
-    rows.into_iter().map(|(o, r, _)| (o, r)).collect()
+    rows
 }
 
 /// Per (codebook, code): (rule id, token index; None for a rule that matched on no word).
@@ -597,7 +698,7 @@ fn evaluate(
     rules: &[Prepared],
     froms: &[i64],
     table: &Triggers,
-    out: &mut Vec<Found>,
+    out: &mut Chunk,
 ) {
     let toks = a.analyze(&s.text);
     let mut candidates = table.candidates(&toks);
@@ -607,6 +708,7 @@ fn evaluate(
     }
     candidates.sort_unstable();
     candidates.dedup();
+    let stems = crate::query::stem_index(&toks);
     let target = Target {
         document: s.document,
         speaker: s.speaker.as_deref(),
@@ -616,7 +718,7 @@ fn evaluate(
     let mut per_code: Vec<CodeHits> = Vec::new();
     for i in candidates {
         let p = &rules[i];
-        let Some(ev) = p.query.eval(&target) else {
+        let Some(ev) = p.query.eval_with(&target, Some(&stems)) else {
             continue;
         };
         let items: Vec<(i64, Option<usize>)> = if ev.is_empty() {
@@ -645,20 +747,24 @@ fn evaluate(
         let evidence = items
             .into_iter()
             .map(|(rule, t)| match t {
-                None => (rule, None, 0, 0),
+                None => Evidence {
+                    rule,
+                    word: NO_WORD,
+                    start: 0,
+                    end: 0,
+                },
                 Some(t) => {
                     let (start, end) = ranges[used.binary_search(&t).expect("collected above")];
-                    let tok = &toks[t];
-                    (
+                    Evidence {
                         rule,
-                        Some((tok.lower.clone(), tok.stem.clone())),
+                        word: out.word(&toks[t]),
                         start,
                         end,
-                    )
+                    }
                 }
             })
             .collect();
-        out.push(Found {
+        out.found.push(Found {
             segment: s.segment,
             book,
             code,
@@ -671,46 +777,61 @@ fn evaluate(
 /// most often their evidence.
 fn summarise(
     cb: &Codebook,
-    live: &[SuggestionRow],
+    live: &[&SuggestionRow],
     total: usize,
     word_of: &FxHashMap<u32, &str>,
     common: &FxHashSet<u32>,
 ) -> Vec<CodeSummary> {
-    let mut by_code: FxHashMap<&str, Vec<&SuggestionRow>> = FxHashMap::default();
+    let index: FxHashMap<&str, usize> = cb
+        .codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    // Each row counts for its code and every ancestor (rows come in segment order, so a
+    // segment is counted once per code by comparing with the last one counted).
+    let mut segs: Vec<(usize, i64)> = vec![(0, i64::MIN); cb.codes.len()];
+    let mut terms: Vec<FxHashMap<u32, (usize, i64)>> = vec![FxHashMap::default(); cb.codes.len()];
     for r in live {
-        by_code.entry(r.code.as_str()).or_default().push(r);
-    }
-    let mut out = Vec::with_capacity(cb.codes.len());
-    for (c, code) in cb.codes.iter().enumerate() {
-        let mut segs = FxHashSet::default();
-        let mut terms: FxHashMap<&str, FxHashSet<i64>> = FxHashMap::default();
-        for j in cb.subtree(c) {
-            for r in by_code.get(cb.codes[j].id.as_str()).into_iter().flatten() {
-                segs.insert(r.segment);
-                for e in r.evidence.iter().filter(|e| !common.contains(&e.word)) {
-                    if let Some(w) = word_of.get(&e.word) {
-                        terms.entry(w).or_default().insert(r.segment);
-                    }
+        let Some(&c) = index.get(r.code.as_str()) else {
+            continue;
+        };
+        let mut at = Some(c);
+        while let Some(a) = at {
+            if segs[a].1 != r.segment {
+                segs[a] = (segs[a].0 + 1, r.segment);
+            }
+            for e in r.evidence.iter().filter(|e| !common.contains(&e.word)) {
+                let t = terms[a].entry(e.word).or_insert((0, i64::MIN));
+                if t.1 != r.segment {
+                    *t = (t.0 + 1, r.segment);
                 }
             }
+            at = cb.codes[a].parent;
         }
-        let mut top: Vec<(String, usize)> = terms
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.len()))
-            .collect();
-        top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-        top.truncate(5);
-        out.push(CodeSummary {
-            codebook: cb.id.clone(),
-            code: code.id.clone(),
-            name: code.name.clone(),
-            depth: code.depth,
-            segments: segs.len(),
-            share: 100.0 * segs.len() as f64 / total.max(1) as f64,
-            top_terms: top,
-        });
     }
-    out
+    cb.codes
+        .iter()
+        .zip(segs)
+        .zip(terms)
+        .map(|((code, (n, _)), terms)| {
+            let mut top: Vec<(String, usize)> = terms
+                .into_iter()
+                .filter_map(|(w, (k, _))| Some((word_of.get(&w)?.to_string(), k)))
+                .collect();
+            top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+            top.truncate(5);
+            CodeSummary {
+                codebook: cb.id.clone(),
+                code: code.id.clone(),
+                name: code.name.clone(),
+                depth: code.depth,
+                segments: n,
+                share: 100.0 * n as f64 / total.max(1) as f64,
+                top_terms: top,
+            }
+        })
+        .collect()
 }
 
 /// Token indexes as code-point ranges in the document.

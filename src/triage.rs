@@ -107,7 +107,7 @@ pub fn run(project: &Project, cfg: &TriageConfig) -> Result<Triage> {
     // Live suggestions per segment: (code, score), most specific codes only.
     let mut any: FxHashSet<i64> = FxHashSet::default();
     let mut by_segment: FxHashMap<i64, Vec<(String, f64)>> = FxHashMap::default();
-    for s in store.codebook_suggestions(&cb.id)? {
+    for s in store.codebook_suggestions(&cb.id, false)? {
         if s.state == SuggestionState::Withdrawn {
             continue;
         }

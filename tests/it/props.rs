@@ -60,12 +60,17 @@ fn both(c: &Corpus, q: &str) -> (BTreeSet<i64>, BTreeSet<i64>, Query) {
 fn eval(q: &Query, a: &mut Analyzer, s: &Segment) -> Option<Vec<usize>> {
     let toks = a.analyze(&s.text);
     let sp = s.speaker.as_ref().map(|x| x.to_lowercase());
-    q.eval(&Target {
+    let t = Target {
         document: s.document_id,
         speaker: sp.as_deref(),
         tokens: &toks,
         post: s.post.as_ref(),
-    })
+    };
+    let plain = q.eval(&t);
+    // With the segment's stem index (as suggest evaluates) the result is the same.
+    let stems = quarry::query::stem_index(&toks);
+    assert_eq!(plain, q.eval_with(&t, Some(&stems)), "{q:?}");
+    plain
 }
 
 #[test]
