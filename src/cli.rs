@@ -131,7 +131,7 @@ enum Command {
         format: OutFormat,
     },
     /// Review suggestions: accept, reject or change each one; every decision is stored at once.
-    Review(ReviewArgs),
+    Review(Box<ReviewArgs>),
     /// Code a segment by hand.
     Code {
         /// Segment id (as `quarry search` and `quarry show` print them).
@@ -226,7 +226,45 @@ enum Command {
 }
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
 struct ReviewArgs {
+    #[command(subcommand)]
+    action: Option<ReviewAction>,
+    #[command(flatten)]
+    queue: QueueArgs,
+    /// Read commands line by line even in a terminal.
+    #[arg(long)]
+    lines: bool,
+    /// Review segments that got no suggestion from --codebook instead (with --sample N):
+    /// mark the codes that apply, to estimate what the codebook misses.
+    #[arg(long, requires_all = ["codebook", "sample"])]
+    unsuggested: bool,
+}
+
+#[derive(Subcommand)]
+enum ReviewAction {
+    /// Write the suggestions you have not decided yet to a spreadsheet (.xlsx or .csv) to
+    /// fill in.
+    Export {
+        #[command(flatten)]
+        queue: QueueArgs,
+        /// The file to write (.xlsx or .csv).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Apply the decisions filled in a sheet from `review export`.
+    Import {
+        /// The filled-in sheet.
+        file: PathBuf,
+        /// Who decided (default QUARRY_CODER or `quarry config coder`).
+        #[arg(long)]
+        coder: Option<String>,
+    },
+}
+
+/// Whose queue, and which part of it.
+#[derive(Args)]
+struct QueueArgs {
     /// Who is reviewing (default QUARRY_CODER or `quarry config coder`).
     #[arg(long)]
     coder: Option<String>,
@@ -251,16 +289,28 @@ struct ReviewArgs {
     /// Seed for --order random and --sample.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Review a random sample of N suggestions (to measure precision).
+    /// A random sample of N suggestions (to measure precision without reviewing all).
     #[arg(long, value_name = "N")]
     sample: Option<usize>,
-    /// Read commands line by line even in a terminal.
-    #[arg(long)]
-    lines: bool,
-    /// Review segments that got no suggestion from --codebook instead (with --sample N):
-    /// mark the codes that apply, to estimate what the codebook misses.
-    #[arg(long, requires_all = ["codebook", "sample"])]
-    unsuggested: bool,
+}
+
+impl QueueArgs {
+    fn filter(&self) -> quarry::review::Filter {
+        quarry::review::Filter {
+            codebook: self.codebook.clone(),
+            code: self.code.clone(),
+            document: self.document.clone(),
+            speaker: self.speaker.clone(),
+            attrs: self.attr.clone(),
+            order: match self.order {
+                OrderArg::Score => quarry::review::Order::Score,
+                OrderArg::Document => quarry::review::Order::Document,
+                OrderArg::Random => quarry::review::Order::Random,
+            },
+            seed: self.seed,
+            sample: self.sample,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -829,22 +879,52 @@ pub fn run() -> Result<Exit> {
             Ok(Exit::Ok)
         }
         Command::Review(a) => {
-            let coder = quarry::review::coder(a.coder.as_deref())?;
+            match a.action {
+                Some(ReviewAction::Export { queue, out: file }) => {
+                    let coder = quarry::review::coder(queue.coder.as_deref())?;
+                    let p = open(project)?;
+                    let n = quarry::review::export_sheet(&p, &coder, &queue.filter(), &file)?;
+                    writeln!(
+                        out,
+                        "Wrote {n} suggestions for {coder} to {}; fill in the decision column, \
+                         then `quarry review import {}`.",
+                        file.display(),
+                        file.display()
+                    )?;
+                    return Ok(Exit::Ok);
+                }
+                Some(ReviewAction::Import { file, coder }) => {
+                    let coder = quarry::review::coder(coder.as_deref())?;
+                    let mut p = open(project)?;
+                    let r = quarry::review::import_sheet(&mut p, &coder, &file)?;
+                    for (line, why) in &r.problems {
+                        eprintln!(
+                            "{}: row {line}: {}",
+                            file.display(),
+                            print::sanitize(why, true)
+                        );
+                    }
+                    writeln!(
+                        out,
+                        "Applied {} decisions of {coder}{}; {} rows left blank, {} rows skipped.",
+                        r.applied,
+                        r.batch
+                            .map(|b| format!(" as batch {b} (`quarry undo {b}` reverts it)"))
+                            .unwrap_or_default(),
+                        r.blank,
+                        r.problems.len()
+                    )?;
+                    return Ok(if r.problems.is_empty() {
+                        Exit::Ok
+                    } else {
+                        Exit::Problems
+                    });
+                }
+                None => {}
+            }
+            let coder = quarry::review::coder(a.queue.coder.as_deref())?;
             let mut p = open(project)?;
-            let filter = quarry::review::Filter {
-                codebook: a.codebook,
-                code: a.code,
-                document: a.document,
-                speaker: a.speaker,
-                attrs: a.attr,
-                order: match a.order {
-                    OrderArg::Score => quarry::review::Order::Score,
-                    OrderArg::Document => quarry::review::Order::Document,
-                    OrderArg::Random => quarry::review::Order::Random,
-                },
-                seed: a.seed,
-                sample: a.sample,
-            };
+            let filter = a.queue.filter();
             if a.unsuggested {
                 let cb = codebook::load(filter.codebook.as_deref().expect("clap requires it"))?;
                 let stdin = std::io::stdin();
@@ -853,8 +933,8 @@ pub fn run() -> Result<Exit> {
                     &mut p,
                     &coder,
                     &cb,
-                    a.sample.expect("clap requires it"),
-                    a.seed,
+                    a.queue.sample.expect("clap requires it"),
+                    a.queue.seed,
                     &mut input,
                     &mut out,
                 )?;

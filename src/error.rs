@@ -26,6 +26,9 @@ pub enum Error {
     /// Reading or parsing one input file.
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    /// Reading or writing a spreadsheet.
+    #[error(transparent)]
+    Sheet(#[from] crate::sheet::SheetError),
     /// Reading the terminal or writing output.
     #[error("input/output: {0}")]
     Io(#[from] std::io::Error),

@@ -34,6 +34,7 @@ pub mod quality;
 pub mod query;
 pub mod review;
 pub mod search;
+pub mod sheet;
 pub mod stats;
 pub mod store;
 pub mod suggest;

@@ -877,6 +877,24 @@ pub fn triage(w: &mut dyn Write, t: &crate::triage::Triage, format: Format) -> i
     }
 }
 
+/// `text` with the byte ranges `marks` (in order, not overlapping) put in [brackets].
+pub fn bracket(text: &str, marks: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len() + 2 * marks.len());
+    let mut at = 0;
+    for &(a, b) in marks {
+        if a < at || b > text.len() || !text.is_char_boundary(a) || !text.is_char_boundary(b) {
+            continue;
+        }
+        out.push_str(&text[at..a]);
+        out.push('[');
+        out.push_str(&text[a..b]);
+        out.push(']');
+        at = b;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 /// Prints one suggestion for review: where it is, the turn before, the segment with its
 /// evidence in [brackets], the turn after, the code with its definition and notes, and the
 /// rules that fired. `progress` is (n, of N) in the queue, `code_progress` within its code.
@@ -924,19 +942,7 @@ pub fn review_item(
             cut(&sanitize(&b.text, true), 200)
         )?;
     }
-    let mut marked = String::new();
-    let mut at = 0;
-    for &(a, b) in &item.highlights {
-        if a < at || b > s.text.len() {
-            continue;
-        }
-        marked.push_str(&sanitize(&s.text[at..a], false));
-        marked.push('[');
-        marked.push_str(&sanitize(&s.text[a..b], false));
-        marked.push(']');
-        at = b;
-    }
-    marked.push_str(&sanitize(&s.text[at..], false));
+    let marked = sanitize(&bracket(&s.text, &item.highlights), false);
     for line in marked.lines() {
         writeln!(w, "  | {line}")?;
     }

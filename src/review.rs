@@ -673,6 +673,194 @@ pub fn describe(d: &DecisionRow) -> String {
     format!("#{} {} {verdict}", d.segment, d.code)
 }
 
+// ---------------------------------------------------------------- spreadsheets
+
+/// The columns of a review sheet.
+pub const SHEET_COLUMNS: [&str; 14] = [
+    "segment",
+    "codebook",
+    "code",
+    "document",
+    "speaker",
+    "place",
+    "quote",
+    "code name",
+    "definition",
+    "rules",
+    "score",
+    "decision",
+    "memo",
+    "help",
+];
+
+const SHEET_HELP: &str = "decision: accept (a, yes) / reject (r, no) / another code id to apply \
+                          instead; leave empty to decide later";
+
+/// Writes the suggestions `coder` has not decided on (filtered as for [`queue`]) to a
+/// spreadsheet (`.xlsx` or `.csv`, by extension) with empty decision and memo columns.
+/// Returns how many rows it wrote.
+pub fn export_sheet(
+    project: &Project,
+    coder: &str,
+    filter: &Filter,
+    path: &std::path::Path,
+) -> Result<usize> {
+    let q = queue(project, coder, filter)?;
+    let mut rows = Vec::with_capacity(q.items.len());
+    for i in 0..q.items.len() {
+        let it = q.item(project, i)?;
+        let s = &it.segment;
+        rows.push(vec![
+            s.id.to_string(),
+            it.suggestion.codebook.clone(),
+            it.suggestion.code.clone(),
+            s.document.clone(),
+            s.speaker.clone().unwrap_or_default(),
+            crate::print::place(s),
+            crate::print::bracket(&s.text, &it.highlights),
+            it.name.clone(),
+            it.definition.clone(),
+            it.rules.join(" | "),
+            format!("{:.2}", it.suggestion.score),
+            String::new(),
+            String::new(),
+            if i == 0 {
+                SHEET_HELP.to_string()
+            } else {
+                String::new()
+            },
+        ]);
+    }
+    crate::sheet::write(path, &SHEET_COLUMNS, &rows)?;
+    Ok(rows.len())
+}
+
+/// What importing a filled-in review sheet did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SheetImport {
+    /// Decisions stored.
+    pub applied: usize,
+    /// Rows left without a decision.
+    pub blank: usize,
+    /// Rows not applied: (spreadsheet row, why).
+    pub problems: Vec<(usize, String)>,
+    /// The batch the decisions were stored as (`quarry undo BATCH`), if any.
+    pub batch: Option<i64>,
+}
+
+/// A decision cell: accept, reject, or another code to apply instead.
+fn verdict(cell: &str) -> Option<(bool, Option<String>)> {
+    let v = cell.trim();
+    match v.to_lowercase().as_str() {
+        "" => None,
+        "a" | "accept" | "accepted" | "yes" | "y" | "1" | "x" => Some((true, None)),
+        "r" | "reject" | "rejected" | "no" | "n" | "0" => Some((false, None)),
+        _ => Some((false, Some(v.to_string()))),
+    }
+}
+
+/// Applies the decisions `coder` filled in a review sheet. Rows that match no pending
+/// suggestion of the coder, name an unknown code, or contradict another row are reported by
+/// row number and skipped; the valid rows are stored as one batch.
+pub fn import_sheet(
+    project: &mut Project,
+    coder: &str,
+    path: &std::path::Path,
+) -> Result<SheetImport> {
+    let sheet = crate::sheet::read(path)?;
+    for col in ["segment", "codebook", "code", "decision"] {
+        if sheet.column(col).is_none() {
+            return Err(Error::Other(format!(
+                "{}: no `{col}` column (a sheet from `quarry review export` has it)",
+                path.display()
+            )));
+        }
+    }
+    let q = queue(project, coder, &Filter::default())?;
+    let pending: HashMap<(i64, &str, &str), usize> = q
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ((s.segment, s.codebook.as_str(), s.code.as_str()), i))
+        .collect();
+    let mut out = SheetImport::default();
+    type Row = (usize, usize, (bool, Option<String>), Option<String>);
+    let mut chosen: HashMap<(i64, String, String), Vec<Row>> = HashMap::new();
+    let mut decisions = Vec::new();
+    for row in &sheet.rows {
+        let cell = |c: &str| sheet.get(row, c).unwrap_or("").trim();
+        let Some(v) = verdict(cell("decision")) else {
+            out.blank += 1;
+            continue;
+        };
+        let problem = |why: String| (row.line, why);
+        let Ok(segment) = cell("segment").parse::<i64>() else {
+            out.problems.push(problem(format!(
+                "segment {:?} is not a number",
+                cell("segment")
+            )));
+            continue;
+        };
+        let (book, code) = (cell("codebook"), cell("code"));
+        let Some(&i) = pending.get(&(segment, book, code)) else {
+            out.problems.push(problem(format!(
+                "#{segment} {code}: not a suggestion waiting for {coder} (decided already, \
+                 withdrawn, or not in this project)"
+            )));
+            continue;
+        };
+        if let (Some(other), Some(cb)) = (&v.1, q.codebook(book)) {
+            if cb.code(other).is_none() {
+                out.problems.push(problem(format!(
+                    "decision {other:?}: neither accept, reject nor a code of {book}"
+                )));
+                continue;
+            }
+        }
+        let memo = cell("memo");
+        chosen
+            .entry((segment, book.to_string(), code.to_string()))
+            .or_default()
+            .push((row.line, i, v, (!memo.is_empty()).then(|| memo.to_string())));
+    }
+    // A suggestion decided twice the same way counts once; decided two ways, not at all.
+    let mut keys: Vec<_> = chosen.into_iter().collect();
+    keys.sort_by_key(|(_, rows)| rows[0].0);
+    for ((segment, book, code), rows) in keys {
+        let (_, i, v, memo) = rows[0].clone();
+        if rows.iter().any(|r| r.2 != v) {
+            let lines: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
+            for r in &rows {
+                out.problems.push((
+                    r.0,
+                    format!(
+                        "#{segment} {code}: rows {} decide it differently; none applied",
+                        lines.join(", ")
+                    ),
+                ));
+            }
+            continue;
+        }
+        let item = q.item(project, i)?;
+        decisions.push(NewDecision {
+            coder: coder.to_string(),
+            segment,
+            codebook: book,
+            code,
+            accept: v.0,
+            replacement: v.1,
+            memo,
+            answered: Some(answered(&item)),
+        });
+    }
+    out.problems.sort();
+    if !decisions.is_empty() {
+        out.batch = Some(project.store_mut().decide_batch(&decisions)?);
+        out.applied = decisions.len();
+    }
+    Ok(out)
+}
+
 // ---------------------------------------------------------------- status
 
 /// Decisions of one coder on one code.

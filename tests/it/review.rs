@@ -409,3 +409,166 @@ fn rule_precision_agreement_and_recall_come_from_the_decisions() {
     ));
     assert_eq!(total as u64 + 3, t["unsuggested"].as_u64().unwrap());
 }
+
+/// Exports ana's queue to `file`, fills decisions in as a person would (via the sheet
+/// module, or by editing the CSV text), imports it, and checks what was applied.
+fn spreadsheet_round_trip(ext: &str) {
+    let p = sample_project();
+    let d = p.path();
+    ok(d, &["suggest", "--codebook", "sm-uptake"]);
+    let file = d.join(format!("review.{ext}"));
+    let f = file.to_str().unwrap();
+    let out = ok(
+        d,
+        &[
+            "review",
+            "export",
+            "--coder",
+            "ana",
+            "--code",
+            "smu.barriers",
+            "--out",
+            f,
+        ],
+    );
+    assert!(out.contains("Wrote "), "{out}");
+    let mut sheet = quarry::sheet::read(&file).unwrap();
+    let n = sheet.rows.len();
+    assert!(n >= 8, "{n}");
+    let col = |s: &quarry::sheet::Sheet, c: &str| s.column(c).unwrap();
+    let (dec, memo, quote) = (
+        col(&sheet, "decision"),
+        col(&sheet, "memo"),
+        col(&sheet, "quote"),
+    );
+    // The evidence is marked in the quote, and nothing is decided yet.
+    assert!(sheet.rows.iter().all(|r| r.cells[quote].contains('[')));
+    assert!(sheet.rows.iter().all(|r| r.cells[dec].is_empty()));
+    let fill = |r: &mut quarry::sheet::SheetRow, v: &str| r.cells[dec] = v.to_string();
+    fill(&mut sheet.rows[0], "accept");
+    sheet.rows[0].cells[memo] = "=clear case".into(); // not a formula on the way back
+    fill(&mut sheet.rows[1], "r");
+    fill(&mut sheet.rows[2], "smu.facilitators.accessibility");
+    fill(&mut sheet.rows[3], "smu.nope"); // unknown code: row 5
+    fill(&mut sheet.rows[4], "yes");
+    let mut twin = sheet.rows[4].clone(); // the same suggestion decided twice, two ways
+    twin.cells[dec] = "no".into();
+    sheet.rows.push(twin);
+    let mut stranger = sheet.rows[5].clone(); // a suggestion that does not exist
+    stranger.cells[0] = "999999".into();
+    stranger.cells[dec] = "a".into();
+    sheet.rows.push(stranger);
+    let cells: Vec<Vec<String>> = sheet.rows.iter().map(|r| r.cells.clone()).collect();
+    let header: Vec<&str> = sheet.header.iter().map(String::as_str).collect();
+    quarry::sheet::write(&file, &header, &cells).unwrap();
+    let out = quarry(d)
+        .args(["review", "import", f, "--coder", "ana"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    // Bad rows make exit code 1; the valid ones are applied.
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Applied 3 decisions of ana as batch 1"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("row 5: decision \"smu.nope\""), "{stderr}");
+    assert!(stderr.contains("row 6: #"), "{stderr}");
+    assert!(stderr.contains(&format!("row {}: #", n + 2)), "{stderr}");
+    assert!(
+        stderr.contains(&format!("row {}: #999999", n + 3)),
+        "{stderr}"
+    );
+    let ds = decisions(d, "ana");
+    assert_eq!(ds.len(), 3);
+    assert!(ds[0].accept && ds[0].memo.as_deref() == Some("=clear case"));
+    assert!(!ds[1].accept && ds[1].replacement.is_none());
+    assert_eq!(
+        ds[2].replacement.as_deref(),
+        Some("smu.facilitators.accessibility")
+    );
+    assert!(ds
+        .iter()
+        .all(|x| x.batch == Some(1) && x.answered.is_some()));
+    // Importing again applies nothing twice.
+    let out = quarry(d)
+        .args(["review", "import", f, "--coder", "ana"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Applied 0 decisions"));
+    assert_eq!(decisions(d, "ana").len(), 3);
+    // The export now leaves out what ana decided.
+    ok(
+        d,
+        &[
+            "review",
+            "export",
+            "--coder",
+            "ana",
+            "--code",
+            "smu.barriers",
+            "--out",
+            f,
+        ],
+    );
+    assert_eq!(quarry::sheet::read(&file).unwrap().rows.len(), n - 3);
+    ok(d, &["undo", "1", "--coder", "ana"]);
+    assert!(decisions(d, "ana").is_empty());
+}
+
+#[test]
+fn review_in_a_csv_spreadsheet() {
+    spreadsheet_round_trip("csv");
+}
+
+#[test]
+fn review_in_an_xlsx_spreadsheet() {
+    spreadsheet_round_trip("xlsx");
+}
+
+#[test]
+fn a_csv_saved_by_a_spreadsheet_with_semicolons_and_bad_rows_is_read() {
+    let p = sample_project();
+    let d = p.path();
+    ok(d, &["suggest", "--codebook", "kta"]);
+    let file = d.join("r.csv");
+    ok(
+        d,
+        &[
+            "review",
+            "export",
+            "--coder",
+            "ana",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    let sheet = quarry::sheet::read(&file).unwrap();
+    let first = &sheet.rows[0];
+    let get = |c: &str| sheet.get(first, c).unwrap().to_string();
+    // What a European Excel saves: `;` separators, only some columns kept, a typo row.
+    let text = format!(
+        "segment;codebook;code;decision;memo\n{};{};{};A;ok\nabc;kta;x;a;\n",
+        get("segment"),
+        get("codebook"),
+        get("code")
+    );
+    std::fs::write(&file, text).unwrap();
+    let out = quarry(d)
+        .args(["review", "import", file.to_str().unwrap(), "--coder", "ana"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("row 3: segment \"abc\" is not a number"));
+    assert_eq!(decisions(d, "ana").len(), 1);
+    // A sheet without the key columns is refused whole.
+    std::fs::write(&file, "a;b\n1;2\n").unwrap();
+    fails(
+        d,
+        &["review", "import", file.to_str().unwrap(), "--coder", "ana"],
+        "no `segment` column",
+    );
+}
