@@ -572,3 +572,114 @@ fn a_csv_saved_by_a_spreadsheet_with_semicolons_and_bad_rows_is_read() {
         "no `segment` column",
     );
 }
+
+#[test]
+fn a_review_killed_at_any_moment_keeps_every_decision_it_confirmed() {
+    use std::io::{BufRead, BufReader, Write};
+    let p = sample_project();
+    let d = p.path();
+    ok(d, &["suggest", "--codebook", "sm-uptake"]);
+    for kill_after in [1usize, 4] {
+        let coder = format!("k{kill_after}");
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("quarry"))
+            .current_dir(d)
+            .args([
+                "review", "--coder", &coder, "--order", "document", "--lines",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        // Waits until item `n` is on screen.
+        let mut shown = 0;
+        let mut wait_for = |n: usize| {
+            while shown < n {
+                let l = lines.next().unwrap().unwrap();
+                if l.starts_with('[') && l.contains(" of ") {
+                    shown += 1;
+                }
+            }
+        };
+        for k in 1..=kill_after {
+            wait_for(k);
+            writeln!(stdin, "{}", if k % 2 == 0 { "r" } else { "a" }).unwrap();
+        }
+        // The next item shows only after the last decision was committed.
+        wait_for(kill_after + 1);
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let ds = decisions(d, &coder);
+        assert_eq!(ds.len(), kill_after, "{ds:?}");
+        let mut keys: Vec<_> = ds.iter().map(|x| (x.segment, x.code.clone())).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), kill_after, "each decision once");
+        // The project opens and the review goes on where it stopped.
+        let out = review(d, &["--coder", &coder, "--order", "document"], "q\n");
+        assert!(out.contains(&format!("[1 of ")), "{out}");
+    }
+}
+
+#[test]
+fn two_coders_review_at_once_while_suggest_runs() {
+    let p = sample_project();
+    let d = p.path();
+    ok(d, &["suggest", "--codebook", "sm-uptake"]);
+    let spawn = |args: &[&str], input: String| {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("quarry"));
+        c.current_dir(d)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(input.as_bytes());
+        });
+        child
+    };
+    let a = spawn(
+        &[
+            "review",
+            "--coder",
+            "ana",
+            "--codebook",
+            "sm-uptake",
+            "--order",
+            "document",
+        ],
+        "a\nr\n".repeat(40),
+    );
+    let b = spawn(
+        &[
+            "review",
+            "--coder",
+            "bo",
+            "--codebook",
+            "sm-uptake",
+            "--order",
+            "score",
+        ],
+        "r\na\n".repeat(40),
+    );
+    let s = spawn(
+        &["suggest", "--codebook", "tdf", "--codebook", "kta"],
+        String::new(),
+    );
+    let s2 = spawn(
+        &["suggest", "--codebook", "sm-uptake", "--rerun"],
+        String::new(),
+    );
+    for child in [a, b, s, s2] {
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert!(!err.contains("locked"), "{err}");
+    }
+    assert_eq!(decisions(d, "ana").len(), 80);
+    assert_eq!(decisions(d, "bo").len(), 80);
+}
