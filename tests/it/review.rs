@@ -618,7 +618,7 @@ fn a_review_killed_at_any_moment_keeps_every_decision_it_confirmed() {
         assert_eq!(keys.len(), kill_after, "each decision once");
         // The project opens and the review goes on where it stopped.
         let out = review(d, &["--coder", &coder, "--order", "document"], "q\n");
-        assert!(out.contains(&format!("[1 of ")), "{out}");
+        assert!(out.contains("[1 of "), "{out}");
     }
 }
 
