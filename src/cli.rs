@@ -636,11 +636,13 @@ pub fn run() -> Result<Exit> {
             let cfg = add_config(*a)?;
             let report = add_with_progress(&mut p, &cfg)?;
             print_add_report(&mut out, &report)?;
-            Ok(if report.errors.is_empty() && report.changed.is_empty() {
-                Exit::Ok
-            } else {
-                Exit::Problems
-            })
+            Ok(
+                if report.errors.is_empty() && report.changed.is_empty() && report.held.is_empty() {
+                    Exit::Ok
+                } else {
+                    Exit::Problems
+                },
+            )
         }
         Command::Search(a) => {
             let codebook = match &a.codebook {
@@ -945,9 +947,18 @@ pub fn run() -> Result<Exit> {
                 writeln!(out, "Nothing to review for {coder}.")?;
                 return Ok(Exit::Ok);
             }
-            let stdin = std::io::stdin();
-            let mut input = stdin.lock();
-            quarry::review::run_lines(&mut p, &coder, &queue, &mut input, &mut out)?;
+            if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() && !a.lines {
+                let s = quarry::tui::run(&mut p, &coder, &queue)?;
+                writeln!(
+                    out,
+                    "{} decided, {} skipped, {} undone; {} left.",
+                    s.decided, s.skipped, s.undone, s.left
+                )?;
+            } else {
+                let stdin = std::io::stdin();
+                let mut input = stdin.lock();
+                quarry::review::run_lines(&mut p, &coder, &queue, &mut input, &mut out)?;
+            }
             Ok(Exit::Ok)
         }
         Command::Code {
@@ -1568,6 +1579,15 @@ pub fn print_add_report(out: &mut dyn Write, r: &AddReport) -> Result<()> {
     }
     for d in &r.changed {
         eprintln!("{d}: the file changed since it was added; add it with --replace to replace it");
+    }
+    for (d, segs) in &r.held {
+        let ids: Vec<String> = segs.iter().map(|s| format!("#{s}")).collect();
+        eprintln!(
+            "{d}: not replaced: the new version lacks {} coded segment(s) ({}), same speaker \
+             and text; decisions are never dropped. Undo them, or keep this version.",
+            segs.len(),
+            ids.join(", ")
+        );
     }
     for e in &r.errors {
         eprintln!("{e}");

@@ -39,6 +39,7 @@ pub mod stats;
 pub mod store;
 pub mod suggest;
 pub mod triage;
+pub mod tui;
 
 pub use error::{Error, Result};
 pub use model::{Document, Platform, PostMeta, Role, Segment, Speaker};

@@ -51,6 +51,9 @@ pub struct AddReport {
     pub unchanged: usize,
     /// Documents whose file changed but `--replace` was not given.
     pub changed: Vec<String>,
+    /// Documents not replaced because segments people coded are not in the new version,
+    /// with those segments.
+    pub held: Vec<(String, Vec<i64>)>,
     /// (document name, the stored twin) for content already stored from another path.
     pub duplicates: Vec<(String, String)>,
     /// Files and lines that could not be read.
@@ -295,6 +298,10 @@ impl Project {
                     }
                     Stored::Changed { name } => {
                         report.changed.push(name);
+                        continue;
+                    }
+                    Stored::Held { name, segments } => {
+                        report.held.push((name, segments));
                         continue;
                     }
                     Stored::Duplicate { name } => {

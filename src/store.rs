@@ -229,6 +229,14 @@ pub enum Stored {
         /// The stored document's name.
         name: String,
     },
+    /// `--replace` was given, but segments people coded are not in the new version (same
+    /// speaker, same text): the stored version stays.
+    Held {
+        /// The stored document's name.
+        name: String,
+        /// The coded segments missing from the new version.
+        segments: Vec<i64>,
+    },
 }
 
 /// A segment's row without its text, for the index and listings.
@@ -1049,6 +1057,7 @@ fn put_one(
     let hash = doc.hash as i64;
     let key_hash = fnv1a(doc.key.as_bytes()) as i64;
     let mut old_id = None;
+    let mut moves: Vec<(i64, usize)> = Vec::new();
     let mut name = doc.name.clone();
     // A source this writer created has no stored documents yet: skip the lookup. Documents
     // of posts are never the same as a stored one: their posts were checked one by one.
@@ -1069,6 +1078,20 @@ fn put_one(
         }
         if !replace {
             return Ok(Stored::Changed { name: stored_name });
+        }
+        moves = match decided_moves(tx, id, doc)? {
+            Ok(m) => m,
+            Err(missing) => {
+                return Ok(Stored::Held {
+                    name: stored_name,
+                    segments: missing,
+                })
+            }
+        };
+        if !moves.is_empty() {
+            // The decisions point at old segments until they are moved below.
+            tx.execute_batch("PRAGMA defer_foreign_keys = ON")
+                .map_err(sql("replacing the document"))?;
         }
         st.delete
             .execute([id])
@@ -1160,6 +1183,26 @@ fn put_one(
     if is_posts {
         put_posts(&mut st.post, doc, first, posts)?;
     }
+    for (old, ord) in moves {
+        let new = first + ord as i64;
+        tx.execute(
+            "UPDATE decisions SET segment_id = ?2 WHERE segment_id = ?1",
+            params![old, new],
+        )
+        .map_err(sql("moving decisions to the new version"))?;
+        tx.execute(
+            "INSERT INTO audit(at, coder, action, detail) VALUES (?1, 'quarry', 'move',
+             ?2)",
+            params![
+                unix_ms(),
+                format!(
+                    "segment {old} -> {new}: {} replaced, same speaker and text",
+                    name
+                )
+            ],
+        )
+        .map_err(sql("moving decisions to the new version"))?;
+    }
     Ok(match old_id {
         Some(old_id) => Stored::Replaced {
             id,
@@ -1172,6 +1215,77 @@ fn put_one(
             name,
             segments: ids,
         },
+    })
+}
+
+/// (old segment id, index of the new segment) pairs, or the segments that have none.
+type Moves = Result<Vec<(i64, usize)>, Vec<i64>>;
+
+/// For a document about to be replaced: where the segments people decided on are in the new
+/// version (old segment id, new segment's index), matched by speaker and text (the nearest
+/// one when a text repeats). Err with the decided segments the new version lacks.
+fn decided_moves(
+    tx: &Transaction<'_>,
+    old_doc: i64,
+    doc: &ParsedDocument,
+) -> R<Moves> {
+    let what = "looking for decisions on the document";
+    let mut st = tx
+        .prepare(
+            "SELECT DISTINCT s.id, s.ord, s.speaker, s.byte_start, s.byte_end
+             FROM decisions x JOIN segments s ON s.id = x.segment_id
+             WHERE s.document_id = ?1 ORDER BY s.id",
+        )
+        .map_err(sql(what))?;
+    let decided = st
+        .query_map([old_doc], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)? as usize,
+                r.get::<_, i64>(4)? as usize,
+            ))
+        })
+        .map_err(sql(what))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql(what))?;
+    if decided.is_empty() {
+        return Ok(Ok(Vec::new()));
+    }
+    let old_text: Vec<u8> = tx
+        .query_row("SELECT text FROM documents WHERE id = ?1", [old_doc], |r| {
+            r.get(0)
+        })
+        .map_err(sql(what))?;
+    let mut used = HashSet::new();
+    let mut moves = Vec::new();
+    let mut missing = Vec::new();
+    for (id, ord, speaker, a, b) in decided {
+        let text = old_text.get(a..b).unwrap_or_default();
+        let found = doc
+            .segments
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| {
+                !used.contains(i)
+                    && s.speaker == speaker
+                    && doc.text.as_bytes().get(s.byte_start..s.byte_end) == Some(text)
+            })
+            .min_by_key(|(i, _)| (*i as i64 - ord).abs())
+            .map(|(i, _)| i);
+        match found {
+            Some(i) => {
+                used.insert(i);
+                moves.push((id, i));
+            }
+            None => missing.push(id),
+        }
+    }
+    Ok(if missing.is_empty() {
+        Ok(moves)
+    } else {
+        Err(missing)
     })
 }
 

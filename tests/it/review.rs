@@ -683,3 +683,61 @@ fn two_coders_review_at_once_while_suggest_runs() {
     assert_eq!(decisions(d, "ana").len(), 80);
     assert_eq!(decisions(d, "bo").len(), 80);
 }
+
+#[test]
+fn replacing_a_coded_document_moves_its_decisions_or_keeps_the_old_version() {
+    let p = super::project();
+    let d = p.path();
+    let file = d.join("p1.txt");
+    let v1 = "Interviewer: How do you use it?\nAlex: I mostly lurk and read threads.\nAlex: I post when angry.\n";
+    std::fs::write(&file, v1).unwrap();
+    ok(d, &["add", file.to_str().unwrap()]);
+    ok(d, &["suggest", "--codebook", "sm-uptake"]);
+    let segs = |d: &Path| -> Vec<(i64, String)> {
+        let pr = Project::open(d).unwrap();
+        let doc = pr.store().documents().unwrap().pop().unwrap();
+        let ids = pr.store().segment_ids(doc.id).unwrap();
+        pr.store()
+            .segments(&ids)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.id, s.text))
+            .collect()
+    };
+    let lurk = segs(d)[1].0;
+    ok(
+        d,
+        &[
+            "code",
+            &lurk.to_string(),
+            "smu.passive_use",
+            "--coder",
+            "ana",
+        ],
+    );
+    // A corrected transcript: a line added before, the coded turn unchanged.
+    let v2 = format!("Interviewer: Hello.\n{v1}");
+    std::fs::write(&file, &v2).unwrap();
+    ok(d, &["add", "--replace", file.to_str().unwrap()]);
+    let now = segs(d);
+    let ds = decisions(d, "ana");
+    assert_eq!(ds.len(), 1);
+    let moved = now.iter().find(|(id, _)| *id == ds[0].segment).unwrap();
+    assert_eq!(moved.1, "I mostly lurk and read threads.");
+    assert_ne!(moved.0, lurk);
+    // A version that changes the coded turn is not stored: the decision stays as it was.
+    let v3 = v2.replace("I mostly lurk", "I lurk");
+    std::fs::write(&file, &v3).unwrap();
+    let out = quarry(d)
+        .args(["add", "--replace", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not replaced") && err.contains(&format!("#{}", moved.0)),
+        "{err}"
+    );
+    assert_eq!(segs(d), now);
+    assert_eq!(decisions(d, "ana"), ds);
+}
