@@ -190,6 +190,44 @@ pub fn run(
         },
     )?;
     print::triage(out, &t, print::Format::Table)?;
+    // A person decides; here a script stands in for one, with fixed verdicts, to show what
+    // the decisions feed.
+    writeln!(out)?;
+    writeln!(
+        out,
+        "$ quarry review --coder demo --codebook sm-uptake --code smu.barriers      # scripted: a, a, r, a, r, a"
+    )?;
+    let filter = quarry::review::Filter {
+        codebook: Some("sm-uptake".into()),
+        code: Some("smu.barriers".into()),
+        ..Default::default()
+    };
+    let queue = quarry::review::queue(&p, "demo", &filter)?;
+    for (i, verdict) in ["a", "a", "r", "a", "r", "a"]
+        .iter()
+        .enumerate()
+        .take(queue.items.len())
+    {
+        let item = queue.item(&p, i)?;
+        let cmd = quarry::review::parse_command(verdict).map_err(anyhow::Error::msg)?;
+        quarry::review::apply(&mut p, &queue, "demo", &item, &cmd, None)?;
+        writeln!(
+            out,
+            "  {} #{} {}: {}",
+            if *verdict == "a" { "accepted" } else { "rejected" },
+            item.segment.id,
+            print::sanitize(&item.suggestion.code, true),
+            print::kwic(&item.segment.text, &item.highlights, 60, false)
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "$ quarry rules --codebook sm-uptake      # precision of what was reviewed")?;
+    let mut r = quarry::quality::rules(&p, "sm-uptake", None)?;
+    r.codes.retain(|c| c.decided > 0);
+    for c in &mut r.codes {
+        c.rules.retain(|x| x.decided > 0);
+    }
+    print::rules(out, &r, print::Format::Table)?;
     let docs = p.store().documents()?;
     let speakers = p.store().speakers()?;
     writeln!(out)?;
@@ -231,5 +269,8 @@ pub fn run(
     writeln!(out, "  quarry codebook check sm-uptake --corpus")?;
     writeln!(out, "  quarry list suggestions")?;
     writeln!(out, "  quarry triage --codebook tdf --code tdf.knowledge")?;
+    writeln!(out, "  quarry review --coder YOU --codebook tdf")?;
+    writeln!(out, "  quarry review export --coder YOU --codebook tdf --out review.xlsx")?;
+    writeln!(out, "  quarry agreement --coders YOU,demo --codebook sm-uptake")?;
     Ok(())
 }
