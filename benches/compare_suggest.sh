@@ -94,14 +94,17 @@ json.dump(c, sys.stdout)' > "$OUT/suggest-$name-limit.json"
 import json, re, sys
 name, qpath, lpath, kb, secs = sys.argv[1:6]
 lines = open(qpath, encoding="utf-8").read().splitlines()
-# The table: "SEGMENTS SHARE%  CODE  TERMS" per code, then "N suggestions on M segments, ...".
+# The table: "SEGMENTS SHARE%  CODE  TERMS" per code, then "Read N of M segments ..." and
+# "K suggestions waiting for review ...".
 segs = {}
-for l in lines[:-1]:
+for l in lines:
     f = l.split()
     if len(f) >= 3 and f[0].isdigit():
         segs[f[2]] = int(f[0])
-m = re.match(r"(\d+) suggestions on (\d+) segments", lines[-1])
-print(f"{name}: {len(segs)} codes; quarry stored {m.group(1)} suggestions, reading {m.group(2)} segments;"
+text = "\n".join(lines)
+stored = re.search(r"(\d+) suggestions waiting for review", text).group(1)
+read = re.search(r"Read (\d+) of", text).group(1)
+print(f"{name}: {len(segs)} codes; quarry stored {stored} suggestions, reading {read} segments;"
       f" counting run {float(secs):.1f} s, peak RSS {int(kb) // 1024} MB")
 if lpath:
     lim = json.load(open(lpath))
