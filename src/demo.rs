@@ -214,14 +214,21 @@ pub fn run(
         writeln!(
             out,
             "  {} #{} {}: {}",
-            if *verdict == "a" { "accepted" } else { "rejected" },
+            if *verdict == "a" {
+                "accepted"
+            } else {
+                "rejected"
+            },
             item.segment.id,
             print::sanitize(&item.suggestion.code, true),
             print::kwic(&item.segment.text, &item.highlights, 60, false)
         )?;
     }
     writeln!(out)?;
-    writeln!(out, "$ quarry rules --codebook sm-uptake      # precision of what was reviewed")?;
+    writeln!(
+        out,
+        "$ quarry rules --codebook sm-uptake      # precision of what was reviewed"
+    )?;
     let mut r = quarry::quality::rules(&p, "sm-uptake", None)?;
     r.codes.retain(|c| c.decided > 0);
     for c in &mut r.codes {
@@ -270,7 +277,13 @@ pub fn run(
     writeln!(out, "  quarry list suggestions")?;
     writeln!(out, "  quarry triage --codebook tdf --code tdf.knowledge")?;
     writeln!(out, "  quarry review --coder YOU --codebook tdf")?;
-    writeln!(out, "  quarry review export --coder YOU --codebook tdf --out review.xlsx")?;
-    writeln!(out, "  quarry agreement --coders YOU,demo --codebook sm-uptake")?;
+    writeln!(
+        out,
+        "  quarry review export --coder YOU --codebook tdf --out review.xlsx"
+    )?;
+    writeln!(
+        out,
+        "  quarry agreement --coders YOU,demo --codebook sm-uptake"
+    )?;
     Ok(())
 }

@@ -146,18 +146,25 @@ const MIGRATIONS: &[&str] = &[
      -- `state`: 0 waiting for review, 1 a more specific code matched the same segment (not
      -- queued), 2 no rule makes it any more but a person decided on it.
      -- `changed`: a person decided on it and a rule that made it has since changed.
-     CREATE TABLE suggestions (
+     -- Codes suggestions are made for, numbered so that a suggestion row is all numbers
+     -- and its key (segment, code) grows in segment order as a run inserts.
+     CREATE TABLE codes (
         id INTEGER PRIMARY KEY,
-        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
         codebook TEXT NOT NULL,
         code TEXT NOT NULL,
+        UNIQUE (codebook, code)
+     );
+     -- One B-tree, keyed by (segment, code): a run inserts in segment order.
+     CREATE TABLE suggestions (
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        code_id INTEGER NOT NULL REFERENCES codes(id),
         version TEXT NOT NULL,
         score REAL NOT NULL,
         evidence BLOB NOT NULL,
         state INTEGER NOT NULL,
         changed INTEGER NOT NULL DEFAULT 0,
-        UNIQUE (codebook, code, segment_id)
-     );
+        PRIMARY KEY (segment_id, code_id)
+     ) WITHOUT ROWID;
      -- A person's decision on a code for a segment. Rows are never deleted: undo sets
      -- `undone_at`. `answered` holds the suggestion's rules and evidence as it was shown
      -- (NULL for a coding made by hand).
@@ -1224,11 +1231,7 @@ type Moves = Result<Vec<(i64, usize)>, Vec<i64>>;
 /// For a document about to be replaced: where the segments people decided on are in the new
 /// version (old segment id, new segment's index), matched by speaker and text (the nearest
 /// one when a text repeats). Err with the decided segments the new version lacks.
-fn decided_moves(
-    tx: &Transaction<'_>,
-    old_doc: i64,
-    doc: &ParsedDocument,
-) -> R<Moves> {
+fn decided_moves(tx: &Transaction<'_>, old_doc: i64, doc: &ParsedDocument) -> R<Moves> {
     let what = "looking for decisions on the document";
     let mut st = tx
         .prepare(
@@ -1608,8 +1611,8 @@ impl SuggestionState {
 /// A suggestion as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuggestionRow {
-    /// Row id (0 before it is stored).
-    pub id: i64,
+    /// Its code's number in the `codes` table (0 before it is stored).
+    pub code_id: i64,
     /// The segment.
     pub segment: i64,
     /// The codebook's id.
@@ -1667,10 +1670,10 @@ pub struct RunState {
 pub enum SuggestionChange {
     /// A new suggestion.
     Insert(SuggestionRow),
-    /// New evidence, score or state for a stored one (by its id).
+    /// New evidence, score or state for a stored one.
     Update(SuggestionRow),
-    /// No rule makes it any more and nobody decided on it.
-    Delete(i64),
+    /// No rule makes it any more and nobody decided on it: (segment, code number).
+    Delete(i64, i64),
 }
 
 /// A suggestion ready to print: rules and words by their text.
@@ -1729,7 +1732,7 @@ fn decode_evidence(b: &[u8]) -> Vec<Evidence> {
 fn suggestion_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SuggestionRow> {
     let ev: Vec<u8> = r.get(6)?;
     Ok(SuggestionRow {
-        id: r.get(0)?,
+        code_id: r.get(0)?,
         segment: r.get(1)?,
         codebook: r.get(2)?,
         code: r.get(3)?,
@@ -1741,9 +1744,14 @@ fn suggestion_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SuggestionRow> {
     })
 }
 
-/// Whether suggestion `s` has a standing decision of anyone.
-const DECIDED: &str = "EXISTS (SELECT 1 FROM decisions d WHERE d.segment_id = s.segment_id
-                       AND d.codebook = s.codebook AND d.code = s.code AND d.undone_at IS NULL)";
+/// Whether suggestion `s` (its code `c`) has a standing decision of anyone.
+const DECIDED: &str = "EXISTS (SELECT 1 FROM decisions d WHERE d.codebook = c.codebook
+                       AND d.code = c.code AND d.segment_id = s.segment_id
+                       AND d.undone_at IS NULL)";
+
+/// Suggestions `s` with their codes `c`. CROSS JOIN keeps `suggestions` the outer loop: with
+/// `codes` outside, SQLite would scan every suggestion once per code.
+const SUGGESTIONS: &str = "suggestions s CROSS JOIN codes c ON c.id = s.code_id";
 
 /// What one codebook's `suggest` run stores.
 #[derive(Debug, Clone, PartialEq)]
@@ -1759,7 +1767,8 @@ pub struct SuggestRun {
 }
 
 const SUGGESTION_COLS: &str =
-    "id, segment_id, codebook, code, version, score, evidence, state, changed";
+    "s.code_id, s.segment_id, c.codebook, c.code, s.version, s.score, s.evidence, s.state,
+     s.changed";
 
 impl Store {
     /// Every rule of a codebook that a run has applied, current or not.
@@ -1864,7 +1873,7 @@ impl Store {
         let mut st = self
             .conn
             .prepare(&format!(
-                "SELECT {SUGGESTION_COLS} FROM suggestions s WHERE codebook = ?1
+                "SELECT {SUGGESTION_COLS} FROM {SUGGESTIONS} WHERE c.codebook = ?1
                  AND (NOT ?2 OR {DECIDED})"
             ))
             .map_err(sql("reading suggestions"))?;
@@ -1916,29 +1925,41 @@ impl Store {
             // read the decisions: the row is then brought up to date.
             let mut ins = tx
                 .prepare(
-                    "INSERT INTO suggestions(segment_id, codebook, code, version, score, evidence,
-                                             state, changed)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                     ON CONFLICT(codebook, code, segment_id) DO UPDATE SET
+                    "INSERT INTO suggestions(segment_id, code_id, version, score, evidence, state,
+                                             changed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT(segment_id, code_id) DO UPDATE SET
                         version = excluded.version, score = excluded.score,
                         evidence = excluded.evidence, state = excluded.state",
                 )
                 .map_err(sql(what))?;
             let mut upd = tx
                 .prepare(
-                    "UPDATE suggestions SET version = ?2, score = ?3, evidence = ?4, state = ?5,
-                                            changed = ?6
-                     WHERE id = ?1",
+                    "UPDATE suggestions SET version = ?3, score = ?4, evidence = ?5, state = ?6,
+                                            changed = ?7
+                     WHERE segment_id = ?1 AND code_id = ?2",
                 )
                 .map_err(sql(what))?;
             let mut del = tx
-                .prepare("DELETE FROM suggestions WHERE id = ?1")
+                .prepare("DELETE FROM suggestions WHERE segment_id = ?1 AND code_id = ?2")
                 .map_err(sql(what))?;
             let mut clear = tx
-                .prepare(&format!(
-                    "DELETE FROM suggestions AS s WHERE codebook = ?1 AND NOT {DECIDED}"
-                ))
+                .prepare(
+                    "DELETE FROM suggestions AS s
+                     WHERE s.code_id IN (SELECT id FROM codes WHERE codebook = ?1)
+                       AND NOT EXISTS (SELECT 1 FROM codes c JOIN decisions d
+                                         ON d.codebook = c.codebook AND d.code = c.code
+                                       WHERE c.id = s.code_id AND d.segment_id = s.segment_id
+                                         AND d.undone_at IS NULL)",
+                )
                 .map_err(sql(what))?;
+            let mut code_id = tx
+                .prepare(
+                    "INSERT INTO codes(codebook, code) VALUES (?1, ?2)
+                     ON CONFLICT DO UPDATE SET code = excluded.code RETURNING id",
+                )
+                .map_err(sql(what))?;
+            let mut code_ids: HashMap<(String, String), i64> = HashMap::new();
             let mut run = tx
                 .prepare(
                     "INSERT OR REPLACE INTO suggest_runs(codebook, version, last_segment, rules,
@@ -1952,25 +1973,38 @@ impl Store {
                 }
                 for c in &r.changes {
                     match c {
-                        SuggestionChange::Insert(s) => ins.execute(params![
-                            s.segment,
-                            s.codebook,
-                            s.code,
-                            s.version,
-                            s.score,
-                            encode_evidence(&s.evidence),
-                            s.state.code(),
-                            s.changed
-                        ]),
+                        SuggestionChange::Insert(s) => {
+                            let key = (s.codebook.clone(), s.code.clone());
+                            let cid = match code_ids.get(&key) {
+                                Some(id) => *id,
+                                None => {
+                                    let id: i64 = code_id
+                                        .query_row(params![s.codebook, s.code], |r| r.get(0))
+                                        .map_err(sql(what))?;
+                                    code_ids.insert(key, id);
+                                    id
+                                }
+                            };
+                            ins.execute(params![
+                                s.segment,
+                                cid,
+                                s.version,
+                                s.score,
+                                encode_evidence(&s.evidence),
+                                s.state.code(),
+                                s.changed
+                            ])
+                        }
                         SuggestionChange::Update(s) => upd.execute(params![
-                            s.id,
+                            s.segment,
+                            s.code_id,
                             s.version,
                             s.score,
                             encode_evidence(&s.evidence),
                             s.state.code(),
                             s.changed
                         ]),
-                        SuggestionChange::Delete(id) => del.execute([id]),
+                        SuggestionChange::Delete(seg, code) => del.execute([seg, code]),
                     }
                     .map_err(sql(what))?;
                 }
@@ -2003,7 +2037,8 @@ impl Store {
         let mut st = self
             .conn
             .prepare(&format!(
-                "SELECT {SUGGESTION_COLS} FROM suggestions ORDER BY segment_id, codebook, code"
+                "SELECT {SUGGESTION_COLS} FROM {SUGGESTIONS}
+                 ORDER BY s.segment_id, c.codebook, c.code"
             ))
             .map_err(sql("reading suggestions"))?;
         let rows = st
@@ -2256,13 +2291,13 @@ impl Store {
         let mut st = self
             .conn
             .prepare(&format!(
-                "SELECT {SUGGESTION_COLS} FROM suggestions s
-                 WHERE s.state = 0 AND (?2 IS NULL OR s.codebook = ?2)
+                "SELECT {SUGGESTION_COLS} FROM {SUGGESTIONS}
+                 WHERE s.state = 0 AND (?2 IS NULL OR c.codebook = ?2)
                    AND NOT EXISTS (SELECT 1 FROM decisions d
-                                   WHERE d.segment_id = s.segment_id AND d.codebook = s.codebook
-                                     AND d.code = s.code AND d.coder = ?1
+                                   WHERE d.segment_id = s.segment_id AND d.codebook = c.codebook
+                                     AND d.code = c.code AND d.coder = ?1
                                      AND d.undone_at IS NULL)
-                 ORDER BY s.segment_id, s.code"
+                 ORDER BY s.segment_id, c.code"
             ))
             .map_err(sql("reading suggestions"))?;
         let rows = st

@@ -184,6 +184,17 @@ impl Chunk {
     }
 }
 
+/// A suggestion's score: the rarity of each distinct stem among its evidence words, summed.
+fn score(evidence: &[Evidence], rarity: &[Option<(u32, f64)>]) -> f64 {
+    let mut stems: Vec<(u32, f64)> = evidence
+        .iter()
+        .filter_map(|e| rarity.get(e.word as usize).copied().flatten())
+        .collect();
+    stems.sort_unstable_by_key(|s| s.0);
+    stems.dedup_by_key(|s| s.0);
+    stems.iter().map(|s| s.1).sum()
+}
+
 /// Phase timings on stderr when `QUARRY_TIMINGS` is set (for benchmarks).
 struct Clock(Option<std::time::Instant>);
 
@@ -401,8 +412,8 @@ fn apply(
         stems.push((id, word, stem));
     }
     let known_words = stems.len();
-    let mut new_hits: Vec<FxHashMap<(i64, usize), Vec<Evidence>>> =
-        vec![FxHashMap::default(); plans.len()];
+    // Per codebook, in segment order: (segment, code index, evidence).
+    let mut new_hits: Vec<Vec<(i64, usize, Vec<Evidence>)>> = vec![Vec::new(); plans.len()];
     for chunk in chunks {
         // The chunk's word numbers -> project-wide ids: one lookup per word per chunk.
         let global: Vec<u32> = chunk
@@ -425,17 +436,31 @@ fn apply(
                     e.word = global[e.word as usize];
                 }
             }
-            new_hits[f.book].insert((f.segment, f.code), f.evidence);
+            new_hits[f.book].push((f.segment, f.code, f.evidence));
         }
     }
     clock.lap("number words");
-    let stem_of: FxHashMap<u32, &str> = stems.iter().map(|(id, _, s)| (*id, s.as_str())).collect();
     let word_of: FxHashMap<u32, &str> = stems.iter().map(|(id, w, _)| (*id, w.as_str())).collect();
 
     // Merge with what is stored, codebook by codebook.
     let total = project.store().segment_count()? as usize;
     let n = index.segment_count()?.max(1) as f64;
-    let mut idf: FxHashMap<u32, f64> = FxHashMap::default();
+    // Per word id: its stem's number and rarity, ln(1 + N / df), looked up once.
+    let mut rarity: Vec<Option<(u32, f64)>> = vec![None; next_word as usize];
+    let mut stem_no: FxHashMap<&str, (u32, f64)> = FxHashMap::default();
+    for (id, _, stem) in &stems {
+        let next = stem_no.len() as u32;
+        let r = match stem_no.get(stem.as_str()) {
+            Some(r) => *r,
+            None => {
+                let df = index.doc_freq(stem)?.max(1) as f64;
+                let r = (next, (1.0 + n / df).ln());
+                stem_no.insert(stem, r);
+                r
+            }
+        };
+        rarity[*id as usize] = Some(r);
+    }
     let mut report = SuggestReport {
         segments: total,
         read: 0,
@@ -458,43 +483,26 @@ fn apply(
         // A full run replaces every suggestion nobody decided on: only decided ones need
         // to be read (the others are deleted when the results are stored).
         let full = plan.from == i64::MIN;
-        let old = project.store().codebook_suggestions(&cb.id, full)?;
+        let old = if full && decided.is_empty() {
+            Vec::new()
+        } else {
+            project.store().codebook_suggestions(&cb.id, full)?
+        };
         report.full |= full;
         let hits = std::mem::take(&mut new_hits[b]);
         clock.lap("load stored");
         let mut merged = merge(cb, plan, old, hits, &decided);
         clock.lap("merge");
-        for m in &mut merged {
-            let row = &mut m.row;
-            if m.new_evidence && !row.evidence.is_empty() {
-                let mut ids: Vec<u32> = row.evidence.iter().map(|e| e.word).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                let mut score = 0.0;
-                let mut seen_stems = FxHashSet::default();
-                for w in ids {
-                    let Some(stem) = stem_of.get(&w) else {
-                        continue;
-                    };
-                    if !seen_stems.insert(*stem) {
-                        continue;
-                    }
-                    score += match idf.get(&w) {
-                        Some(x) => *x,
-                        None => {
-                            let df = index.doc_freq(stem)?.max(1) as f64;
-                            let x = (1.0 + n / df).ln();
-                            idf.insert(w, x);
-                            x
-                        }
-                    };
-                }
-                row.score = score;
-                row.version = cb.version.clone();
+        merged.par_iter_mut().for_each(|m| {
+            if m.new_evidence && !m.row.evidence.is_empty() {
+                m.row.score = score(&m.row.evidence, &rarity);
+                m.row.version = cb.version.clone();
             }
-            match row.state {
+        });
+        for m in &merged {
+            match m.row.state {
                 SuggestionState::Withdrawn => report.kept += 1,
-                SuggestionState::Open if !row.evidence.is_empty() => report.suggestions += 1,
+                SuggestionState::Open if !m.row.evidence.is_empty() => report.suggestions += 1,
                 _ => {}
             }
         }
@@ -505,17 +513,12 @@ fn apply(
             .collect();
         // Words found in more than a tenth of all segments ("the", "to" in phrases) say
         // little about a code: the summary leaves them out of its top terms.
-        let mut common = FxHashSet::default();
-        let mut looked = FxHashSet::default();
-        for e in live.iter().flat_map(|r| &r.evidence) {
-            if looked.insert(e.word) {
-                if let Some(stem) = stem_of.get(&e.word) {
-                    if index.doc_freq(stem)? as f64 > n / 10.0 {
-                        common.insert(e.word);
-                    }
-                }
-            }
-        }
+        let common: FxHashSet<u32> = rarity
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_some_and(|(_, idf)| idf < (1.0f64 + 10.0).ln()))
+            .map(|(w, _)| w as u32)
+            .collect();
         report
             .codes
             .extend(summarise(cb, &live, total, &word_of, &common));
@@ -531,7 +534,7 @@ fn apply(
                 (None, false) => {}
                 (Some(b), false) => {
                     report.withdrawn += 1;
-                    changes.push(SuggestionChange::Delete(b.id));
+                    changes.push(SuggestionChange::Delete(m.row.segment, b.code_id));
                 }
                 (Some(b), true) => {
                     if m.new_evidence || b.state != m.row.state || b.changed != m.row.changed {
@@ -560,7 +563,7 @@ fn apply(
 
 /// A stored suggestion before this run: what the merge must compare against.
 struct Before {
-    id: i64,
+    code_id: i64,
     state: SuggestionState,
     changed: bool,
 }
@@ -583,9 +586,18 @@ fn merge(
     cb: &Codebook,
     plan: &Plan,
     old: Vec<SuggestionRow>,
-    mut hits: FxHashMap<(i64, usize), Vec<Evidence>>,
+    found: Vec<(i64, usize, Vec<Evidence>)>,
     decided: &FxHashSet<(i64, u64)>,
 ) -> Vec<Merged> {
+    // With nothing stored, the findings are the rows, already in order.
+    let ordered = old.is_empty();
+    let mut in_order = Vec::new();
+    let mut hits: FxHashMap<(i64, usize), Vec<Evidence>> = FxHashMap::default();
+    if ordered {
+        in_order = found;
+    } else {
+        hits = found.into_iter().map(|(s, c, e)| ((s, c), e)).collect();
+    }
     let code_index: FxHashMap<&str, usize> = cb
         .codes
         .iter()
@@ -617,7 +629,7 @@ fn merge(
             new_evidence |= row.evidence.len() != kept || kept == 0;
         }
         let b = Before {
-            id: row.id,
+            code_id: row.code_id,
             state: row.state,
             changed: row.changed,
         };
@@ -631,13 +643,16 @@ fn merge(
             code,
         });
     }
-    for ((segment, code), mut evidence) in hits {
+    let fresh = in_order
+        .into_iter()
+        .chain(hits.into_iter().map(|((s, c), e)| (s, c, e)));
+    for (segment, code, mut evidence) in fresh {
         sort(&mut evidence);
         rows.push(Merged {
             before: None,
             new_evidence: true,
             row: SuggestionRow {
-                id: 0,
+                code_id: 0,
                 segment,
                 codebook: cb.id.clone(),
                 code: cb.codes[code].id.clone(),
@@ -650,9 +665,11 @@ fn merge(
             code: Some(code),
         });
     }
-    rows.sort_unstable_by(|a, b| {
-        (a.row.segment, a.code, &a.row.code).cmp(&(b.row.segment, b.code, &b.row.code))
-    });
+    if !ordered {
+        rows.sort_unstable_by(|a, b| {
+            (a.row.segment, a.code, &a.row.code).cmp(&(b.row.segment, b.code, &b.row.code))
+        });
+    }
     // States: a live suggestion is covered when a descendant code is live on the same
     // segment; one with no evidence left is withdrawn if someone decided on it.
     let mut i = 0;

@@ -957,7 +957,7 @@ mod tests {
         let at = text.find("trust").unwrap();
         Item {
             suggestion: SuggestionRow {
-                id: 1,
+                code_id: 1,
                 segment: 12,
                 codebook: "sm-uptake".into(),
                 code: "sm.trust".into(),
