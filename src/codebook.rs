@@ -558,6 +558,19 @@ impl Codebook {
         widened_scope(w)
     }
 
+    /// [`Codebook::rule_query`] in two parts, for running many rules on one segment: the
+    /// query without its masks, and the masks (empty: none). Masks are the same for every
+    /// rule of a code, so a caller can find masked words once per segment and mask set.
+    pub fn rule_parts(&self, code: usize, rule: usize, w: Widen) -> (Query, &[Vec<String>]) {
+        let c = &self.codes[code];
+        let q = c.rules[rule].bare.clone();
+        let q = match (c.scope, widened_scope(w)) {
+            (Scope::Participants, Some(scope)) => Query::And(vec![q, scope]),
+            _ => q,
+        };
+        (q, &c.masks)
+    }
+
     /// The code with this id.
     pub fn code(&self, id: &str) -> Option<&Code> {
         self.codes.iter().find(|c| c.id == id)

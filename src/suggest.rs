@@ -127,7 +127,10 @@ struct Prepared {
     /// New or edited since the last run: applied to every segment read.
     fresh: bool,
     code: usize,
+    /// What it matches, masks left out...
     query: Query,
+    /// ...which are these (an index into the run's mask sets), if any.
+    masks: Option<usize>,
 }
 
 /// Per codebook: what this run does.
@@ -242,6 +245,7 @@ pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Res
     let scope = project.store().interviewers_key()?;
     // Every current rule, with its id, and what each codebook's run must do.
     let mut rules: Vec<Prepared> = Vec::new();
+    let mut mask_sets: Vec<Vec<Vec<String>>> = Vec::new();
     let mut plans = Vec::new();
     for (b, cb) in cfg.codebooks.iter().enumerate() {
         let known: FxHashMap<(String, u64), i64> = project
@@ -307,16 +311,26 @@ pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Res
             (None, None) => FxHashSet::default(),
         };
         let mut seen = FxHashSet::default();
-        for ((c, _, _, query), id) in mine.into_iter().zip(&ids) {
+        for ((c, r, _, _), id) in mine.into_iter().zip(&ids) {
             if seen.insert(*id) {
-                let mut query = query;
+                let (mut query, masks) = cb.rule_parts(c, r, cfg.widen);
                 crate::search::resolve_fields(project, &mut query)?;
+                let masks = (!masks.is_empty()).then(|| {
+                    mask_sets
+                        .iter()
+                        .position(|m| m == masks)
+                        .unwrap_or_else(|| {
+                            mask_sets.push(masks.to_vec());
+                            mask_sets.len() - 1
+                        })
+                });
                 rules.push(Prepared {
                     book: b,
                     id: *id,
                     fresh: fresh.contains(id),
                     code: c,
                     query,
+                    masks,
                 });
             }
         }
@@ -337,7 +351,7 @@ pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Res
             },
         });
     }
-    let report = apply(project, index, cfg, &rules, &plans, last)?;
+    let report = apply(project, index, cfg, &rules, &mask_sets, &plans, last)?;
     Ok(report)
 }
 
@@ -347,6 +361,7 @@ fn apply(
     index: &mut Index,
     cfg: &SuggestConfig,
     rules: &[Prepared],
+    mask_sets: &[Vec<Vec<String>>],
     plans: &[Plan],
     last: i64,
 ) -> Result<SuggestReport> {
@@ -392,7 +407,7 @@ fn apply(
             |a, segs| {
                 let mut chunk = Chunk::default();
                 for s in segs {
-                    evaluate(s, a, rules, &froms, &table, &mut chunk);
+                    evaluate(s, a, rules, mask_sets, &froms, &table, &mut chunk);
                 }
                 chunk
             },
@@ -713,6 +728,7 @@ fn evaluate(
     s: &Seg,
     a: &mut Analyzer,
     rules: &[Prepared],
+    mask_sets: &[Vec<Vec<String>>],
     froms: &[i64],
     table: &Triggers,
     out: &mut Chunk,
@@ -732,10 +748,35 @@ fn evaluate(
         tokens: &toks,
         post: s.post.as_ref(),
     };
+    // Per mask set, found once per segment: None while not needed yet; then the indexes of
+    // the words left and those words (None: nothing masked here).
+    let mut masked: Vec<Option<Option<(Vec<usize>, Vec<Token>)>>> = vec![None; mask_sets.len()];
     let mut per_code: Vec<CodeHits> = Vec::new();
     for i in candidates {
         let p = &rules[i];
-        let Some(ev) = p.query.eval_with(&target, Some(&stems)) else {
+        let view = p.masks.map(|m| {
+            masked[m].get_or_insert_with(|| {
+                let hidden = crate::query::masked_tokens(&toks, &mask_sets[m]);
+                hidden.contains(&true).then(|| {
+                    let kept: Vec<usize> = (0..toks.len()).filter(|&i| !hidden[i]).collect();
+                    let sub = kept.iter().map(|&i| toks[i].clone()).collect();
+                    (kept, sub)
+                })
+            })
+        });
+        let found = match view {
+            // Words inside a masked phrase are not there for this rule (positions kept, so
+            // a phrase cannot span them); evidence maps back to the segment's words.
+            Some(Some((kept, sub))) => p
+                .query
+                .eval(&Target {
+                    tokens: sub,
+                    ..target
+                })
+                .map(|ev| ev.into_iter().map(|i| kept[i]).collect::<Vec<_>>()),
+            _ => p.query.eval_with(&target, Some(&stems)),
+        };
+        let Some(ev) = found else {
             continue;
         };
         let items: Vec<(i64, Option<usize>)> = if ev.is_empty() {
