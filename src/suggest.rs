@@ -720,6 +720,10 @@ fn merge(
     rows
 }
 
+/// A segment's words as a mask set leaves them: the indexes of the words left and those
+/// words, or None when the set masks nothing in the segment.
+type MaskView = Option<(Vec<usize>, Vec<Token>)>;
+
 /// Per (codebook, code): (rule id, token index; None for a rule that matched on no word).
 type CodeHits = ((usize, usize), Vec<(i64, Option<usize>)>);
 
@@ -748,9 +752,8 @@ fn evaluate(
         tokens: &toks,
         post: s.post.as_ref(),
     };
-    // Per mask set, found once per segment: None while not needed yet; then the indexes of
-    // the words left and those words (None: nothing masked here).
-    let mut masked: Vec<Option<Option<(Vec<usize>, Vec<Token>)>>> = vec![None; mask_sets.len()];
+    // Per mask set, found once per segment: None while not needed yet.
+    let mut masked: Vec<Option<MaskView>> = vec![None; mask_sets.len()];
     let mut per_code: Vec<CodeHits> = Vec::new();
     for i in candidates {
         let p = &rules[i];
