@@ -30,6 +30,7 @@ pub mod model;
 pub mod print;
 pub mod project;
 pub mod qdc;
+pub mod qdpx;
 pub mod quality;
 pub mod query;
 pub mod review;

@@ -82,7 +82,7 @@ pub fn export(cb: &Codebook) -> String {
 }
 
 /// The GUID of a code: UUIDv5 of its id, in quarry's namespace.
-fn guid(code_id: &str) -> Uuid {
+pub(crate) fn guid(code_id: &str) -> Uuid {
     let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, b"https://quarry.invalid/codebook");
     Uuid::new_v5(&namespace, code_id.as_bytes())
 }
@@ -135,7 +135,7 @@ fn description(code: &Code) -> String {
 }
 
 /// Adds an attribute, escaped so that it reads back exactly (newlines and tabs included).
-fn set(el: &mut BytesStart, key: &str, value: &str) {
+pub(crate) fn set(el: &mut BytesStart, key: &str, value: &str) {
     let value = escape(xml_chars(value))
         .replace('\n', "&#10;")
         .replace('\r', "&#13;")
@@ -144,7 +144,7 @@ fn set(el: &mut BytesStart, key: &str, value: &str) {
 }
 
 /// The text without the characters XML 1.0 cannot hold (most control characters).
-fn xml_chars(text: &str) -> String {
+pub(crate) fn xml_chars(text: &str) -> String {
     text.chars()
         .filter(|&c| {
             matches!(c, '\t' | '\n' | '\r')
@@ -155,7 +155,7 @@ fn xml_chars(text: &str) -> String {
         .collect()
 }
 
-fn put(w: &mut Writer<Vec<u8>>, event: Event) {
+pub(crate) fn put(w: &mut Writer<Vec<u8>>, event: Event) {
     w.write_event(event).expect("writing to memory cannot fail");
 }
 
@@ -461,7 +461,7 @@ fn attribute(el: &BytesStart, key: &str, decoder: Decoder) -> Result<Option<Stri
 }
 
 /// The text of a character reference or one of XML's five predefined entities.
-fn resolve(reference: &BytesRef) -> Result<String, String> {
+pub(crate) fn resolve(reference: &BytesRef) -> Result<String, String> {
     let name = reference.decode().map_err(|e| e.to_string())?;
     if reference.is_char_ref() {
         return match reference.resolve_char_ref() {
@@ -476,7 +476,7 @@ fn resolve(reference: &BytesRef) -> Result<String, String> {
 
 /// A colour as quarry writes it (`#rrggbb`, lowercase), from `#rgb` or `#rrggbb`; None for
 /// anything else.
-fn colour(value: &str) -> Option<String> {
+pub(crate) fn colour(value: &str) -> Option<String> {
     let hex = value.trim().strip_prefix('#')?;
     if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
@@ -540,7 +540,7 @@ fn snake_case(text: &str) -> String {
 }
 
 /// A QdcError at a byte offset of `text`.
-fn error_at(text: &str, offset: u64, message: String) -> QdcError {
+pub(crate) fn error_at(text: &str, offset: u64, message: String) -> QdcError {
     let mut offset = usize::try_from(offset)
         .unwrap_or(usize::MAX)
         .min(text.len());
