@@ -555,12 +555,39 @@ pub(crate) fn error_at(text: &str, offset: u64, message: String) -> QdcError {
     }
 }
 
+/// Checks XML against an XSD with xmllint, when both are there (tests of the REFI-QDA
+/// writers); says so and passes when they are not.
+#[cfg(test)]
+pub(crate) fn assert_schema_valid(xsd: &str, xml: &str, file_name: &str, label: &str) {
+    use std::process::Command;
+    if Command::new("xmllint").arg("--version").output().is_err() {
+        eprintln!("note: xmllint is not on PATH; {label} not checked against the schema");
+        return;
+    }
+    if !std::path::Path::new(xsd).exists() {
+        eprintln!("note: {xsd} is absent; {label} not checked against the schema");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(file_name);
+    std::fs::write(&file, xml).unwrap();
+    let out = Command::new("xmllint")
+        .args(["--noout", "--schema", xsd])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{label} does not validate:\n{}\n{xml}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::codebook::{self, parse};
     use std::path::Path;
-    use std::process::Command;
 
     const XSD: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -603,27 +630,7 @@ definition = "Tab\there, a backslash \\ and a bell \u0007."
 
     /// Checks the XML against the REFI-QDA codebook schema with xmllint, when it is there.
     fn assert_valid(xml: &str, label: &str) {
-        if Command::new("xmllint").arg("--version").output().is_err() {
-            eprintln!("note: xmllint is not on PATH; {label} not checked against the schema");
-            return;
-        }
-        if !Path::new(XSD).exists() {
-            eprintln!("note: {XSD} is absent; {label} not checked against the schema");
-            return;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("codebook.qdc");
-        std::fs::write(&file, xml).unwrap();
-        let out = Command::new("xmllint")
-            .args(["--noout", "--schema", XSD])
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{label} does not validate:\n{}\n{xml}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        super::assert_schema_valid(XSD, xml, "codebook.qdc", label);
     }
 
     /// A codebook's tree as the format keeps it: names, colours, definitions' first lines

@@ -2117,7 +2117,6 @@ fn dedupe(p: &mut RefiProject) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::process::Command;
 
     const XSD: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -2131,27 +2130,7 @@ mod tests {
     /// Checks project XML against the REFI-QDA project schema with xmllint, when both are
     /// there.
     fn assert_valid(xml: &str, label: &str) {
-        if Command::new("xmllint").arg("--version").output().is_err() {
-            eprintln!("note: xmllint is not on PATH; {label} not checked against the schema");
-            return;
-        }
-        if !Path::new(XSD).exists() {
-            eprintln!("note: {XSD} is absent; {label} not checked against the schema");
-            return;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("project.qde");
-        std::fs::write(&file, xml).unwrap();
-        let out = Command::new("xmllint")
-            .args(["--noout", "--schema", XSD])
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{label} does not validate:\n{}\n{xml}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::qdc::assert_schema_valid(XSD, xml, "project.qde", label);
     }
 
     /// `project.qde` of an archive.
