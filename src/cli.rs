@@ -202,6 +202,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
     },
+    /// Export coded quotes (CSV, xlsx, Markdown for a paper, JSON).
+    Export {
+        #[command(subcommand)]
+        cmd: ExportCmd,
+    },
     /// Codebooks: list, show and explain them.
     Codebook {
         #[command(subcommand)]
@@ -311,6 +316,60 @@ impl QueueArgs {
             sample: self.sample,
         }
     }
+}
+
+#[derive(Subcommand)]
+enum ExportCmd {
+    /// One row per coded segment: quote, document, speaker, attributes, place, code, coder,
+    /// memo and a citation.
+    Quotes {
+        /// Only this codebook.
+        #[arg(long, value_name = "NAME")]
+        codebook: Option<String>,
+        /// Only this code and the codes below it.
+        #[arg(long, value_name = "ID")]
+        code: Option<String>,
+        /// Only segments this search finds.
+        #[arg(long, value_name = "QUERY")]
+        query: Option<String>,
+        /// Accepted codings, pending suggestions, or both.
+        #[arg(long, value_enum, default_value_t = StatusArg::Accepted)]
+        status: StatusArg,
+        /// Only this coder's decisions.
+        #[arg(long)]
+        coder: Option<String>,
+        /// Citation fields: attribute names, speaker, document (default: speaker,document).
+        #[arg(long, value_delimiter = ',', value_name = "FIELDS")]
+        cite: Vec<String>,
+        /// Format (default: from the file's extension).
+        #[arg(long, value_enum)]
+        format: Option<QuoteFormatArg>,
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum StatusArg {
+    /// Codes people accepted or applied.
+    Accepted,
+    /// Suggestions nobody decided on.
+    Pending,
+    /// Both.
+    All,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum QuoteFormatArg {
+    /// CSV.
+    Csv,
+    /// Excel workbook.
+    Xlsx,
+    /// Markdown.
+    Md,
+    /// JSON.
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -1077,6 +1136,57 @@ pub fn run() -> Result<Exit> {
                 },
             )?;
             print::triage(&mut out, &t, format.into())?;
+            Ok(Exit::Ok)
+        }
+        Command::Export {
+            cmd:
+                ExportCmd::Quotes {
+                    codebook: book,
+                    code,
+                    query,
+                    status,
+                    coder,
+                    cite,
+                    format,
+                    out: file,
+                },
+        } => {
+            use quarry::export::{QuoteFormat, Status};
+            let ext = file
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_lowercase)
+                .unwrap_or_default();
+            let format = match (format, ext.as_str()) {
+                (Some(QuoteFormatArg::Csv), _) | (None, "csv") => QuoteFormat::Csv,
+                (Some(QuoteFormatArg::Xlsx), _) | (None, "xlsx") => QuoteFormat::Xlsx,
+                (Some(QuoteFormatArg::Md), _) | (None, "md") => QuoteFormat::Markdown,
+                (Some(QuoteFormatArg::Json), _) | (None, "json") => QuoteFormat::Json,
+                (None, _) => {
+                    bail!("give --format csv|xlsx|md|json, or an --out file with that extension")
+                }
+            };
+            let p = open(project)?;
+            let (mut index, _) = p.index()?;
+            let book = book.map(|b| codebook::load(&b).map(|c| c.id).unwrap_or(b));
+            let quotes = quarry::export::quotes(
+                &p,
+                &mut index,
+                &quarry::export::QuotesConfig {
+                    codebook: book,
+                    code,
+                    query,
+                    status: match status {
+                        StatusArg::Accepted => Status::Accepted,
+                        StatusArg::Pending => Status::Pending,
+                        StatusArg::All => Status::All,
+                    },
+                    coder,
+                    cite,
+                },
+            )?;
+            quarry::export::write_quotes(&quotes, format, &file)?;
+            writeln!(out, "Wrote {} quotes to {}.", quotes.len(), file.display())?;
             Ok(Exit::Ok)
         }
         Command::Codebook { cmd } => {

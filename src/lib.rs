@@ -24,6 +24,7 @@
 pub mod analyzer;
 pub mod codebook;
 pub mod error;
+pub mod export;
 pub mod index;
 pub mod ingest;
 pub mod model;

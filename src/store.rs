@@ -828,6 +828,26 @@ impl Store {
             .map_err(sql("reading speakers"))
     }
 
+    /// Every speaker's attributes, by speaker name.
+    pub fn speaker_attributes(&self) -> R<HashMap<String, Vec<(String, String)>>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT speaker, key, value FROM attributes WHERE speaker IS NOT NULL
+                 ORDER BY speaker, key",
+            )
+            .map_err(sql("reading attributes"))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(sql("reading attributes"))?;
+        let mut out: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        for row in rows {
+            let (sp, k, v) = row.map_err(sql("reading attributes"))?;
+            out.entry(sp).or_default().push((k, v));
+        }
+        Ok(out)
+    }
+
     /// Sets attributes on a document (by name) or, when no document has that name, on a
     /// speaker. Returns what the key named, or an error naming the key.
     pub fn set_attributes(&mut self, target: &str, attrs: &[(String, String)]) -> R<AttrTarget> {

@@ -4,6 +4,7 @@
 mod cli;
 mod codebooks;
 mod crash;
+mod export;
 mod posts;
 mod props;
 mod review;
