@@ -1303,9 +1303,9 @@ fn unsafe_name(name: &str) -> Option<&'static str> {
 /// `1 GiB`, `3 MiB`, `100 bytes`.
 fn human_size(bytes: u64) -> String {
     const MIB: u64 = 1 << 20;
-    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
+    if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
         format!("{} GiB", bytes >> 30)
-    } else if bytes >= MIB && bytes % MIB == 0 {
+    } else if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else {
         format!("{bytes} bytes")
@@ -1590,7 +1590,7 @@ fn decode_text(bytes: &[u8]) -> (String, Option<String>) {
         return (text.to_string(), None);
     }
     // UTF-16 without a BOM: Latin text has a zero in every other byte.
-    if bytes.len() % 2 == 0 {
+    if bytes.len().is_multiple_of(2) {
         let head = &bytes[..bytes.len().min(4096)];
         let zeros = |parity: usize| {
             head.iter()
