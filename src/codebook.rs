@@ -108,6 +108,9 @@ pub struct Code {
     pub exclude: String,
     /// Colour, `#rrggbb`.
     pub colour: Option<String>,
+    /// The GUID another tool gave it (REFI-QDA import), kept so exports name the same code;
+    /// None for quarry's own codes, whose GUIDs are made from their ids.
+    pub guid: Option<String>,
     /// Index of the parent code in [`Codebook::codes`].
     pub parent: Option<usize>,
     /// Depth: 1 for a top-level code.
@@ -121,6 +124,15 @@ pub struct Code {
     /// Every mask that applies to its rules (the codebook's, its own, its ancestors'), as
     /// stems.
     pub masks: Vec<Vec<String>>,
+}
+
+impl Code {
+    /// Its REFI-QDA GUID: the one it was imported with, else UUIDv5 of its id.
+    pub fn refi_guid(&self) -> String {
+        self.guid
+            .clone()
+            .unwrap_or_else(|| crate::qdpx::code_guid(&self.id))
+    }
 }
 
 /// Whose segments a code's rules read.
@@ -189,6 +201,8 @@ struct CodeEntry {
     exclude: String,
     #[serde(default)]
     colour: Option<Spanned<String>>,
+    #[serde(default)]
+    guid: Option<Spanned<String>>,
     #[serde(default)]
     rules: Vec<Spanned<String>>,
     #[serde(default)]
@@ -311,6 +325,14 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
                 ));
             }
         }
+        if let Some(g) = &c.guid {
+            if !crate::qdpx::is_guid(g.get_ref()) {
+                return Err(at(
+                    g.span().start,
+                    format!("guid `{}`: expected 8-4-4-4-12 hex digits", g.get_ref()),
+                ));
+            }
+        }
         let depth = parent.map_or(1, |p| codes[p].depth + 1);
         let scope = c
             .scope
@@ -324,6 +346,7 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
             include: c.include,
             exclude: c.exclude,
             colour: c.colour.map(Spanned::into_inner),
+            guid: c.guid.map(|g| g.into_inner().to_ascii_lowercase()),
             parent,
             depth,
             rules: Vec::new(),
@@ -791,6 +814,12 @@ mod tests {
             "{HEAD}\n[[code]]\nid = \"t.a\"\nname = \"A\"\nrules = [\"@t.b\"]\n\n[[code]]\nid = \"t.b\"\nname = \"B\"\nrules = [\"@t.a\"]\n"
         ));
         assert!(e.message.contains("circle"), "{e}");
+
+        let e = err(&format!(
+            "{HEAD}\n[[code]]\nid = \"t.a\"\nname = \"A\"\nguid = \"not-a-guid\"\n"
+        ));
+        assert_eq!((e.line, e.column), (8, 8), "{e}");
+        assert!(e.message.contains("guid `not-a-guid`"), "{e}");
 
         let e = err(&format!("{HEAD}\n[[code]]\nid = \"t.a.b\"\nname = \"B\"\n"));
         assert!(e.message.contains("parent `t.a` is not defined"), "{e}");

@@ -91,7 +91,7 @@ pub(crate) fn guid(code_id: &str) -> Uuid {
 fn write_code(w: &mut Writer<Vec<u8>>, cb: &Codebook, children: &[Vec<usize>], i: usize) {
     let code = &cb.codes[i];
     let mut el = BytesStart::new("Code");
-    set(&mut el, "guid", &guid(&code.id).to_string());
+    set(&mut el, "guid", &code.refi_guid());
     set(&mut el, "name", &code.name);
     set(&mut el, "isCodable", "true");
     if let Some(colour) = &code.colour {
@@ -194,7 +194,11 @@ pub fn read_file(path: &std::path::Path) -> std::io::Result<String> {
 pub fn import(xml: &str, id: &str, origin: &str) -> Result<String, QdcError> {
     let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
     let book = read(xml)?;
+    Ok(to_toml(&book, id, origin).0)
+}
 
+/// The codebook TOML for `book` (see [`import`]) and the id given to each of its codes.
+pub(crate) fn to_toml(book: &Book, id: &str, origin: &str) -> (String, Vec<String>) {
     let book_id = book_id(id);
     let mut ids: Vec<String> = Vec::with_capacity(book.codes.len());
     let mut used: HashSet<String> = HashSet::new();
@@ -241,16 +245,18 @@ pub fn import(xml: &str, id: &str, origin: &str) -> Result<String, QdcError> {
                 name: &code.name,
                 definition: code.description.trim(),
                 colour: code.colour.as_deref(),
+                guid: code.guid.as_deref(),
                 rules: Vec::new(),
             })
             .collect(),
     };
     let body = toml::to_string(&file).expect("a codebook of strings serialises to TOML");
-    Ok(format!(
+    let text = format!(
         "# Imported from REFI-QDA XML by quarry. Every code still needs rules (see README.md,\n\
          # \"Codebooks\"); ids may be shortened, as long as a child's id stays its parent's id\n\
-         # plus one dotted part.\n{body}"
-    ))
+         # plus one dotted part. A `guid` keeps the code's identity in other tools.\n{body}"
+    );
+    (text, ids)
 }
 
 #[derive(Serialize)]
@@ -274,26 +280,31 @@ struct TomlCode<'a> {
     definition: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     colour: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    guid: Option<&'a str>,
     rules: Vec<String>,
 }
 
 /// What a codebook file holds, as far as quarry keeps it.
 #[derive(Debug, Default)]
-struct Book {
+pub(crate) struct Book {
     /// The `origin` attribute (of `<CodeBook>`, else of `<Project>`).
-    origin: Option<String>,
+    pub(crate) origin: Option<String>,
     /// The project's `name` attribute.
-    name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Codes in document order: parents before children.
-    codes: Vec<ImportedCode>,
+    pub(crate) codes: Vec<ImportedCode>,
 }
 
+/// A code read from another tool.
 #[derive(Debug)]
-struct ImportedCode {
-    name: String,
-    colour: Option<String>,
-    description: String,
-    parent: Option<usize>,
+pub(crate) struct ImportedCode {
+    pub(crate) name: String,
+    pub(crate) colour: Option<String>,
+    pub(crate) description: String,
+    /// Its GUID (lowercase, no braces), when it had a well-formed one.
+    pub(crate) guid: Option<String>,
+    pub(crate) parent: Option<usize>,
 }
 
 /// Where the reader is: the element being read, as far as it matters.
@@ -375,6 +386,9 @@ fn read(xml: &str) -> Result<Book, QdcError> {
                             name: if name.is_empty() { "code".into() } else { name },
                             colour: attr("color")?.as_deref().and_then(colour),
                             description: String::new(),
+                            guid: attr("guid")?
+                                .map(|g| g.trim().trim_matches(['{', '}']).to_ascii_lowercase())
+                                .filter(|g| crate::qdpx::is_guid(g)),
                             parent: match parent {
                                 Frame::Code(p) => Some(p),
                                 _ => None,
@@ -760,6 +774,12 @@ definition = "Tab\there, a backslash \\ and a bell \u0007."
                 back.source
             );
             assert!(back.codes.iter().all(|c| c.rules.is_empty()));
+            // The imported codes keep the GUIDs they were exported with, and export again
+            // with them, though their ids are new.
+            let guids = |cb: &Codebook| cb.codes.iter().map(Code::refi_guid).collect::<Vec<_>>();
+            assert_eq!(guids(&back), guids(&cb), "{}", cb.id);
+            assert!(back.codes.iter().all(|c| c.guid.is_some()));
+            assert_eq!(export(&back).matches(" guid=").count(), cb.codes.len());
             // Every id is its parent's id plus one part, under the codebook's id.
             for c in &back.codes {
                 let parent = c

@@ -370,7 +370,7 @@ pub fn stable_guid(kind: &str, key: &str) -> String {
 }
 
 /// Whether the schema accepts `guid` (`8-4-4-4-12` hex digits, optionally in braces).
-fn is_guid(guid: &str) -> bool {
+pub(crate) fn is_guid(guid: &str) -> bool {
     let bare = guid
         .strip_prefix('{')
         .and_then(|g| g.strip_suffix('}'))
