@@ -86,21 +86,16 @@ pub fn quotes(project: &Project, index: &mut Index, cfg: &QuotesConfig) -> Resul
     type Key = (i64, String, String);
     let mut rows: Vec<(Key, &'static str, Option<String>, Option<String>)> = Vec::new();
     if cfg.status != Status::Pending {
-        for d in store.decisions(cfg.coder.as_deref())? {
-            let code = match (&d.replacement, d.accept) {
-                (Some(r), _) => r.clone(),
-                (None, true) => d.code.clone(),
-                (None, false) => continue,
-            };
-            if d.code.is_empty() || !wanted(&d.codebook, &code) {
-                continue;
+        let decisions = store.decisions(cfg.coder.as_deref())?;
+        for ((coder, book, segment, code), v) in crate::quality::standing(&decisions) {
+            if v.applies && wanted(&book, &code) {
+                rows.push((
+                    (segment, book, code),
+                    "accepted",
+                    Some(coder),
+                    v.decision.memo.clone(),
+                ));
             }
-            rows.push((
-                (d.segment, d.codebook, code),
-                "accepted",
-                Some(d.coder),
-                d.memo,
-            ));
         }
     }
     if cfg.status != Status::Accepted {

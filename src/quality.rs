@@ -96,19 +96,61 @@ fn precision(accepted: usize, decided: usize) -> (Option<f64>, Option<(f64, f64)
     )
 }
 
-/// Each coder's latest standing decision per (segment, code) of a codebook, as "applies":
-/// an accept says yes, a reject no, and a change says yes for the code changed to.
-fn verdicts(decisions: &[DecisionRow], codebook: &str) -> BTreeMap<(String, i64, String), bool> {
+/// A coder's standing verdict on one code of one segment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Verdict<'a> {
+    /// Whether the code applies.
+    pub applies: bool,
+    /// The decision that says so (for a change, the one that applied the other code).
+    pub decision: &'a DecisionRow,
+}
+
+/// Key of a [`Verdict`]: (coder, codebook, segment, code).
+pub(crate) type VerdictKey = (String, String, i64, String);
+
+/// Each coder's latest standing decision per (codebook, segment, code), as "applies": an
+/// accept says yes, a reject no, and a change says yes for the code changed to. `decisions`
+/// come oldest first, as [`crate::store::Store::decisions`] gives them.
+pub(crate) fn standing(decisions: &[DecisionRow]) -> BTreeMap<VerdictKey, Verdict<'_>> {
     let mut out = BTreeMap::new();
-    for d in decisions.iter().filter(|d| d.codebook == codebook) {
+    for d in decisions {
+        let key = |code: &str| {
+            (
+                d.coder.clone(),
+                d.codebook.clone(),
+                d.segment,
+                code.to_string(),
+            )
+        };
         if d.code != NO_CODE {
-            out.insert((d.coder.clone(), d.segment, d.code.clone()), d.accept);
+            out.insert(
+                key(&d.code),
+                Verdict {
+                    applies: d.accept,
+                    decision: d,
+                },
+            );
         }
         if let Some(r) = &d.replacement {
-            out.insert((d.coder.clone(), d.segment, r.clone()), true);
+            out.insert(
+                key(r),
+                Verdict {
+                    applies: true,
+                    decision: d,
+                },
+            );
         }
     }
     out
+}
+
+/// [`standing`] for one codebook, as (coder, segment, code) → applies.
+fn verdicts(decisions: &[DecisionRow], codebook: &str) -> BTreeMap<(String, i64, String), bool> {
+    standing(decisions)
+        .into_iter()
+        .filter(|((_, book, ..), _)| book == codebook)
+        .map(|((coder, _, seg, code), v)| ((coder, seg, code), v.applies))
+        .collect()
 }
 
 /// The rule report of `codebook`'s last run, from `coder`'s decisions (or everyone's).
