@@ -202,10 +202,15 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
     },
-    /// Export coded quotes (CSV, xlsx, Markdown for a paper, JSON).
+    /// Export coded quotes (CSV, xlsx, Markdown for a paper, JSON) or a REFI-QDA project.
     Export {
         #[command(subcommand)]
         cmd: ExportCmd,
+    },
+    /// Import another tool's REFI-QDA project (.qdpx): documents, codes and codings.
+    Import {
+        #[command(subcommand)]
+        cmd: ImportCmd,
     },
     /// Codebooks: list, show and explain them.
     Codebook {
@@ -348,6 +353,54 @@ enum ExportCmd {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// A REFI-QDA 1.0 project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder: documents,
+    /// codebooks, attributes, and every accepted coding.
+    Refi {
+        /// Only this codebook (default: every codebook used in the project).
+        #[arg(long, value_name = "NAME")]
+        codebook: Option<String>,
+        /// Output format of the summary.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+        format: SummaryFormat,
+        /// The .qdpx file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCmd {
+    /// A REFI-QDA project (.qdpx or project.qde): its texts become documents (split into
+    /// turns as on `add`), its codes are matched to known codebooks by GUID or written as a
+    /// new codebook in codebooks/, and its codings become decisions of their coders.
+    Refi {
+        /// The .qdpx (or .qde) file.
+        file: PathBuf,
+        /// Coder for codings whose user the file does not name (default: imported).
+        #[arg(long)]
+        coder: Option<String>,
+        /// Output format of the summary.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+        format: SummaryFormat,
+    },
+}
+
+/// How a command's summary is printed.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum SummaryFormat {
+    /// Sentences for people.
+    Table,
+    /// One JSON document.
+    Json,
+}
+
+impl From<SummaryFormat> for print::Format {
+    fn from(f: SummaryFormat) -> Self {
+        match f {
+            SummaryFormat::Table => print::Format::Table,
+            SummaryFormat::Json => print::Format::Json,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -784,6 +837,7 @@ pub fn run() -> Result<Exit> {
                         replacement: None,
                         memo: Some(format!("search: {query}")),
                         answered: None,
+                        at: None,
                     })
                     .collect();
                 let mut p = p;
@@ -1042,6 +1096,7 @@ pub fn run() -> Result<Exit> {
                 replacement: None,
                 memo,
                 answered: None,
+                at: None,
             })?;
             writeln!(
                 out,
@@ -1188,6 +1243,39 @@ pub fn run() -> Result<Exit> {
             quarry::export::write_quotes(&quotes, format, &file)?;
             writeln!(out, "Wrote {} quotes to {}.", quotes.len(), file.display())?;
             Ok(Exit::Ok)
+        }
+        Command::Export {
+            cmd:
+                ExportCmd::Refi {
+                    codebook: book,
+                    format,
+                    out: file,
+                },
+        } => {
+            let p = open(project)?;
+            let book = book.map(|b| codebook::load(&b).map(|c| c.id).unwrap_or(b));
+            let r =
+                quarry::refi::export(&p, &file, &quarry::refi::ExportConfig { codebook: book })?;
+            print::refi_export(&mut out, &r, &file, format.into())?;
+            Ok(Exit::Ok)
+        }
+        Command::Import {
+            cmd:
+                ImportCmd::Refi {
+                    file,
+                    coder,
+                    format,
+                },
+        } => {
+            let mut p = open(project)?;
+            let r = quarry::refi::import(&mut p, &file, &quarry::refi::ImportConfig { coder })?;
+            print::refi_import(&mut out, &r, &file, format.into())?;
+            // A file that could not be read whole is "some inputs had problems".
+            Ok(if r.problems.is_empty() {
+                Exit::Ok
+            } else {
+                Exit::Problems
+            })
         }
         Command::Codebook { cmd } => {
             match cmd {

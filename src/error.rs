@@ -29,6 +29,12 @@ pub enum Error {
     /// Reading or writing a spreadsheet.
     #[error(transparent)]
     Sheet(#[from] crate::sheet::SheetError),
+    /// Reading or writing a REFI-QDA project.
+    #[error(transparent)]
+    Refi(#[from] crate::qdpx::QdpxError),
+    /// A codebook file that does not load.
+    #[error(transparent)]
+    Codebook(#[from] crate::codebook::CodebookError),
     /// Reading the terminal or writing output.
     #[error("input/output: {0}")]
     Io(#[from] std::io::Error),

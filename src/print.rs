@@ -1279,6 +1279,92 @@ pub fn agreement(
     }
 }
 
+/// What `export refi` wrote, and what it could not.
+pub fn refi_export(
+    w: &mut dyn Write,
+    r: &crate::refi::ExportReport,
+    file: &std::path::Path,
+    format: Format,
+) -> io::Result<()> {
+    if matches!(format, Format::Json | Format::Jsonl) {
+        return writeln!(w, "{}", serde_json::to_string_pretty(r)?);
+    }
+    writeln!(
+        w,
+        "Wrote {}: {} documents, {} codes, {} codings by {} coder(s), {} cases, {} variables.",
+        sanitize(&file.display().to_string(), true),
+        r.sources,
+        r.codes,
+        r.codings,
+        r.users,
+        r.cases,
+        r.variables
+    )?;
+    if !r.not_exported.is_empty() {
+        writeln!(
+            w,
+            "Not exported as codings (REFI-QDA has no place for them):"
+        )?;
+        for n in &r.not_exported {
+            writeln!(w, "  - {}", sanitize(n, true))?;
+        }
+    }
+    Ok(())
+}
+
+/// What `import refi` did, and what it could not import.
+pub fn refi_import(
+    w: &mut dyn Write,
+    r: &crate::refi::ImportReport,
+    file: &std::path::Path,
+    format: Format,
+) -> io::Result<()> {
+    if matches!(format, Format::Json | Format::Jsonl) {
+        return writeln!(w, "{}", serde_json::to_string_pretty(r)?);
+    }
+    writeln!(
+        w,
+        "Imported {}: {} documents added ({} already here), {} decisions by {} ({} already here), {} attributes.",
+        sanitize(&file.display().to_string(), true),
+        r.documents,
+        r.documents_known,
+        r.decisions,
+        if r.coders.is_empty() {
+            "nobody".to_string()
+        } else {
+            sanitize(&r.coders.join(", "), true)
+        },
+        r.decisions_known,
+        r.attributes
+    )?;
+    writeln!(
+        w,
+        "Codes: {} matched to codebooks this project knows, {} new.",
+        r.codes_known, r.codes_new
+    )?;
+    if let Some(f) = &r.codebook_file {
+        writeln!(
+            w,
+            "New codebook: {} (add rules to its codes, then `quarry codebook check` it).",
+            sanitize(&f.display().to_string(), true)
+        )?;
+    }
+    if r.spanning > 0 {
+        writeln!(
+            w,
+            "{} coding(s) covered several turns: each turn is coded (quarry codes whole turns).",
+            r.spanning
+        )?;
+    }
+    for n in &r.notes {
+        writeln!(w, "note: {}", sanitize(n, true))?;
+    }
+    for p in &r.problems {
+        writeln!(w, "warning: {}", sanitize(p, true))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -229,8 +229,6 @@ impl Project {
         let (files, errors, ignored) = ingest::discover(&cfg.paths, cfg.read.format);
         report.errors = errors;
         report.ignored = ignored;
-        let (idx, _) = self.index()?;
-        let mut iw = idx.writer(rayon::current_num_threads())?;
         // What is known of stored posts is loaded only when posts may come.
         let may_have_posts = cfg.read.format.is_some()
             || files.iter().any(|f| {
@@ -239,12 +237,47 @@ impl Project {
                     Some(Format::Csv | Format::Json | Format::Jsonl | Format::Text)
                 )
             });
+        let rx = ingest::read(files, cfg.read.clone());
+        self.store_parsed(rx, may_have_posts, cfg, report, progress, None)
+    }
+
+    /// Stores documents parsed elsewhere (a REFI-QDA project's sources) as `add` stores
+    /// files, and says for each what storing it did, in order.
+    pub(crate) fn add_parsed(
+        &mut self,
+        docs: Vec<crate::model::ParsedDocument>,
+        cfg: &AddConfig,
+    ) -> Result<(AddReport, Vec<Stored>)> {
+        let mut outcomes = Vec::with_capacity(docs.len());
+        let report = self.store_parsed(
+            [docs.into_iter().map(Ok).collect()],
+            false,
+            cfg,
+            AddReport::default(),
+            &mut |_, _| {},
+            Some(&mut outcomes),
+        )?;
+        Ok((report, outcomes))
+    }
+
+    /// `add` from parsing on: stores batches of parsed documents, indexes what is new,
+    /// records roles. With `outcomes`, keeps what storing each document did.
+    fn store_parsed(
+        &mut self,
+        batches: impl IntoIterator<Item = Vec<ingest::Item>>,
+        may_have_posts: bool,
+        cfg: &AddConfig,
+        mut report: AddReport,
+        progress: &mut dyn FnMut(usize, usize),
+        mut outcomes: Option<&mut Vec<Stored>>,
+    ) -> Result<AddReport> {
+        let (idx, _) = self.index()?;
+        let mut iw = idx.writer(rayon::current_num_threads())?;
         let mut post_index = if may_have_posts {
             self.store.post_index()?
         } else {
             PostIndex::default()
         };
-        let rx = ingest::read(files, cfg.read.clone());
         let mut stats: Vec<SpeakerStats> = Vec::new();
         let mut label_roles: BTreeMap<String, Role> = BTreeMap::new();
         let mut speakers: std::collections::BTreeSet<String> = Default::default();
@@ -256,7 +289,7 @@ impl Project {
             .and_then(|v| v.parse().ok())
             .unwrap_or(256usize << 20);
         let mut docs_done = 0;
-        for batch in rx {
+        for batch in batches {
             let mut docs = Vec::with_capacity(batch.len());
             for item in batch {
                 match item {
@@ -277,6 +310,9 @@ impl Project {
             }
             let stored = w.put_documents(&mut docs, cfg.replace, &mut post_index)?;
             for (doc, stored) in docs.iter().zip(stored) {
+                if let Some(o) = outcomes.as_deref_mut() {
+                    o.push(stored.clone());
+                }
                 let (id, seg_ids) = match stored {
                     Stored::Added { id, segments, .. } => {
                         report.added += 1;

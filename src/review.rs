@@ -438,6 +438,7 @@ pub fn apply(
         replacement,
         memo: own_memo.or(memo),
         answered: Some(answered(item)),
+        at: None,
     })?;
     Ok(Some(id))
 }
@@ -594,6 +595,7 @@ pub fn run_unsuggested(
             replacement: None,
             memo,
             answered: Some(UNSUGGESTED.to_string()),
+            at: None,
         })
     };
     let mut k = 0;
@@ -851,6 +853,7 @@ pub fn import_sheet(
             replacement: v.1,
             memo,
             answered: Some(answered(&item)),
+            at: None,
         });
     }
     out.problems.sort();

@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::query::{FieldFilter, Resolved};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 /// The newest schema this build writes.
@@ -844,6 +844,27 @@ impl Store {
         for row in rows {
             let (sp, k, v) = row.map_err(sql("reading attributes"))?;
             out.entry(sp).or_default().push((k, v));
+        }
+        Ok(out)
+    }
+
+    /// The documents each speaker has segments in, by speaker name (ids ascending).
+    pub fn speaker_documents(&self) -> R<BTreeMap<String, Vec<i64>>> {
+        let what = "reading speakers' documents";
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT DISTINCT speaker, document_id FROM segments WHERE speaker IS NOT NULL
+                 ORDER BY speaker, document_id",
+            )
+            .map_err(sql(what))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(sql(what))?;
+        let mut out: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for row in rows {
+            let (sp, d) = row.map_err(sql(what))?;
+            out.entry(sp).or_default().push(d);
         }
         Ok(out)
     }
@@ -2128,6 +2149,9 @@ pub struct NewDecision {
     /// The suggestion it answered (its rules and evidence, as JSON), None for a coding by
     /// hand.
     pub answered: Option<String>,
+    /// When it was made, in milliseconds since 1970, if not now (a coding imported from
+    /// another tool keeps its time).
+    pub at: Option<i64>,
 }
 
 /// A decision as stored.
@@ -2179,6 +2203,7 @@ fn decision_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DecisionRow> {
 fn insert_decision(tx: &Transaction<'_>, d: &NewDecision, batch: Option<i64>) -> R<i64> {
     let what = "storing a decision";
     let now = unix_ms();
+    let made = d.at.unwrap_or(now);
     let id: i64 = tx
         .query_row(
             "INSERT INTO decisions(coder, segment_id, codebook, code, verdict, replacement,
@@ -2192,7 +2217,7 @@ fn insert_decision(tx: &Transaction<'_>, d: &NewDecision, batch: Option<i64>) ->
                 if d.accept { "accept" } else { "reject" },
                 d.replacement,
                 d.memo,
-                now,
+                made,
                 d.answered,
                 batch
             ],

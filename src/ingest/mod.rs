@@ -327,6 +327,27 @@ fn parse_one(path: &Path, format: Option<Format>) -> Item {
     })
 }
 
+/// A document from text that did not come from a file of its own (a source in a REFI-QDA
+/// project): normalised and split into turns as a `.txt` file would be. `path` says where it
+/// came from and `key` identifies it there.
+pub(crate) fn parse_text(name: &str, path: &Path, key: &str, text: &str) -> Item {
+    let (text, segments, format) = parse_bytes(path, Format::Text, text.as_bytes())?;
+    if segments.is_empty() {
+        return Err(IngestError::file(path, format!("{name}: holds no text")));
+    }
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    Ok(ParsedDocument {
+        name: name.to_string(),
+        key: key.to_string(),
+        path: abs.to_string_lossy().into_owned(),
+        format,
+        hash: decode::hash(text.as_bytes()),
+        text,
+        segments,
+        posts: Vec::new(),
+    })
+}
+
 /// Parses a file's bytes as `format` into stored text and segments.
 pub(crate) fn parse_bytes(
     path: &Path,

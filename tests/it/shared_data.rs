@@ -291,3 +291,52 @@ fn tdf_rules_and_their_searches_agree_on_real_interviews() {
     // Real interviews about other topics still touch most domains.
     assert!(matched >= 10, "{matched} of 14 TDF domains match");
 }
+
+#[test]
+fn refi_projects_of_atlas_ti_and_maxqda_import() {
+    let Some(d) = shared("refi_qda_samples") else {
+        return;
+    };
+    let import = |file: &str| {
+        let p = project();
+        let out = quarry(p.path())
+            .args(["import", "refi", "--format", "json"])
+            .arg(d.join(file))
+            .output()
+            .unwrap();
+        let r = json(&String::from_utf8_lossy(&out.stdout));
+        (p, out.status.code(), r)
+    };
+    // ATLAS.ti: users and a codebook (one code, two sub-codes), no sources.
+    let (p, code, r) = import("atlasti_23_target-atlas-project.qdpx");
+    assert_eq!(
+        (code, &r["codes_new"]),
+        (Some(0), &serde_json::json!(3)),
+        "{r}"
+    );
+    let book = r["codebook_file"].as_str().unwrap();
+    let shown = ok(p.path(), &["codebook", "show", book]);
+    assert!(shown.contains("Commits"), "{shown}");
+    let (_, code, r) = import("atlasti_23_blank-atlas-project.qdpx");
+    assert_eq!(
+        (code, &r["codes_new"]),
+        (Some(0), &serde_json::json!(0)),
+        "{r}"
+    );
+    // MAXQDA: 307 codes; its 10 sources' texts are not in the file (SOURCE.md), which is
+    // said, and the import ends "with problems".
+    let (p, code, r) = import("maxqda24_ICLS_themes_project.qde");
+    assert_eq!(code, Some(1), "{r}");
+    assert_eq!(r["codes_new"], 307, "{r}");
+    assert_eq!(r["documents"], 0);
+    assert!(
+        r["problems"]
+            .to_string()
+            .contains("10 source(s) have no text"),
+        "{}",
+        r["problems"]
+    );
+    let book = r["codebook_file"].as_str().unwrap();
+    let shown = ok(p.path(), &["codebook", "show", book]);
+    assert!(shown.contains("Affinity Spaces"), "{shown}");
+}

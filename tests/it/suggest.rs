@@ -226,6 +226,7 @@ fn an_edited_codebook_reruns_its_changed_rules_and_keeps_decisions() {
                 replacement: None,
                 memo: None,
                 answered: None,
+                at: None,
             })
             .unwrap();
     }

@@ -8,7 +8,7 @@
 
 pub(crate) mod csv;
 pub(crate) mod json;
-mod text;
+pub(crate) mod text;
 
 pub(crate) use text::{decode_entities, html_to_text, iso_utc, parse_time};
 
