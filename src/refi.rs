@@ -863,37 +863,55 @@ pub fn import(project: &mut Project, file: &Path, cfg: &ImportConfig) -> Result<
             })
             .collect()
     };
-    let mut sets: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    let by_guid: HashMap<&str, &(i64, String)> = documents
+    let mut on_docs: Vec<(i64, Vec<(String, String)>)> = Vec::new();
+    let mut on_speakers: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    let by_guid: HashMap<&str, i64> = documents
         .iter()
-        .map(|(i, d)| (refi.sources[*i].guid.as_str(), d))
+        .map(|(i, d)| (refi.sources[*i].guid.as_str(), d.0))
         .collect();
-    for (i, (_, name)) in &documents {
+    for (i, (id, _)) in &documents {
         let a = attrs(&refi.sources[*i].values);
         if !a.is_empty() {
-            sets.push((name.clone(), a));
+            on_docs.push((*id, a));
         }
     }
+    // A case named like a speaker is that speaker. Another case (a participant whose
+    // documents are not turns of a named speaker) describes its documents: those of no other
+    // such case, where its values cannot clash with another's.
     let speakers = project.store().speaker_documents()?;
-    for case in &refi.cases {
-        let mut a = attrs(&case.values);
-        if speakers.contains_key(case.name.as_str()) {
-            if !a.is_empty() {
-                sets.push((case.name.clone(), a));
-            }
-            continue;
+    let (named, unnamed): (Vec<&RefiCase>, Vec<&RefiCase>) = refi
+        .cases
+        .iter()
+        .partition(|c| speakers.contains_key(c.name.as_str()));
+    for case in named {
+        let a = attrs(&case.values);
+        if !a.is_empty() {
+            on_speakers.push((case.name.clone(), a));
         }
+    }
+    let mut cases_of: HashMap<&str, usize> = HashMap::new();
+    for g in unnamed.iter().flat_map(|c| &c.sources) {
+        *cases_of.entry(g.as_str()).or_default() += 1;
+    }
+    let mut shared = 0;
+    for case in unnamed {
+        let mut a = attrs(&case.values);
         a.push(("case".into(), case.name.clone()));
         for g in &case.sources {
-            if let Some((_, name)) = by_guid.get(g.as_str()) {
-                sets.push((name.clone(), a.clone()));
+            match (by_guid.get(g.as_str()), cases_of[g.as_str()]) {
+                (Some(id), 1) => on_docs.push((*id, a.clone())),
+                (Some(_), _) => shared += 1,
+                (None, _) => {}
             }
         }
     }
-    for (target, a) in sets {
-        report.attributes += a.len();
-        project.store_mut().set_attributes(&target, &a)?;
+    if shared > 0 {
+        report.notes.push(format!(
+            "{shown}: {shared} case link(s) to documents that belong to several cases: \
+             those cases' values were not set on them"
+        ));
     }
+    report.attributes = project.store_mut().put_attributes(&on_docs, &on_speakers)?;
     Ok(report)
 }
 

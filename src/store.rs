@@ -412,12 +412,14 @@ impl Store {
     /// One document (`Some(id)`) or all of them.
     fn documents_where(&self, only: Option<i64>) -> R<Vec<Document>> {
         let mut attrs: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+        // `?1 IS NULL OR id = ?1` would make SQLite scan the table for one document.
+        let one = if only.is_some() { "= ?1" } else { "IS NOT ?1" };
         let mut st = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT document_id, key, value FROM attributes
-                 WHERE document_id IS NOT NULL AND (?1 IS NULL OR document_id = ?1) ORDER BY key",
-            )
+                 WHERE document_id IS NOT NULL AND document_id {one} ORDER BY key"
+            ))
             .map_err(sql("listing attributes"))?;
         let rows = st
             .query_map([only], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))
@@ -428,12 +430,12 @@ impl Store {
         }
         let mut st = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT d.id, d.name, src.path, d.format,
                         d.segment_count
                  FROM documents d JOIN sources src ON src.id = d.source_id
-                 WHERE ?1 IS NULL OR d.id = ?1 ORDER BY d.id",
-            )
+                 WHERE d.id {one} ORDER BY d.id"
+            ))
             .map_err(sql("listing documents"))?;
         let rows = st
             .query_map([only], |r| {
@@ -914,6 +916,50 @@ impl Store {
         };
         tx.commit().map_err(sql("setting attributes"))?;
         Ok(what)
+    }
+}
+
+impl Store {
+    /// Sets attributes in one transaction: on documents by id and on speakers by exact name
+    /// (a name no segment has is passed over). Returns how many were set.
+    pub fn put_attributes(
+        &mut self,
+        documents: &[(i64, Vec<(String, String)>)],
+        speakers: &[(String, Vec<(String, String)>)],
+    ) -> R<usize> {
+        let what = "setting attributes";
+        let tx = self.conn.transaction().map_err(sql(what))?;
+        let mut n = 0;
+        {
+            let mut doc = tx
+                .prepare(
+                    "INSERT INTO attributes(document_id, key, value)
+                     SELECT id, ?2, ?3 FROM documents WHERE id = ?1
+                     ON CONFLICT(document_id, key) WHERE document_id IS NOT NULL
+                     DO UPDATE SET value = excluded.value",
+                )
+                .map_err(sql(what))?;
+            for (id, attrs) in documents {
+                for (k, v) in attrs {
+                    n += doc.execute(params![id, k, v]).map_err(sql(what))?;
+                }
+            }
+            let mut sp = tx
+                .prepare(
+                    "INSERT INTO attributes(speaker, key, value)
+                     SELECT name, ?2, ?3 FROM speakers WHERE name = ?1
+                     ON CONFLICT(speaker, key) WHERE speaker IS NOT NULL
+                     DO UPDATE SET value = excluded.value",
+                )
+                .map_err(sql(what))?;
+            for (name, attrs) in speakers {
+                for (k, v) in attrs {
+                    n += sp.execute(params![name, k, v]).map_err(sql(what))?;
+                }
+            }
+        }
+        tx.commit().map_err(sql(what))?;
+        Ok(n)
     }
 }
 

@@ -257,6 +257,19 @@ fn other_tool_qdpx(path: &Path) {
       <Code guid="c0000000-0000-4000-8000-000000000003" name="Flexibilité" isCodable="true" color="#00aa00"/>
     </Codes>
   </CodeBook>
+  <Variables>
+    <Variable guid="70000000-0000-4000-8000-000000000001" name="profession" typeOfVariable="Text"/>
+    <Variable guid="70000000-0000-4000-8000-000000000002" name="country" typeOfVariable="Text"/>
+  </Variables>
+  <Cases>
+    <Case guid="80000000-0000-4000-8000-000000000001" name="Interview one">
+      <VariableValue><VariableRef targetGUID="70000000-0000-4000-8000-000000000001"/><TextValue>nurse educator</TextValue></VariableValue>
+      <SourceRef targetGUID="50000000-0000-4000-8000-000000000001"/>
+    </Case>
+    <Case guid="80000000-0000-4000-8000-000000000002" name="P1">
+      <VariableValue><VariableRef targetGUID="70000000-0000-4000-8000-000000000002"/><TextValue>France</TextValue></VariableValue>
+    </Case>
+  </Cases>
   <Sources>
     <TextSource guid="50000000-0000-4000-8000-000000000001" name="P1 interview.docx" plainTextPath="p1.txt">
       <PlainTextSelection guid="51000000-0000-4000-8000-000000000001" startPosition="{w0}" endPosition="{w1}" creatingUser="A1B2C3D4-0000-4000-8000-000000000001" creationDateTime="2024-03-01T10:00:00Z">
@@ -338,7 +351,13 @@ fn another_tools_project_imports_onto_the_right_turns() {
     .map(|(a, b, c)| (a.into(), b.into(), c.into()))
     .collect();
     assert_eq!(got, expected);
-    assert!(q.as_array().unwrap().iter().all(|x| x["speaker"] == "P1"));
+    // The case named like the speaker describes the speaker; the other, its document.
+    for x in q.as_array().unwrap() {
+        assert_eq!(x["speaker"], "P1");
+        assert_eq!(x["attributes"]["country"], "France", "{x}");
+        assert_eq!(x["attributes"]["profession"], "nurse educator", "{x}");
+        assert_eq!(x["attributes"]["case"], "Interview one", "{x}");
+    }
     // The imported codings can be measured: two coders on one codebook.
     let out = quarry(d)
         .args(["agreement", "--coders", "Zoë Ñúñez,Bo", "--codebook"])
