@@ -34,6 +34,7 @@ pub mod qdc;
 pub mod qdpx;
 pub mod quality;
 pub mod query;
+pub mod report;
 pub mod review;
 pub mod search;
 pub mod sheet;
