@@ -7,6 +7,7 @@ mod crash;
 mod export;
 mod posts;
 mod props;
+mod report;
 mod review;
 mod shared_data;
 mod suggest;
