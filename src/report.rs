@@ -836,7 +836,9 @@ enum Block {
     },
 }
 
-/// A bar chart: series drawn over each other, the first widest.
+/// A bar chart. Per row, the first series is a wide bar from the axis; the others are thin
+/// bars laid end to end over it (accepted then rejected over suggested), so a row shows a
+/// whole and how it splits. `text` follows the bars.
 #[derive(Debug)]
 struct Bars {
     title: String,
@@ -874,6 +876,7 @@ fn head(cols: &[(&str, bool)]) -> Vec<(String, bool)> {
 
 const LIGHT: &str = "#9ecae1";
 const DARK: &str = "#08519c";
+const REJECTED: &str = "#d95f0e";
 
 fn layout(r: &Report) -> Vec<Block> {
     let mut b = Vec::new();
@@ -971,7 +974,8 @@ fn codes_blocks(r: &Report, b: &mut Vec<Block>) {
          suggestions that were right. The 95% interval (Wilson) shows how sure that figure is; \
          it is wide while few suggestions are decided. Coded segments counts the segments that \
          carry the code after review, including codes applied by hand or chosen instead of a \
-         suggestion."
+         suggestion. In the chart, the light bar is a code's suggestions and the thin bars over \
+         it its accepts (blue) and rejects (orange)."
             .into(),
     ));
     if r.codes.is_empty() {
@@ -1027,23 +1031,30 @@ fn codes_blocks(r: &Report, b: &mut Vec<Block>) {
             )));
         }
         b.push(Block::Bars(Bars {
-            title: format!("{}: suggested and coded segments per code", cb.codebook),
-            series: vec![("suggested".into(), LIGHT), ("coded segments".into(), DARK)],
+            title: format!(
+                "{}: suggestions per code and how they were decided",
+                cb.codebook
+            ),
+            series: vec![
+                ("suggested".into(), LIGHT),
+                ("accepted".into(), DARK),
+                ("rejected".into(), REJECTED),
+            ],
             rows: cb
                 .codes
                 .iter()
                 .map(|c| {
                     (
                         c.code.clone(),
-                        vec![c.suggested as f64, c.coded_segments as f64],
-                        format!("{} / {}", c.suggested, c.coded_segments),
+                        vec![c.suggested as f64, c.accepted as f64, c.rejected as f64],
+                        format!("{} / {} / {}", c.suggested, c.accepted, c.rejected),
                     )
                 })
                 .collect(),
             max: cb
                 .codes
                 .iter()
-                .map(|c| c.suggested.max(c.coded_segments))
+                .map(|c| c.suggested.max(c.decided))
                 .max()
                 .unwrap_or(0) as f64,
         }));
@@ -1606,7 +1617,7 @@ svg { display: block; max-width: 100%; height: auto; margin: .6em 0 1.2em; }
                 y + 15.0,
                 esc(&short(label, LABEL_CHARS))
             ));
-            let mut end: f64 = 0.0;
+            let (mut end, mut inner): (f64, f64) = (0.0, 0.0);
             for (k, v) in values.iter().enumerate() {
                 let (colour, bar_h) = (
                     b.series.get(k).map_or("#777", |x| x.1),
@@ -1617,9 +1628,14 @@ svg { display: block; max-width: 100%; height: auto; margin: .6em 0 1.2em; }
                 } else {
                     0.0
                 };
-                end = end.max(w);
+                let x = if k == 0 { LABEL_W } else { LABEL_W + inner };
+                let w = w.min(LABEL_W + BAR_W - x);
+                if k > 0 {
+                    inner += w;
+                }
+                end = end.max(x + w - LABEL_W);
                 s.push_str(&format!(
-                    "<rect x=\"{LABEL_W:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{bar_h:.1}\" fill=\"{colour}\"/>\n",
+                    "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{bar_h:.1}\" fill=\"{colour}\"/>\n",
                     y + (ROW_H - bar_h) / 2.0
                 ));
             }
