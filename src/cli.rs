@@ -224,6 +224,19 @@ enum Command {
     },
     /// Rebuild the search index from the project database.
     Reindex,
+    /// A report of the study in one file: corpus, codes with precision, codes by attribute
+    /// and by code, coverage per document, agreement between coders, rules by precision.
+    Report {
+        /// The file to write: .html (one self-contained page), .md or .json.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Format (default: from the file's extension; HTML for any other).
+        #[arg(long, value_parser = ["html", "md", "json"])]
+        format: Option<String>,
+        /// Only this codebook (default: every codebook with suggestions or decisions).
+        #[arg(long, value_name = "NAME")]
+        codebook: Option<String>,
+    },
     /// Run the whole pipeline on the bundled sample study.
     Demo {
         /// Keep the demo project in DIR (default: a temporary folder, removed afterwards).
@@ -1467,6 +1480,31 @@ pub fn run() -> Result<Exit> {
                 "Rebuilt the index of {} segments in {:.1} s.",
                 p.store().segment_count()?,
                 t.elapsed().as_secs_f64()
+            )?;
+            Ok(Exit::Ok)
+        }
+        Command::Report {
+            out: file,
+            format,
+            codebook: book,
+        } => {
+            use quarry::report::{ReportConfig, ReportFormat};
+            let format = match format.as_deref() {
+                Some("md") => ReportFormat::Markdown,
+                Some("json") => ReportFormat::Json,
+                Some(_) => ReportFormat::Html,
+                None => ReportFormat::from_path(&file),
+            };
+            let p = open(project)?;
+            let book = book.map(|b| codebook::load(&b).map(|c| c.id).unwrap_or(b));
+            let r = quarry::report::build(&p, &ReportConfig { codebook: book })?;
+            quarry::report::write_file(&r, format, &file)?;
+            writeln!(
+                out,
+                "Wrote the report ({} documents, {} codebooks) to {}.",
+                r.corpus.documents,
+                r.codebooks.len(),
+                file.display()
             )?;
             Ok(Exit::Ok)
         }

@@ -2,7 +2,8 @@
 //!
 //! The sample study is compiled into the binary, so the demo runs from any folder: it writes
 //! the files into a fresh project (a temporary folder unless `--out`), adds them, imports the
-//! participants' attributes, runs a few searches and prints what to try next.
+//! participants' attributes, runs a few searches, suggests, reviews a few suggestions by
+//! script, and ends by writing `quarry report` (HTML) and printing its path.
 
 use crate::cli::{add_with_progress, print_add_report};
 use anyhow::{Context, Result};
@@ -285,5 +286,29 @@ pub fn run(
         out,
         "  quarry agreement --coders YOU,demo --codebook sm-uptake"
     )?;
+    writeln!(out, "  quarry report --out report.html")?;
+    // The report of the demo project, kept: in the project when it is kept, else beside the
+    // temporary project, which is removed.
+    let report = quarry::report::build(&p, &quarry::report::ReportConfig::default())?;
+    let path = match dir {
+        Some(d) => d.join("report.html"),
+        None => {
+            let (_, path) = tempfile::Builder::new()
+                .prefix("quarry-demo-report-")
+                .suffix(".html")
+                .tempfile()
+                .context("creating the report file")?
+                .keep()
+                .context("keeping the report file")?;
+            path
+        }
+    };
+    quarry::report::write_file(&report, quarry::report::ReportFormat::Html, &path)?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "The demo's report (corpus, codes, matrices, coverage, agreement, rules), for a browser:"
+    )?;
+    writeln!(out, "Report: {}", path.display())?;
     Ok(())
 }

@@ -281,7 +281,7 @@ pub fn write_quotes(quotes: &[Quote], format: QuoteFormat, path: &Path) -> Resul
 
 /// Text for Markdown: characters that would start markup or HTML are escaped, so a quote
 /// shows as written and nothing in it runs when the Markdown is rendered.
-fn md_text(s: &str) -> String {
+pub(crate) fn md_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in crate::print::sanitize(s, true).chars() {
         if matches!(

@@ -35,6 +35,7 @@ pub mod qdpx;
 pub mod quality;
 pub mod query;
 pub mod refi;
+pub mod report;
 pub mod review;
 pub mod search;
 pub mod sheet;

@@ -131,7 +131,7 @@ pub(crate) fn standing(decisions: &[DecisionRow]) -> BTreeMap<VerdictKey, Verdic
                 },
             );
         }
-        if let Some(r) = &d.replacement {
+        if let Some(r) = d.replacement.as_deref().filter(|r| *r != NO_CODE) {
             out.insert(
                 key(r),
                 Verdict {

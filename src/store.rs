@@ -15,6 +15,8 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
+mod report;
+
 /// The newest schema this build writes.
 pub const SCHEMA_VERSION: i64 = 4;
 

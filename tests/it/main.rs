@@ -8,6 +8,7 @@ mod export;
 mod posts;
 mod props;
 mod refi;
+mod report;
 mod review;
 mod shared_data;
 mod suggest;

@@ -1,0 +1,342 @@
+//! The report as one HTML page: inline CSS, tables, and SVG charts written by hand
+//! (horizontal bars, heat maps as grids of cells). Every string from the project goes
+//! through [`esc`]; nothing here is a script or points outside the page.
+
+use super::{Block, Grid, Report};
+
+/// Text for HTML and SVG, in element content and in quoted attributes alike: control
+/// characters become U+FFFD (XML has no place for them), markup characters entities.
+pub(super) fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in crate::print::sanitize(s, true).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// At most `n` characters: a longer label keeps its start and its end (where dotted
+/// code ids and thread names differ), with an ellipsis between.
+pub(super) fn short(s: &str, n: usize) -> String {
+    let len = s.chars().count();
+    if len <= n {
+        return s.to_string();
+    }
+    let head = n.saturating_sub(1) / 3;
+    let tail = n.saturating_sub(1) - head;
+    let mut t: String = s.chars().take(head).collect();
+    t.push('…');
+    t.extend(s.chars().skip(len - tail));
+    t
+}
+
+const STYLE: &str = "
+body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif;
+   color: #1b1b1b; background: #fff; max-width: 1120px; margin: 2em auto; padding: 0 1.2em;
+   line-height: 1.45; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+h1 { font-size: 1.7em; margin-bottom: .2em; }
+h2 { font-size: 1.35em; border-bottom: 2px solid #d0d7de; padding-bottom: .2em; margin-top: 2.2em; }
+h3 { font-size: 1.1em; margin-top: 1.6em; }
+.meta { color: #555; margin-top: 0; }
+nav ol { columns: 2; padding-left: 1.4em; }
+p.explain { background: #f5f8fa; border-left: 4px solid #7aa6c2; padding: .5em .9em; max-width: 52em; }
+p.note { font-style: italic; color: #555; }
+table { border-collapse: collapse; margin: .8em 0; font-size: .9em; }
+table { max-width: 100%; }
+th, td { border: 1px solid #c8ced4; padding: .25em .6em; text-align: left; vertical-align: top;
+     overflow-wrap: anywhere; }
+th { background: #eef2f5; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr:last-child td { border-bottom: 1px solid #c8ced4; }
+svg { display: block; max-width: 100%; height: auto; margin: .6em 0 1.2em; }
+@media print {
+  body { max-width: none; margin: 0; font-size: 10pt; }
+  nav { display: none; }
+  h2, h3 { break-after: avoid; }
+  table, svg, p.explain { break-inside: avoid; }
+}
+";
+
+pub(super) fn page(r: &Report, blocks: &[Block]) -> String {
+    let mut h = String::with_capacity(64 * 1024);
+    h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    h.push_str(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'\">\n",
+    );
+    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    h.push_str(&format!(
+        "<title>Report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        esc(&r.title)
+    ));
+    h.push_str(&format!(
+        "<header>\n<h1>Report: {}</h1>\n<p class=\"meta\">Made by quarry {} on {}. \
+         Codebooks: {}.</p>\n",
+        esc(&r.title),
+        esc(&r.version),
+        esc(&r.date),
+        if r.codebooks.is_empty() {
+            "none yet".to_string()
+        } else {
+            esc(&r.codebooks.join(", "))
+        }
+    ));
+    h.push_str("<nav><ol>\n");
+    for b in blocks {
+        if let Block::Section(id, title) = b {
+            h.push_str(&format!("<li><a href=\"#{id}\">{}</a></li>\n", esc(title)));
+        }
+    }
+    h.push_str("</ol></nav>\n</header>\n");
+    let mut open = false;
+    let mut n = 0;
+    for b in blocks {
+        match b {
+            Block::Section(id, title) => {
+                if open {
+                    h.push_str("</section>\n");
+                }
+                open = true;
+                n += 1;
+                h.push_str(&format!(
+                    "<section id=\"{id}\">\n<h2>{n}. {}</h2>\n",
+                    esc(title)
+                ));
+            }
+            Block::Heading(t) => h.push_str(&format!("<h3>{}</h3>\n", esc(t))),
+            Block::Explain(t) => h.push_str(&format!("<p class=\"explain\">{}</p>\n", esc(t))),
+            Block::Note(t) => h.push_str(&format!("<p class=\"note\">{}</p>\n", esc(t))),
+            Block::Table { head, rows } => table(&mut h, head, rows),
+            Block::Bars(bars) => h.push_str(&bar_chart(bars)),
+            Block::Heat {
+                title,
+                grid,
+                diagonal,
+                ..
+            } => h.push_str(&heat_map(title, grid, *diagonal)),
+        }
+    }
+    if open {
+        h.push_str("</section>\n");
+    }
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
+fn table(h: &mut String, head: &[(String, bool)], rows: &[Vec<String>]) {
+    let class = |n: bool| if n { " class=\"n\"" } else { "" };
+    h.push_str("<table>\n<thead><tr>");
+    for (c, n) in head {
+        h.push_str(&format!("<th{}>{}</th>", class(*n), esc(c)));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for row in rows {
+        h.push_str("<tr>");
+        for (i, c) in row.iter().enumerate() {
+            let n = head.get(i).is_some_and(|x| x.1);
+            h.push_str(&format!("<td{}>{}</td>", class(n), esc(c)));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n");
+}
+
+const FONT: &str = "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, Arial, \
+                    sans-serif\" font-size=\"12\"";
+
+fn svg_open(title: &str, width: f64, height: f64) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" \
+         viewBox=\"0 0 {width:.0} {height:.0}\" role=\"img\" aria-label=\"{t}\" {FONT}>\n\
+         <title>{t}</title>\n",
+        t = esc(title)
+    )
+}
+
+/// Room for a row label.
+const LABEL_W: f64 = 250.0;
+/// Characters of a label shown.
+const LABEL_CHARS: usize = 34;
+
+pub(super) fn bar_chart(b: &super::Bars) -> String {
+    const BAR_W: f64 = 420.0;
+    const TEXT_W: f64 = 130.0;
+    const ROW_H: f64 = 22.0;
+    const TOP: f64 = 28.0;
+    let width = LABEL_W + BAR_W + TEXT_W;
+    let height = TOP + ROW_H * b.rows.len() as f64 + 8.0;
+    let mut s = svg_open(&b.title, width, height);
+    // Legend.
+    let mut x = LABEL_W;
+    for (name, colour) in &b.series {
+        s.push_str(&format!(
+            "<rect x=\"{x:.1}\" y=\"6\" width=\"12\" height=\"12\" fill=\"{colour}\"/>\
+             <text x=\"{:.1}\" y=\"16\">{}</text>\n",
+            x + 16.0,
+            esc(name)
+        ));
+        x += 24.0 + 7.0 * name.chars().count() as f64;
+    }
+    for (i, (label, values, text)) in b.rows.iter().enumerate() {
+        let y = TOP + ROW_H * i as f64;
+        s.push_str(&format!(
+            "<g><title>{}: {}</title>\n<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\n",
+            esc(label),
+            esc(text),
+            LABEL_W - 8.0,
+            y + 15.0,
+            esc(&short(label, LABEL_CHARS))
+        ));
+        let (mut end, mut inner): (f64, f64) = (0.0, 0.0);
+        for (k, v) in values.iter().enumerate() {
+            let (colour, bar_h) = (
+                b.series.get(k).map_or("#777", |x| x.1),
+                if k == 0 { 16.0 } else { 9.0 },
+            );
+            let w = if b.max > 0.0 {
+                (v / b.max).clamp(0.0, 1.0) * BAR_W
+            } else {
+                0.0
+            };
+            let x = if k == 0 { LABEL_W } else { LABEL_W + inner };
+            let w = w.min(LABEL_W + BAR_W - x);
+            if k > 0 {
+                inner += w;
+            }
+            end = end.max(x + w - LABEL_W);
+            s.push_str(&format!(
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{bar_h:.1}\" fill=\"{colour}\"/>\n",
+                y + (ROW_H - bar_h) / 2.0
+            ));
+        }
+        s.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#333\">{}</text>\n</g>\n",
+            LABEL_W + end + 6.0,
+            y + 15.0,
+            esc(text)
+        ));
+    }
+    s.push_str(&format!(
+        "<line x1=\"{LABEL_W:.1}\" y1=\"{:.1}\" x2=\"{LABEL_W:.1}\" y2=\"{:.1}\" stroke=\"#555\"/>\n</svg>\n",
+        TOP - 2.0,
+        height - 4.0
+    ));
+    s
+}
+
+/// A cell's fill and text colour: white for none, then light to dark blue with the count.
+fn heat_colour(n: u64, max: u64) -> (String, &'static str) {
+    if n == 0 || max == 0 {
+        return ("#f6f6f6".into(), "#8a8a8a");
+    }
+    let t = 0.12 + 0.88 * (n as f64 / max as f64).clamp(0.0, 1.0);
+    let (from, to) = ([222.0, 235.0, 247.0], [8.0, 48.0, 107.0]);
+    let c: Vec<u8> = (0..3)
+        .map(|i| (from[i] + (to[i] - from[i]) * t).round() as u8)
+        .collect();
+    (
+        format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2]),
+        if t > 0.55 { "#ffffff" } else { "#1b1b1b" },
+    )
+}
+
+pub(super) fn heat_map(title: &str, g: &Grid, diagonal: bool) -> String {
+    const CELL_W: f64 = 50.0;
+    const CELL_H: f64 = 26.0;
+    const COL_CHARS: usize = 24;
+    let col_len = g
+        .columns
+        .iter()
+        .map(|c| c.chars().count().min(COL_CHARS))
+        .max()
+        .unwrap_or(0) as f64;
+    // Column labels are turned 45°: they rise and reach right by about their length.
+    let reach = col_len * 6.4 * std::f64::consts::FRAC_1_SQRT_2;
+    let top = reach + 16.0;
+    let grid_w = CELL_W * g.columns.len() as f64;
+    // At least room for the legend below the grid.
+    let width = (LABEL_W + grid_w + reach + 12.0).max(LABEL_W + 320.0);
+    let height = top + CELL_H * g.rows.len() as f64 + 36.0;
+    let max = g
+        .counts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| {
+            r.iter()
+                .enumerate()
+                .filter(move |(j, _)| !diagonal || i != *j)
+                .map(|(_, n)| *n)
+        })
+        .max()
+        .unwrap_or(0);
+    let mut s = svg_open(title, width, height);
+    for (j, c) in g.columns.iter().enumerate() {
+        let x = LABEL_W + CELL_W * j as f64 + CELL_W / 2.0;
+        s.push_str(&format!(
+            "<text transform=\"translate({x:.1},{:.1}) rotate(-45)\"><title>{}</title>{}</text>\n",
+            top - 6.0,
+            esc(c),
+            esc(&short(c, COL_CHARS))
+        ));
+    }
+    for (i, (label, row)) in g.rows.iter().zip(&g.counts).enumerate() {
+        let y = top + CELL_H * i as f64;
+        s.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\"><title>{}</title>{}</text>\n",
+            LABEL_W - 8.0,
+            y + CELL_H / 2.0 + 4.0,
+            esc(label),
+            esc(&short(label, LABEL_CHARS))
+        ));
+        for (j, n) in row.iter().enumerate() {
+            let x = LABEL_W + CELL_W * j as f64;
+            let (fill, ink) = if diagonal && i == j {
+                ("#d9d9d9".to_string(), "#333333")
+            } else {
+                heat_colour(*n, max)
+            };
+            s.push_str(&format!(
+                "<g><title>{} × {}: {n}</title><rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{CELL_W:.1}\" \
+                 height=\"{CELL_H:.1}\" fill=\"{fill}\" stroke=\"#ffffff\"/>\
+                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{ink}\">{n}</text></g>\n",
+                esc(label),
+                esc(g.columns.get(j).map_or("", String::as_str)),
+                x + CELL_W / 2.0,
+                y + CELL_H / 2.0 + 4.0
+            ));
+        }
+    }
+    // Legend: the colours from one to the largest count.
+    let y = top + CELL_H * g.rows.len() as f64 + 12.0;
+    let mut steps: Vec<u64> = (0..6u64)
+        .map(|k| 1 + max.saturating_sub(1) * k / 5)
+        .collect();
+    steps.dedup();
+    if max > 0 {
+        s.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#555\">fewer</text>\n",
+            LABEL_W - 8.0,
+            y + 12.0
+        ));
+        for (k, n) in steps.iter().enumerate() {
+            let (fill, _) = heat_colour(*n, max);
+            s.push_str(&format!(
+                "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"22\" height=\"16\" fill=\"{fill}\"><title>{n}</title></rect>\n",
+                LABEL_W + 22.0 * k as f64
+            ));
+        }
+        s.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#555\">more (largest: {max})</text>\n",
+            LABEL_W + 22.0 * steps.len() as f64 + 8.0,
+            y + 12.0
+        ));
+    }
+    s.push_str("</svg>\n");
+    s
+}
