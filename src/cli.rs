@@ -224,6 +224,37 @@ enum Command {
     },
     /// Rebuild the search index from the project database.
     Reindex,
+    /// Verify the project: the database file, every segment's offsets, every decision's
+    /// code, and the index against the database. Exits 1 when anything is wrong.
+    Check {
+        /// Rebuild what is derived (the index) when it disagrees; decisions are never touched.
+        #[arg(long)]
+        repair: bool,
+        /// Segments whose words are looked up in the index (0: all).
+        #[arg(long, default_value_t = 1000, value_name = "N")]
+        sample: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+        format: SummaryFormat,
+    },
+    /// Copy the project, consistently even while others work in it, into a new folder
+    /// (itself a project; `quarry restore` brings it back).
+    Backup {
+        /// The folder to create (it must not exist, or be empty).
+        out: PathBuf,
+    },
+    /// Restore a backup made by `quarry backup`: into a new folder, or over a project with
+    /// --replace (whose database is first kept beside it). The index is rebuilt.
+    Restore {
+        /// The backup folder.
+        backup: PathBuf,
+        /// Where to restore (default: the current project).
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+        /// Replace the project that is there.
+        #[arg(long)]
+        replace: bool,
+    },
     /// A report of the study in one file: corpus, codes with precision, codes by attribute
     /// and by code, coverage per document, agreement between coders, rules by precision.
     Report {
@@ -1470,6 +1501,62 @@ pub fn run() -> Result<Exit> {
             } else {
                 Exit::Problems
             })
+        }
+        Command::Check {
+            repair,
+            sample,
+            format,
+        } => {
+            let p = open(project)?;
+            let r = quarry::check::run(&p, &quarry::check::CheckConfig { sample, repair })?;
+            print::check(&mut out, &r, format.into())?;
+            Ok(if r.ok() { Exit::Ok } else { Exit::Problems })
+        }
+        Command::Backup { out: dir } => {
+            let p = open(project)?;
+            let c = quarry::backup::backup(&p, &dir)?;
+            writeln!(
+                out,
+                "Backed up {} documents, {} segments and {} decisions ({} codebook files) to {}.\n\
+                 It is a project folder: `quarry --project {} status` reads it, `quarry restore {}` brings it back.",
+                c.documents,
+                c.segments,
+                c.decisions,
+                c.codebooks,
+                dir.display(),
+                dir.display(),
+                dir.display()
+            )?;
+            Ok(Exit::Ok)
+        }
+        Command::Restore {
+            backup,
+            to,
+            replace,
+        } => {
+            let to = match to {
+                Some(t) => t,
+                None => {
+                    let cwd = std::env::current_dir().context("reading the current folder")?;
+                    Project::find(project, &cwd).context(
+                        "no project here to restore into: give --to DIR (a new folder, or a \
+                         project with --replace)",
+                    )?
+                }
+            };
+            let c = quarry::backup::restore(&backup, &to, replace)?;
+            writeln!(
+                out,
+                "Restored {} documents, {} segments and {} decisions into {}; the index is rebuilt.",
+                c.documents,
+                c.segments,
+                c.decisions,
+                to.display()
+            )?;
+            if let Some(k) = c.kept {
+                writeln!(out, "The database it replaced is kept as {}.", k.display())?;
+            }
+            Ok(Exit::Ok)
         }
         Command::Reindex => {
             let p = open(project)?;

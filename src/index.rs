@@ -153,6 +153,15 @@ impl Tokenizer for QuarryTokenizer {
     }
 }
 
+/// What [`Index::audit`] found.
+#[derive(Debug, Clone, Default)]
+pub struct Audit {
+    /// Every segment id in the index, sorted.
+    pub ids: Vec<i64>,
+    /// (segment id, stem) pairs the index should have and does not.
+    pub missing: Vec<(i64, String)>,
+}
+
 /// An open index.
 pub struct Index {
     index: tantivy::Index,
@@ -259,6 +268,58 @@ impl Index {
     /// The number of segments indexed.
     pub fn segment_count(&mut self) -> R<u64> {
         Ok(self.reader()?.searcher().num_docs())
+    }
+
+    /// What `quarry check` compares with the database: every segment id the index holds
+    /// (sorted; a repeat means a segment indexed twice), and for each `(segment id, stems)`
+    /// of `probe`, the stems the index lacks for that segment.
+    pub fn audit(&mut self, probe: &[(i64, Vec<String>)]) -> R<Audit> {
+        use tantivy::{DocSet, TERMINATED};
+        let text = self.fields.text;
+        let searcher = self.reader()?.searcher();
+        let mut ids = Vec::new();
+        // Where each probed segment is: (index segment, document number).
+        let wanted: std::collections::HashMap<i64, usize> = probe
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (*id, i))
+            .collect();
+        let mut at: Vec<Option<(u32, u32)>> = vec![None; probe.len()];
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let col = reader
+                .fast_fields()
+                .u64("seg")
+                .map_err(tv("reading segment ids"))?;
+            for doc in reader.doc_ids_alive() {
+                if let Some(v) = col.first(doc) {
+                    let id = v as i64;
+                    ids.push(id);
+                    if let Some(&i) = wanted.get(&id) {
+                        at[i] = Some((ord as u32, doc));
+                    }
+                }
+            }
+        }
+        ids.sort_unstable();
+        let mut missing = Vec::new();
+        for ((id, stems), place) in probe.iter().zip(&at) {
+            let Some((ord, doc)) = *place else { continue };
+            let inverted = searcher
+                .segment_reader(ord)
+                .inverted_index(text)
+                .map_err(tv("reading the index"))?;
+            for stem in stems {
+                let term = Term::from_field_text(text, stem);
+                let found = inverted
+                    .read_postings(&term, IndexRecordOption::Basic)
+                    .map_err(|e| tv("reading the index")(e.into()))?
+                    .is_some_and(|mut p| p.seek(doc) == doc && doc != TERMINATED);
+                if !found {
+                    missing.push((*id, stem.clone()));
+                }
+            }
+        }
+        Ok(Audit { ids, missing })
     }
 
     /// The folder the index lives in.

@@ -22,6 +22,8 @@
 #![warn(missing_docs)]
 
 pub mod analyzer;
+pub mod backup;
+pub mod check;
 pub mod codebook;
 pub mod error;
 pub mod export;

@@ -1279,6 +1279,55 @@ pub fn agreement(
     }
 }
 
+/// What `quarry check` found, area by area.
+pub fn check(w: &mut dyn Write, r: &crate::check::CheckReport, format: Format) -> io::Result<()> {
+    if matches!(format, Format::Json | Format::Jsonl) {
+        return writeln!(w, "{}", serde_json::to_string_pretty(r)?);
+    }
+    for a in &r.areas {
+        let mark = match (&a.note, a.problems.is_empty(), &a.repaired) {
+            (Some(_), true, _) => "note",
+            (_, true, _) => "ok",
+            (_, false, Some(_)) => "fixed",
+            (_, false, None) => "FAIL",
+        };
+        writeln!(w, "{mark:<5} {} ({} checked)", a.name, a.checked)?;
+        for p in &a.problems {
+            writeln!(w, "      - {}", sanitize(p, true))?;
+        }
+        if let Some(n) = &a.note {
+            writeln!(w, "      {}", sanitize(n, true))?;
+        }
+        if let Some(f) = &a.repaired {
+            writeln!(w, "      repaired: {f}")?;
+        }
+    }
+    if r.ok() {
+        return writeln!(w, "The project is whole.");
+    }
+    let failed = |a: &crate::check::Area| !a.problems.is_empty() && a.repaired.is_none();
+    let (index, record): (Vec<_>, Vec<_>) = r
+        .areas
+        .iter()
+        .filter(|a| failed(a))
+        .partition(|a| a.name.starts_with("index"));
+    if !index.is_empty() {
+        writeln!(
+            w,
+            "The index is derived: `quarry check --repair` rebuilds it (decisions are never \
+             changed)."
+        )?;
+    }
+    if !record.is_empty() {
+        writeln!(
+            w,
+            "The record itself has problems that --repair cannot mend: restore the last \
+             backup (`quarry restore`), or keep this output and ask for help."
+        )?;
+    }
+    Ok(())
+}
+
 /// What `export refi` wrote, and what it could not.
 pub fn refi_export(
     w: &mut dyn Write,

@@ -196,6 +196,40 @@ impl Project {
         }
     }
 
+    /// The index as it is on disk, not rebuilt even when stale (for `quarry check`).
+    pub fn index_as_is(&self) -> Result<Index> {
+        Ok(Index::open_or_create(&self.index_dir(), &self.analyzer)?)
+    }
+
+    /// A codebook of this project by id: from where `suggest` last read it, else built in,
+    /// else the one an import wrote to `codebooks/`.
+    pub fn load_codebook(
+        &self,
+        id: &str,
+    ) -> std::result::Result<crate::codebook::Codebook, crate::codebook::CodebookError> {
+        use crate::codebook;
+        let origin = self
+            .store
+            .codebooks_run()
+            .ok()
+            .and_then(|runs| runs.into_iter().find(|(b, _)| b == id).map(|(_, o)| o));
+        let first = match origin {
+            Some(o) => codebook::load_origin(&o),
+            None => codebook::load(id),
+        };
+        first.or_else(|e| {
+            let imported = self
+                .root
+                .join(crate::refi::CODEBOOK_DIR)
+                .join(format!("{id}.toml"));
+            if imported.exists() {
+                codebook::load(&imported.to_string_lossy())
+            } else {
+                Err(e)
+            }
+        })
+    }
+
     /// Rebuilds the index from the database.
     pub fn reindex(&self) -> Result<Index> {
         let generation = self.store.generation()?;

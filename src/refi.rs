@@ -90,7 +90,7 @@ pub fn export(project: &Project, out: &Path, cfg: &ExportConfig) -> Result<Expor
     let mut code_guids: HashMap<(String, String), String> = HashMap::new();
     let mut trees = Vec::new();
     for id in &book_ids {
-        let loaded = load_book(project, id, run.get(id).map(String::as_str));
+        let loaded = project.load_codebook(id);
         let cb = match loaded {
             Ok(cb) => Some(cb),
             Err(e) => {
@@ -372,27 +372,6 @@ pub fn export(project: &Project, out: &Path, cfg: &ExportConfig) -> Result<Expor
         cases: refi.cases.len(),
         variables: refi.variables.len(),
         not_exported,
-    })
-}
-
-/// A codebook of the project by id: from where suggest read it, else built in, else the one
-/// an import wrote.
-fn load_book(
-    project: &Project,
-    id: &str,
-    origin: Option<&str>,
-) -> std::result::Result<Codebook, codebook::CodebookError> {
-    let first = match origin {
-        Some(o) => codebook::load_origin(o),
-        None => codebook::load(id),
-    };
-    first.or_else(|e| {
-        let imported = project.root().join(CODEBOOK_DIR).join(format!("{id}.toml"));
-        if imported.exists() {
-            codebook::load(&imported.to_string_lossy())
-        } else {
-            Err(e)
-        }
     })
 }
 
