@@ -201,6 +201,56 @@ fn csv_has_text_column(path: &Path) -> bool {
         })
 }
 
+/// The longest segment stored. A longer turn (a file that is one enormous line, a paragraph
+/// without end) is cut into several of this size or less, at spaces, each with the turn's
+/// speaker, times and line: analysing and indexing one segment then needs bounded memory
+/// (one 190 MB line took 2.6 GB and 52 s as one segment).
+pub(crate) const MAX_SEGMENT_BYTES: usize = 1 << 20;
+
+/// Cuts the segments of `d` longer than [`MAX_SEGMENT_BYTES`] (documents of posts excepted:
+/// a post is one segment, and none is near that long).
+pub(crate) fn split_long(d: &mut ParsedDocument) {
+    split_segments(d, MAX_SEGMENT_BYTES);
+}
+
+fn split_segments(d: &mut ParsedDocument, max: usize) {
+    if !d.posts.is_empty() || d.segments.iter().all(|s| s.byte_end - s.byte_start <= max) {
+        return;
+    }
+    let text = &d.text;
+    let mut out = Vec::with_capacity(d.segments.len() + 1);
+    for s in d.segments.drain(..) {
+        let mut start = s.byte_start;
+        while s.byte_end - start > max {
+            let mut limit = start + max;
+            while !text.is_char_boundary(limit) {
+                limit -= 1;
+            }
+            // The last space in the second half of the piece, else a cut between characters.
+            let (end, next) = match text[start..limit]
+                .char_indices()
+                .rev()
+                .take_while(|(i, _)| *i > max / 2)
+                .find(|(_, c)| c.is_whitespace())
+            {
+                Some((i, c)) => (start + i, start + i + c.len_utf8()),
+                None => (limit, limit),
+            };
+            out.push(ParsedSegment {
+                byte_start: start,
+                byte_end: end,
+                ..s.clone()
+            });
+            start = next;
+        }
+        out.push(ParsedSegment {
+            byte_start: start,
+            ..s
+        });
+    }
+    d.segments = out;
+}
+
 /// Items travel to the consumer in batches: one channel message per few hundred documents
 /// keeps thread wake-ups off the hot path when documents are small (posts, meeting turns).
 pub(crate) struct Out {
@@ -214,7 +264,10 @@ impl Out {
     const BYTES: usize = 4 << 20;
 
     /// Queues one item; `Err` when the consumer has gone away.
-    pub(crate) fn send(&mut self, item: Item) -> Result<(), ()> {
+    pub(crate) fn send(&mut self, mut item: Item) -> Result<(), ()> {
+        if let Ok(d) = &mut item {
+            split_long(d);
+        }
         self.bytes += item.as_ref().map_or(0, |d| d.text.len());
         self.buf.push(item);
         if self.buf.len() >= Self::ITEMS || self.bytes >= Self::BYTES {
@@ -336,7 +389,7 @@ pub(crate) fn parse_text(name: &str, path: &Path, key: &str, text: &str) -> Item
         return Err(IngestError::file(path, format!("{name}: holds no text")));
     }
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    Ok(ParsedDocument {
+    let mut d = ParsedDocument {
         name: name.to_string(),
         key: key.to_string(),
         path: abs.to_string_lossy().into_owned(),
@@ -345,7 +398,9 @@ pub(crate) fn parse_text(name: &str, path: &Path, key: &str, text: &str) -> Item
         text,
         segments,
         posts: Vec::new(),
-    })
+    };
+    split_long(&mut d);
+    Ok(d)
 }
 
 /// Parses a file's bytes as `format` into stored text and segments.
@@ -505,4 +560,91 @@ fn render_cues(cues: &[subtitles::Cue]) -> (String, Vec<ParsedSegment>) {
     }
     // Cue text was already normalised with the file; joining adds nothing to renormalise.
     (text, segs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> ParsedDocument {
+        ParsedDocument {
+            name: "d".into(),
+            path: "d.txt".into(),
+            key: String::new(),
+            format: Format::Text,
+            hash: 0,
+            text: text.into(),
+            segments: vec![
+                ParsedSegment {
+                    speaker: Some("P1".into()),
+                    label_role: None,
+                    start_ms: Some(5),
+                    end_ms: None,
+                    line: 3,
+                    byte_start: 4,
+                    byte_end: text.len(),
+                },
+                ParsedSegment {
+                    speaker: None,
+                    label_role: None,
+                    start_ms: None,
+                    end_ms: None,
+                    line: 1,
+                    byte_start: 0,
+                    byte_end: 3,
+                },
+            ],
+            posts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn long_segments_are_cut_at_spaces_within_the_limit() {
+        let body = "café naïve 日本語 words ".repeat(40);
+        let text = format!("P1: {body}");
+        let mut d = doc(&text);
+        split_segments(&mut d, 64);
+        let long: Vec<&ParsedSegment> = d.segments.iter().filter(|s| s.line == 3).collect();
+        assert!(long.len() > 10, "{}", long.len());
+        let mut joined = String::new();
+        let mut at = 4;
+        for (i, s) in long.iter().enumerate() {
+            assert!(s.byte_end - s.byte_start <= 64);
+            assert!(s.byte_start >= at, "in order, not overlapping");
+            // Only the space a cut was made at is left out.
+            assert!(text[at..s.byte_start].chars().all(char::is_whitespace));
+            assert_eq!(s.speaker.as_deref(), Some("P1"));
+            assert_eq!(s.start_ms, Some(5));
+            let piece = &text[s.byte_start..s.byte_end];
+            // Cuts are made at spaces (the last piece ends where the turn did).
+            assert!(i == long.len() - 1 || !piece.ends_with(' '), "{piece:?}");
+            joined.push_str(piece);
+            joined.push(' ');
+            at = s.byte_end;
+        }
+        assert_eq!(
+            joined.split_whitespace().collect::<Vec<_>>(),
+            body.split_whitespace().collect::<Vec<_>>()
+        );
+        // The short segment is untouched, and its place in the order kept.
+        assert_eq!(d.segments.last().unwrap().byte_end, 3);
+    }
+
+    #[test]
+    fn a_piece_without_spaces_is_cut_between_characters() {
+        let text = format!("P1: {}", "é".repeat(100));
+        let mut d = doc(&text);
+        split_segments(&mut d, 33);
+        for s in d.segments.iter().filter(|s| s.line == 3) {
+            assert!(text.is_char_boundary(s.byte_start) && text.is_char_boundary(s.byte_end));
+            assert!(s.byte_end - s.byte_start <= 33 && s.byte_end > s.byte_start);
+        }
+        let covered: usize = d
+            .segments
+            .iter()
+            .filter(|s| s.line == 3)
+            .map(|s| s.byte_end - s.byte_start)
+            .sum();
+        assert_eq!(covered, 200);
+    }
 }

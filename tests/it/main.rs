@@ -5,6 +5,7 @@ mod cli;
 mod codebooks;
 mod crash;
 mod export;
+mod hostile;
 mod integrity;
 mod posts;
 mod props;
