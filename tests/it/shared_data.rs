@@ -340,3 +340,60 @@ fn refi_projects_of_atlas_ti_and_maxqda_import() {
     let shown = ok(p.path(), &["codebook", "show", book]);
     assert!(shown.contains("Affinity Spaces"), "{shown}");
 }
+
+#[test]
+fn real_interviews_survive_a_refi_round_trip() {
+    let Some(d) = shared("interviews_mannheimer_qdr/transcripts_docx") else {
+        return;
+    };
+    let (p, docs, ..) = add(&d);
+    assert_eq!(docs, 14);
+    for (query, code, coder) in [
+        ("trust OR data", "tdf.knowledge", "ana"),
+        ("time", "tdf.environmental_context_and_resources", "bo"),
+    ] {
+        ok(
+            p.path(),
+            &[
+                "search",
+                query,
+                "--codebook",
+                "tdf",
+                "--code-hits",
+                code,
+                "--coder",
+                coder,
+                "--limit",
+                "0",
+            ],
+        );
+    }
+    let quotes = |dir: &Path| {
+        let f = dir.join("q.json");
+        ok(dir, &["export", "quotes", "--out", f.to_str().unwrap()]);
+        let q = json(&std::fs::read_to_string(f).unwrap());
+        let mut rows: Vec<String> = q
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                format!(
+                    "{}|{}|{}|{}",
+                    x["document"], x["coder"], x["code"], x["text"]
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let before = quotes(p.path());
+    assert!(before.len() > 500, "{}", before.len());
+    let file = p.path().join("mh.qdpx");
+    ok(
+        p.path(),
+        &["export", "refi", "--out", file.to_str().unwrap()],
+    );
+    let q = project();
+    ok(q.path(), &["import", "refi", file.to_str().unwrap()]);
+    assert_eq!(quotes(q.path()), before);
+}
