@@ -525,6 +525,18 @@ pub fn run_lines(
             Command::Accept(_) | Command::Reject(_) | Command::Change(..) => {
                 match apply(project, queue, coder, &item, &cmd, memo.take()) {
                     Ok(Some(id)) => {
+                        // Said once the decision is committed: what a person (or a script)
+                        // can rely on being stored.
+                        let verdict = match &cmd {
+                            Command::Accept(_) => "accepted".to_string(),
+                            Command::Change(code, _) => format!("changed to {code}"),
+                            _ => "rejected".to_string(),
+                        };
+                        writeln!(
+                            out,
+                            "saved: #{} {} {verdict} (decision {id})",
+                            item.suggestion.segment, item.suggestion.code
+                        )?;
                         done.push((i, id));
                         order.pop_front();
                         session.decided += 1;

@@ -608,20 +608,36 @@ fn killed_suggest_leaves_the_previous_run_whole_and_a_rerun_matches_an_uninterru
 struct Session {
     /// The items shown: (segment, code).
     shown: Vec<(i64, String)>,
+    /// The decisions `run_lines` said it saved (`saved: #SEGMENT CODE ...`), in order.
+    saved: Vec<(i64, String)>,
     /// Whether the closing line ("N decided, ...") was printed.
     finished: bool,
     /// The whole output, for messages.
     stdout: String,
 }
 
-/// Parses the item headers `run_lines` prints (`[k of n] CODE: name ...` then
-/// `document · speaker · place · #SEGMENT`).
+/// Parses what `run_lines` prints: item headers (`[k of n] CODE: name ...` then
+/// `document · speaker · place · #SEGMENT`) and `saved:` lines.
 fn parse_session(stdout: String) -> Session {
     let mut shown = Vec::new();
+    let mut saved = Vec::new();
     let mut code = None;
     let mut finished = false;
     for line in stdout.lines() {
         let line = line.trim_start_matches("> ");
+        // `saved: #12 smu.barriers accepted (decision 7)`, printed once it is committed; a
+        // line cut short by the kill has no closing parenthesis.
+        if let Some(rest) = line.strip_prefix("saved: #") {
+            let mut parts = rest.split_whitespace();
+            if let (Some(seg), Some(c), true) =
+                (parts.next(), parts.next(), line.ends_with(')'))
+            {
+                if let Ok(seg) = seg.parse::<i64>() {
+                    saved.push((seg, c.to_string()));
+                }
+            }
+            continue;
+        }
         if let Some(c) = code.take() {
             // A line cut short by the kill is not an item shown.
             if let Some(seg) = line
@@ -644,6 +660,7 @@ fn parse_session(stdout: String) -> Session {
     }
     Session {
         shown,
+        saved,
         finished,
         stdout,
     }
@@ -732,15 +749,16 @@ fn review_session(
     (session, mid, stderr_of(dir, label))
 }
 
-/// The decisions a session confirmed: every item followed by another item, and the last one
-/// too once the closing line was printed. The i-th command decides the i-th item shown.
+/// The decisions a session confirmed: those it printed `saved:` for (after the commit). The
+/// i-th command decides the i-th item shown, so the i-th saved line is the i-th item.
 fn confirmed(s: &Session, commands: &[String], into: &mut HashMap<Key, Verdict>) -> Option<Key> {
-    let n = if s.finished {
-        s.shown.len()
-    } else {
-        s.shown.len().saturating_sub(1)
-    };
-    for (i, (seg, code)) in s.shown[..n].iter().enumerate() {
+    for (i, (seg, code)) in s.saved.iter().enumerate() {
+        assert_eq!(
+            s.shown.get(i),
+            Some(&(*seg, code.clone())),
+            "saved line {i} is not the item shown:\n{}",
+            tail(&s.stdout)
+        );
         let key = (*seg, "sm-uptake".to_string(), code.clone());
         assert!(
             into.insert(key.clone(), verdict_of(&commands[i])).is_none(),
@@ -748,9 +766,10 @@ fn confirmed(s: &Session, commands: &[String], into: &mut HashMap<Key, Verdict>)
             tail(&s.stdout)
         );
     }
-    // The item on screen when the kill came: its decision may or may not be stored.
+    // The item on screen when the kill came: its decision may be stored without the
+    // `saved:` line having been printed.
     (!s.finished)
-        .then(|| s.shown.last())
+        .then(|| s.shown.get(s.saved.len()))
         .flatten()
         .map(|(seg, code)| (*seg, "sm-uptake".to_string(), code.clone()))
 }
