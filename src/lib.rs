@@ -25,6 +25,8 @@ pub mod analyzer;
 pub mod codebook;
 pub mod error;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod index;
 pub mod ingest;
 pub mod model;
