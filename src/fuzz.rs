@@ -156,8 +156,11 @@ pub fn sheet_csv(data: &[u8]) {
     read_sheet("review.csv", data);
 }
 
+/// A fuzz target: arbitrary bytes in, nothing out.
+pub type FuzzFn = fn(&[u8]);
+
 /// Every target by name, as `fuzz/fuzz_targets/` and `fuzz/regressions/` name them.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, FuzzFn)] = &[
     ("transcript", transcript),
     ("vtt", vtt),
     ("srt", srt),
