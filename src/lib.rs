@@ -27,6 +27,8 @@ pub mod check;
 pub mod codebook;
 pub mod error;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod index;
 pub mod ingest;
 pub mod model;

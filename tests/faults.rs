@@ -629,9 +629,7 @@ fn parse_session(stdout: String) -> Session {
         // line cut short by the kill has no closing parenthesis.
         if let Some(rest) = line.strip_prefix("saved: #") {
             let mut parts = rest.split_whitespace();
-            if let (Some(seg), Some(c), true) =
-                (parts.next(), parts.next(), line.ends_with(')'))
-            {
+            if let (Some(seg), Some(c), true) = (parts.next(), parts.next(), line.ends_with(')')) {
                 if let Ok(seg) = seg.parse::<i64>() {
                     saved.push((seg, c.to_string()));
                 }

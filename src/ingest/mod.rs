@@ -305,6 +305,27 @@ pub fn read(files: Vec<PathBuf>, opts: ReadOptions) -> Receiver<Vec<Item>> {
     rx
 }
 
+/// [`read`], with the parsing driven from the calling thread and every item handed to `each`
+/// (on another thread) in the same order. For the fuzz targets and their replay test: a panic
+/// in a parser reaches the caller instead of ending the reading thread quietly.
+pub(crate) fn read_each(files: Vec<PathBuf>, opts: &ReadOptions, each: impl FnMut(Item) + Send) {
+    let (tx, rx) = sync_channel::<Vec<Item>>(8);
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let mut each = each;
+            for item in rx.into_iter().flatten() {
+                each(item);
+            }
+        });
+        let mut out = Out {
+            tx,
+            buf: Vec::new(),
+            bytes: 0,
+        };
+        let _ = produce(files, opts, &mut out).and_then(|_| out.flush());
+    });
+}
+
 fn produce(files: Vec<PathBuf>, opts: &ReadOptions, out: &mut Out) -> Result<(), ()> {
     let threads = rayon::current_num_threads().max(1);
     let (streamed, whole): (Vec<_>, Vec<_>) = files
