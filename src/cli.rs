@@ -173,6 +173,12 @@ enum Command {
         /// Only this coder's decisions (default: everyone's).
         #[arg(long)]
         coder: Option<String>,
+        /// List every term across rules, worst first (by the top of its interval).
+        #[arg(long)]
+        worst: bool,
+        /// Leave out rules and terms decided fewer than N times.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        min_decided: usize,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
@@ -351,7 +357,12 @@ struct QueueArgs {
 impl QueueArgs {
     fn filter(&self) -> quarry::review::Filter {
         quarry::review::Filter {
-            codebook: self.codebook.clone(),
+            // A codebook file names its codebook by the id inside it.
+            codebook: self.codebook.as_ref().map(|b| {
+                codebook::load(b)
+                    .map(|c| c.id)
+                    .unwrap_or_else(|_| b.clone())
+            }),
             code: self.code.clone(),
             document: self.document.clone(),
             speaker: self.speaker.clone(),
@@ -1186,12 +1197,19 @@ pub fn run() -> Result<Exit> {
         Command::Rules {
             codebook: name,
             coder,
+            worst,
+            min_decided,
             format,
         } => {
             let p = open(project)?;
             let id = codebook::load(&name).map(|c| c.id).unwrap_or(name);
-            let r = quarry::quality::rules(&p, &id, coder.as_deref())?;
-            print::rules(&mut out, &r, format.into())?;
+            let mut r = quarry::quality::rules(&p, &id, coder.as_deref())?;
+            r.min_decided(min_decided);
+            if worst {
+                print::worst_terms(&mut out, &r.worst_terms(), format.into())?;
+            } else {
+                print::rules(&mut out, &r, format.into())?;
+            }
             Ok(Exit::Ok)
         }
         Command::Agreement {

@@ -1096,6 +1096,8 @@ pub fn rules(w: &mut dyn Write, r: &crate::quality::RulesReport, format: Format)
                 "low",
                 "high",
                 "rejected_words",
+                "term",
+                "only",
             ])?;
             for code in &r.codes {
                 let row = |rule: &str,
@@ -1115,6 +1117,8 @@ pub fn rules(w: &mut dyn Write, r: &crate::quality::RulesReport, format: Format)
                         i.map_or(String::new(), |v| format!("{:.4}", v.0)),
                         i.map_or(String::new(), |v| format!("{:.4}", v.1)),
                         csv_cell(&rw),
+                        String::new(),
+                        String::new(),
                     ]
                 };
                 c.write_record(row(
@@ -1136,6 +1140,20 @@ pub fn rules(w: &mut dyn Write, r: &crate::quality::RulesReport, format: Format)
                         x.interval,
                         words(&x.rejected_words),
                     ))?;
+                    for t in x.terms.iter().filter(|_| x.terms.len() > 1) {
+                        let mut rec = row(
+                            &x.rule,
+                            t.fired,
+                            t.decided,
+                            t.accepted,
+                            t.precision,
+                            t.interval,
+                            String::new(),
+                        );
+                        rec[9] = csv_cell(&t.term);
+                        rec[10] = t.only.to_string();
+                        c.write_record(rec)?;
+                    }
                 }
             }
             c.flush()
@@ -1181,6 +1199,26 @@ pub fn rules(w: &mut dyn Write, r: &crate::quality::RulesReport, format: Format)
                             format!("  rejected: {}", sanitize(&words(&x.rejected_words), true))
                         }
                     )?;
+                    for t in x.terms.iter().filter(|_| x.terms.len() > 1) {
+                        writeln!(
+                            w,
+                            "{:>6} {:>7} {:>8} {:>9} {:>11}      term {}{}",
+                            t.fired,
+                            t.decided,
+                            t.accepted,
+                            opt(t.precision),
+                            interval(t.interval),
+                            cut(&sanitize(&t.term, true), 40),
+                            match t.only_share {
+                                Some(s) if t.only > 0 => format!(
+                                    "  alone in {} accepted ({:.0}% of the code's)",
+                                    t.only,
+                                    100.0 * s
+                                ),
+                                _ => String::new(),
+                            }
+                        )?;
+                    }
                 }
             }
             match &r.recall {
@@ -1198,6 +1236,79 @@ pub fn rules(w: &mut dyn Write, r: &crate::quality::RulesReport, format: Format)
                     sanitize(&r.codebook, true)
                 ),
             }
+        }
+    }
+}
+
+/// Prints `quarry rules --worst`: terms across rules, worst first.
+pub fn worst_terms(
+    w: &mut dyn Write,
+    terms: &[crate::quality::RankedTerm],
+    format: Format,
+) -> io::Result<()> {
+    match format {
+        Format::Json => writeln!(w, "{}", serde_json::to_string_pretty(terms)?),
+        Format::Jsonl => {
+            for t in terms {
+                writeln!(w, "{}", serde_json::to_string(t)?)?;
+            }
+            Ok(())
+        }
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record([
+                "code",
+                "rule",
+                "term",
+                "fired",
+                "decided",
+                "accepted",
+                "precision",
+                "low",
+                "high",
+                "only",
+                "only_share",
+            ])?;
+            for t in terms {
+                let q = &t.quality;
+                c.write_record([
+                    csv_cell(&t.code),
+                    csv_cell(&t.rule),
+                    csv_cell(&q.term),
+                    q.fired.to_string(),
+                    q.decided.to_string(),
+                    q.accepted.to_string(),
+                    q.precision.map_or(String::new(), |v| format!("{v:.4}")),
+                    q.interval.map_or(String::new(), |v| format!("{:.4}", v.0)),
+                    q.interval.map_or(String::new(), |v| format!("{:.4}", v.1)),
+                    q.only.to_string(),
+                    q.only_share.map_or(String::new(), |v| format!("{v:.4}")),
+                ])?;
+            }
+            c.flush()
+        }
+        Format::Table => {
+            writeln!(
+                w,
+                "{:>7} {:>8} {:>9} {:>11} {:>5}  term (code: rule)",
+                "decided", "accepted", "precision", "interval", "alone"
+            )?;
+            for t in terms {
+                let q = &t.quality;
+                writeln!(
+                    w,
+                    "{:>7} {:>8} {:>9} {:>11} {:>5}  {} ({}: {})",
+                    q.decided,
+                    q.accepted,
+                    opt(q.precision),
+                    interval(q.interval),
+                    q.only,
+                    sanitize(&q.term, true),
+                    sanitize(&t.code, true),
+                    cut(&sanitize(&t.rule, true), 50)
+                )?;
+            }
+            Ok(())
         }
     }
 }

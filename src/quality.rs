@@ -36,6 +36,30 @@ pub struct RuleQuality {
     pub interval: Option<(f64, f64)>,
     /// Evidence words of its rejected suggestions, most frequent first.
     pub rejected_words: Vec<(String, usize)>,
+    /// Its terms (a rule of one term has one, the rule itself).
+    pub terms: Vec<TermQuality>,
+}
+
+/// How one term of a rule did: the suggestions whose evidence it found.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermQuality {
+    /// The term, by its stems (`fear*`, `"visual abstract"`, `risk NEAR/3 new`).
+    pub term: String,
+    /// Suggestions it found evidence for.
+    pub fired: usize,
+    /// Decisions on those.
+    pub decided: usize,
+    /// Of those, accepts.
+    pub accepted: usize,
+    /// accepted / decided.
+    pub precision: Option<f64>,
+    /// 95% Wilson interval of the precision.
+    pub interval: Option<(f64, f64)>,
+    /// Accepts of suggestions no other term of the code found: what dropping this term
+    /// would cost.
+    pub only: usize,
+    /// `only` as a share of the code's accepts.
+    pub only_share: Option<f64>,
 }
 
 /// How one code did.
@@ -153,6 +177,64 @@ fn verdicts(decisions: &[DecisionRow], codebook: &str) -> BTreeMap<(String, i64,
         .collect()
 }
 
+/// One term with the code and rule it belongs to, for a list of terms across rules.
+#[derive(Debug, Clone, Serialize)]
+pub struct RankedTerm {
+    /// Code id.
+    pub code: String,
+    /// The rule as written.
+    pub rule: String,
+    /// How the term did.
+    #[serde(flatten)]
+    pub quality: TermQuality,
+}
+
+impl RulesReport {
+    /// Leaves out the rules and terms decided fewer than `n` times (codes stay).
+    pub fn min_decided(&mut self, n: usize) {
+        for c in &mut self.codes {
+            c.rules.retain(|r| r.decided >= n);
+            for r in &mut c.rules {
+                r.terms.retain(|t| t.decided >= n);
+            }
+        }
+    }
+
+    /// Every decided term, worst first: by the top of its precision interval (the terms
+    /// surely bad come first), then by precision, then by decisions (most first).
+    pub fn worst_terms(&self) -> Vec<RankedTerm> {
+        let mut out: Vec<RankedTerm> = self
+            .codes
+            .iter()
+            .flat_map(|c| {
+                c.rules.iter().flat_map(move |r| {
+                    r.terms
+                        .iter()
+                        .filter(|t| t.decided > 0)
+                        .map(move |t| RankedTerm {
+                            code: c.code.clone(),
+                            rule: r.rule.clone(),
+                            quality: t.clone(),
+                        })
+                })
+            })
+            .collect();
+        let key = |t: &RankedTerm| {
+            (
+                t.quality.interval.map_or(1.0, |i| i.1),
+                t.quality.precision.unwrap_or(1.0),
+            )
+        };
+        out.sort_by(|a, b| {
+            key(a)
+                .partial_cmp(&key(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(b.quality.decided.cmp(&a.quality.decided))
+        });
+        out
+    }
+}
+
 /// The rule report of `codebook`'s last run, from `coder`'s decisions (or everyone's).
 pub fn rules(project: &Project, codebook: &str, coder: Option<&str>) -> Result<RulesReport> {
     let store = project.store();
@@ -161,10 +243,10 @@ pub fn rules(project: &Project, codebook: &str, coder: Option<&str>) -> Result<R
             "codebook {codebook} has no suggestions yet: run `quarry suggest --codebook {codebook}` first"
         ))
     })?;
-    let rules: HashMap<i64, (String, String)> = store
+    let rules: HashMap<i64, (String, String, Vec<String>)> = store
         .rules(codebook)?
         .into_iter()
-        .map(|r| (r.id, (r.code, r.text)))
+        .map(|r| (r.id, (r.code, r.text, r.terms)))
         .collect();
     let words: HashMap<u32, String> = store
         .words()?
@@ -185,8 +267,10 @@ pub fn rules(project: &Project, codebook: &str, coder: Option<&str>) -> Result<R
         decided: usize,
         accepted: usize,
         rejected_words: HashMap<u32, usize>,
+        only: usize,
     }
     let mut by_rule: HashMap<i64, Tally> = HashMap::new();
+    let mut by_term: HashMap<(i64, u16), Tally> = HashMap::new();
     let mut by_code: HashMap<String, Tally> = HashMap::new();
     let mut suggested_segments = HashSet::new();
     let mut decided_segments: HashMap<i64, bool> = HashMap::new();
@@ -207,6 +291,7 @@ pub fn rules(project: &Project, codebook: &str, coder: Option<&str>) -> Result<R
         code.decided += decided;
         code.accepted += accepted;
         let mut seen = HashSet::new();
+        let mut terms = HashSet::new();
         for e in &s.evidence {
             let t = by_rule.entry(e.rule).or_default();
             if seen.insert(e.rule) {
@@ -217,11 +302,22 @@ pub fn rules(project: &Project, codebook: &str, coder: Option<&str>) -> Result<R
             if decided > accepted && e.word != NO_WORD {
                 *t.rejected_words.entry(e.word).or_default() += decided - accepted;
             }
+            if terms.insert((e.rule, e.term)) {
+                let t = by_term.entry((e.rule, e.term)).or_default();
+                t.fired += 1;
+                t.decided += decided;
+                t.accepted += accepted;
+            }
+        }
+        if terms.len() == 1 {
+            if let Some(k) = terms.iter().next() {
+                by_term.entry(*k).or_default().only += accepted;
+            }
         }
     }
     let mut codes: Vec<CodeQuality> = Vec::new();
     for id in &run.rules {
-        let Some((code, text)) = rules.get(id) else {
+        let Some((code, text, term_texts)) = rules.get(id) else {
             continue;
         };
         if codes.last().is_none_or(|c| &c.code != code) {
@@ -246,6 +342,25 @@ pub fn rules(project: &Project, codebook: &str, coder: Option<&str>) -> Result<R
             .collect();
         rejected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         rejected.truncate(5);
+        let code_accepts = codes.last().map_or(0, |c| c.accepted);
+        let terms = term_texts
+            .iter()
+            .enumerate()
+            .map(|(k, term)| {
+                let t = by_term.remove(&(*id, k as u16)).unwrap_or_default();
+                let (p, i) = precision(t.accepted, t.decided);
+                TermQuality {
+                    term: term.clone(),
+                    fired: t.fired,
+                    decided: t.decided,
+                    accepted: t.accepted,
+                    precision: p,
+                    interval: i,
+                    only: t.only,
+                    only_share: (code_accepts > 0).then(|| t.only as f64 / code_accepts as f64),
+                }
+            })
+            .collect();
         codes
             .last_mut()
             .expect("pushed above")
@@ -258,6 +373,7 @@ pub fn rules(project: &Project, codebook: &str, coder: Option<&str>) -> Result<R
                 precision: p,
                 interval: i,
                 rejected_words: rejected,
+                terms,
             });
     }
     let recall = recall(

@@ -158,6 +158,43 @@ fn with_stem<'t>(
 }
 
 impl Query {
+    /// The terms of a rule: the parts that find evidence words (a word, an `exact:` word, a
+    /// prefix, a phrase, a NEAR or BEFORE pair), in the order written. Parts under NOT find
+    /// none and are left out; masks and `@code` references are looked through.
+    pub fn terms(&self) -> Vec<&Query> {
+        let mut out = Vec::new();
+        self.collect_terms(&mut out);
+        out
+    }
+
+    fn collect_terms<'a>(&'a self, out: &mut Vec<&'a Query>) {
+        match self {
+            Query::Term(_)
+            | Query::Exact(_)
+            | Query::Prefix(_)
+            | Query::Phrase(_)
+            | Query::Near(..)
+            | Query::Before(..) => out.push(self),
+            Query::Masked(q, _) => q.collect_terms(out),
+            Query::And(qs) | Query::Or(qs) => qs.iter().for_each(|q| q.collect_terms(out)),
+            Query::Not(_) | Query::Ref(_) | Query::Field(..) | Query::Post(_) => {}
+        }
+    }
+
+    /// A term as a person reads it in a report, by its stems: `fear*`, `"visual abstract"`,
+    /// `risk NEAR/3 new`, `exact:kind`. Empty for a query that is not a term.
+    pub fn term_text(&self) -> String {
+        match self {
+            Query::Term(s) => s.clone(),
+            Query::Exact(w) => format!("exact:{w}"),
+            Query::Prefix(p) => format!("{p}*"),
+            Query::Phrase(ws) => format!("\"{}\"", ws.join(" ")),
+            Query::Near(a, b, n) => format!("{a} NEAR/{n} {b}"),
+            Query::Before(a, b, n) => format!("{a} BEFORE/{n} {b}"),
+            _ => String::new(),
+        }
+    }
+
     /// Whether the query matches; with the indexes (into `tokens`) of the words that are evidence.
     pub fn eval(&self, t: &Target<'_>) -> Option<Vec<usize>> {
         self.eval_with(t, None)
@@ -857,6 +894,28 @@ mod tests {
     }
     fn t(s: &str) -> Query {
         Query::Term(s.into())
+    }
+
+    #[test]
+    fn terms_are_the_parts_that_find_words_in_written_order() {
+        let q = p("teaching OR \"visual abstract\" OR (risk NEAR/3 new -kind) OR exact:kind OR infograph*")
+            .unwrap();
+        let terms: Vec<String> = q.terms().iter().map(|t| t.term_text()).collect();
+        assert_eq!(
+            terms,
+            [
+                "teach",
+                "\"visual abstract\"",
+                "risk NEAR/3 new",
+                "exact:kind",
+                "infograph*"
+            ]
+        );
+        // Masks are looked through; filters and NOT have no terms.
+        let masked = Query::Masked(Box::new(q.clone()), vec![vec!["kind".into()]]);
+        assert_eq!(masked.terms().len(), 5);
+        assert!(p("-kind").unwrap().terms().is_empty());
+        assert_eq!(p("hashtag:meded trust").unwrap().terms().len(), 1);
     }
 
     #[test]

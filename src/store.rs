@@ -18,7 +18,7 @@ use std::path::Path;
 mod report;
 
 /// The newest schema this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 type R<T> = Result<T, StoreError>;
 
@@ -193,6 +193,10 @@ const MIGRATIONS: &[&str] = &[
         decision_id INTEGER REFERENCES decisions(id),
         detail TEXT
      );",
+    // version 5: which term of its rule found each evidence word (u16 per evidence record,
+    // NULL: all the first), and each rule's terms as text (JSON array).
+    "ALTER TABLE suggestions ADD COLUMN terms BLOB;
+     ALTER TABLE rules ADD COLUMN terms TEXT;",
 ];
 
 /// An open project database.
@@ -1768,6 +1772,8 @@ fn put_posts(
 pub struct Evidence {
     /// The rule's id in the `rules` table.
     pub rule: i64,
+    /// Which of the rule's terms found it (its index in [`RuleRow::terms`]).
+    pub term: u16,
     /// The word's id in the `words` table ([`NO_WORD`]: the rule matched on no word).
     pub word: u32,
     /// Start in the document, in code points.
@@ -1845,6 +1851,24 @@ pub struct RuleRow {
     pub hash: u64,
     /// As written.
     pub text: String,
+    /// Its terms (see [`crate::query::Query::terms`]), as a report names them; one, the
+    /// whole rule, for a rule stored before terms were.
+    pub terms: Vec<String>,
+}
+
+/// A rule as `suggest` records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRule<'a> {
+    /// Codebook id.
+    pub codebook: &'a str,
+    /// Code id.
+    pub code: &'a str,
+    /// Hash of what it matches.
+    pub hash: u64,
+    /// As written.
+    pub text: &'a str,
+    /// Its terms, as a report names them.
+    pub terms: Vec<String>,
 }
 
 /// What the last `suggest` run of a codebook applied.
@@ -1916,12 +1940,26 @@ fn encode_evidence(ev: &[Evidence]) -> Vec<u8> {
     out
 }
 
-fn decode_evidence(b: &[u8]) -> Vec<Evidence> {
+/// The terms of `ev` as one u16 each, or None when every one is the first term (as in
+/// every suggestion stored before terms were).
+fn encode_terms(ev: &[Evidence]) -> Option<Vec<u8>> {
+    ev.iter()
+        .any(|e| e.term != 0)
+        .then(|| ev.iter().flat_map(|e| e.term.to_le_bytes()).collect())
+}
+
+fn decode_evidence(b: &[u8], terms: Option<&[u8]>) -> Vec<Evidence> {
+    let terms = terms.unwrap_or_default();
     b.chunks_exact(16)
-        .map(|c| {
+        .enumerate()
+        .map(|(k, c)| {
             let n = |i: usize| u32::from_le_bytes([c[i], c[i + 1], c[i + 2], c[i + 3]]);
+            let term = terms
+                .get(2 * k..2 * k + 2)
+                .map_or(0, |t| u16::from_le_bytes([t[0], t[1]]));
             Evidence {
                 rule: i64::from(n(0)),
+                term,
                 word: n(4),
                 start: n(8) as usize,
                 end: n(12) as usize,
@@ -1939,7 +1977,7 @@ fn suggestion_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SuggestionRow> {
         code: r.get(3)?,
         version: r.get(4)?,
         score: r.get(5)?,
-        evidence: decode_evidence(&ev),
+        evidence: decode_evidence(&ev, r.get::<_, Option<Vec<u8>>>(9)?.as_deref()),
         state: SuggestionState::from_code(r.get(7)?),
         changed: r.get::<_, i64>(8)? != 0,
     })
@@ -1969,7 +2007,7 @@ pub struct SuggestRun {
 
 const SUGGESTION_COLS: &str =
     "s.code_id, s.segment_id, c.codebook, c.code, s.version, s.score, s.evidence, s.state,
-     s.changed";
+     s.changed, s.terms";
 
 impl Store {
     /// Every rule of a codebook that a run has applied, current or not.
@@ -1977,38 +2015,51 @@ impl Store {
         let mut st = self
             .conn
             .prepare(
-                "SELECT id, codebook, code, hash, text FROM rules WHERE codebook = ?1 ORDER BY id",
+                "SELECT id, codebook, code, hash, text, terms FROM rules WHERE codebook = ?1
+                 ORDER BY id",
             )
             .map_err(sql("reading rules"))?;
         let rows = st
             .query_map([codebook], |r| {
+                let text: String = r.get(4)?;
+                let terms = r
+                    .get::<_, Option<String>>(5)?
+                    .and_then(|t| serde_json::from_str::<Vec<String>>(&t).ok())
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(|| vec![text.clone()]);
                 Ok(RuleRow {
                     id: r.get(0)?,
                     codebook: r.get(1)?,
                     code: r.get(2)?,
                     hash: r.get::<_, i64>(3)? as u64,
-                    text: r.get(4)?,
+                    text,
+                    terms,
                 })
             })
             .map_err(sql("reading rules"))?;
         rows.collect::<Result<_, _>>().map_err(sql("reading rules"))
     }
 
-    /// The ids of these rules (codebook, code, hash, text), adding the ones not known yet.
-    pub fn put_rules(&mut self, rules: &[(&str, &str, u64, &str)]) -> R<Vec<i64>> {
+    /// The ids of these rules, adding the ones not known yet.
+    pub fn put_rules(&mut self, rules: &[NewRule<'_>]) -> R<Vec<i64>> {
         let tx = self.conn.transaction().map_err(sql("storing rules"))?;
         let mut ids = Vec::with_capacity(rules.len());
         {
             let mut ins = tx
                 .prepare(
-                    "INSERT INTO rules(codebook, code, hash, text) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT(codebook, code, hash) DO UPDATE SET text = excluded.text
+                    "INSERT INTO rules(codebook, code, hash, text, terms) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(codebook, code, hash)
+                     DO UPDATE SET text = excluded.text, terms = excluded.terms
                      RETURNING id",
                 )
                 .map_err(sql("storing rules"))?;
-            for (cb, code, hash, text) in rules {
+            for r in rules {
+                let terms = serde_json::to_string(&r.terms).unwrap_or_default();
                 let id: i64 = ins
-                    .query_row(params![cb, code, *hash as i64, text], |r| r.get(0))
+                    .query_row(
+                        params![r.codebook, r.code, r.hash as i64, r.text, terms],
+                        |row| row.get(0),
+                    )
                     .map_err(sql("storing rules"))?;
                 ids.push(id);
             }
@@ -2127,17 +2178,18 @@ impl Store {
             let mut ins = tx
                 .prepare(
                     "INSERT INTO suggestions(segment_id, code_id, version, score, evidence, state,
-                                             changed)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                                             changed, terms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                      ON CONFLICT(segment_id, code_id) DO UPDATE SET
                         version = excluded.version, score = excluded.score,
-                        evidence = excluded.evidence, state = excluded.state",
+                        evidence = excluded.evidence, state = excluded.state,
+                        terms = excluded.terms",
                 )
                 .map_err(sql(what))?;
             let mut upd = tx
                 .prepare(
                     "UPDATE suggestions SET version = ?3, score = ?4, evidence = ?5, state = ?6,
-                                            changed = ?7
+                                            changed = ?7, terms = ?8
                      WHERE segment_id = ?1 AND code_id = ?2",
                 )
                 .map_err(sql(what))?;
@@ -2193,7 +2245,8 @@ impl Store {
                                 s.score,
                                 encode_evidence(&s.evidence),
                                 s.state.code(),
-                                s.changed
+                                s.changed,
+                                encode_terms(&s.evidence)
                             ])
                         }
                         SuggestionChange::Update(s) => upd.execute(params![
@@ -2203,7 +2256,8 @@ impl Store {
                             s.score,
                             encode_evidence(&s.evidence),
                             s.state.code(),
-                            s.changed
+                            s.changed,
+                            encode_terms(&s.evidence)
                         ]),
                         SuggestionChange::Delete(seg, code) => del.execute([seg, code]),
                     }
@@ -2561,4 +2615,61 @@ fn unix_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_4_project_migrates_and_reads_its_rules_and_evidence_as_one_term() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("quarry.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for m in &MIGRATIONS[..4] {
+                conn.execute_batch(m).unwrap();
+            }
+            conn.execute_batch(
+                "PRAGMA user_version = 4;
+                 INSERT INTO rules(codebook, code, hash, text) VALUES ('t', 't.k', 7, 'kind OR help*');",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        let rules = store.rules("t").unwrap();
+        assert_eq!(rules[0].terms, ["kind OR help*"]);
+        // A run of the new version names the terms.
+        store
+            .put_rules(&[NewRule {
+                codebook: "t",
+                code: "t.k",
+                hash: 7,
+                text: "kind OR help*",
+                terms: vec!["kind".into(), "help*".into()],
+            }])
+            .unwrap();
+        assert_eq!(store.rules("t").unwrap()[0].terms, ["kind", "help*"]);
+        // Evidence stored without terms reads as the first term; with terms, as stored.
+        let ev = vec![
+            Evidence {
+                rule: 1,
+                term: 0,
+                word: 3,
+                start: 10,
+                end: 14,
+            },
+            Evidence {
+                rule: 1,
+                term: 1,
+                word: 4,
+                start: 20,
+                end: 24,
+            },
+        ];
+        let blob = encode_evidence(&ev);
+        assert!(decode_evidence(&blob, None).iter().all(|e| e.term == 0));
+        assert_eq!(decode_evidence(&blob, encode_terms(&ev).as_deref()), ev);
+        assert_eq!(encode_terms(&ev[..1]), None);
+    }
 }

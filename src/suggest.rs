@@ -131,6 +131,9 @@ struct Prepared {
     query: Query,
     /// ...which are these (an index into the run's mask sets), if any.
     masks: Option<usize>,
+    /// Its terms, when it has more than one (which term found each evidence word is then
+    /// worked out; a rule of one term needs no work).
+    terms: Vec<Query>,
 }
 
 /// Per codebook: what this run does.
@@ -276,16 +279,17 @@ pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Res
                 })
                 .collect()
         } else {
-            let rows: Vec<(&str, &str, u64, &str)> = mine
+            let rows: Vec<crate::store::NewRule<'_>> = mine
                 .iter()
-                .map(|(c, r, h, _)| {
+                .map(|(c, r, h, q)| {
                     let code = &cb.codes[*c];
-                    (
-                        cb.id.as_str(),
-                        code.id.as_str(),
-                        *h,
-                        code.rules[*r].text.as_str(),
-                    )
+                    crate::store::NewRule {
+                        codebook: cb.id.as_str(),
+                        code: code.id.as_str(),
+                        hash: *h,
+                        text: code.rules[*r].text.as_str(),
+                        terms: q.terms().iter().map(|t| t.term_text()).collect(),
+                    }
                 })
                 .collect();
             project.store_mut().put_rules(&rows)?
@@ -324,6 +328,7 @@ pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Res
                             mask_sets.len() - 1
                         })
                 });
+                let terms: Vec<Query> = query.terms().into_iter().cloned().collect();
                 rules.push(Prepared {
                     book: b,
                     id: *id,
@@ -331,6 +336,7 @@ pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Res
                     code: c,
                     query,
                     masks,
+                    terms: if terms.len() > 1 { terms } else { Vec::new() },
                 });
             }
         }
@@ -724,8 +730,9 @@ fn merge(
 /// words, or None when the set masks nothing in the segment.
 type MaskView = Option<(Vec<usize>, Vec<Token>)>;
 
-/// Per (codebook, code): (rule id, token index; None for a rule that matched on no word).
-type CodeHits = ((usize, usize), Vec<(i64, Option<usize>)>);
+/// Per (codebook, code): (rule id, term, token index; None for a rule that matched on no
+/// word).
+type CodeHits = ((usize, usize), Vec<(i64, u16, Option<usize>)>);
 
 /// The rules that match one segment, as findings per (codebook, code).
 fn evaluate(
@@ -767,25 +774,40 @@ fn evaluate(
                 })
             })
         });
-        let found = match view {
+        let view: Option<&MaskView> = view.map(|v| &*v);
+        let eval = |q: &Query| match view {
             // Words inside a masked phrase are not there for this rule (positions kept, so
             // a phrase cannot span them); evidence maps back to the segment's words.
-            Some(Some((kept, sub))) => p
-                .query
+            Some(Some((kept, sub))) => q
                 .eval(&Target {
                     tokens: sub,
                     ..target
                 })
                 .map(|ev| ev.into_iter().map(|i| kept[i]).collect::<Vec<_>>()),
-            _ => p.query.eval_with(&target, Some(&stems)),
+            _ => q.eval_with(&target, Some(&stems)),
         };
-        let Some(ev) = found else {
+        let Some(ev) = eval(&p.query) else {
             continue;
         };
-        let items: Vec<(i64, Option<usize>)> = if ev.is_empty() {
-            vec![(p.id, None)]
+        // Which term found each word: the first (in the order written) whose own matches
+        // hold it.
+        let by_term: Vec<Vec<usize>> = p
+            .terms
+            .iter()
+            .map(|t| eval(t).unwrap_or_default())
+            .collect();
+        let term_of = |tok: usize| {
+            by_term
+                .iter()
+                .position(|found| found.binary_search(&tok).is_ok())
+                .map_or(0, |i| i as u16)
+        };
+        let items: Vec<(i64, u16, Option<usize>)> = if ev.is_empty() {
+            vec![(p.id, 0, None)]
         } else {
-            ev.into_iter().map(|t| (p.id, Some(t))).collect()
+            ev.into_iter()
+                .map(|t| (p.id, term_of(t), Some(t)))
+                .collect()
         };
         match per_code.iter_mut().find(|(k, _)| *k == (p.book, p.code)) {
             Some((_, v)) => v.extend(items),
@@ -798,7 +820,7 @@ fn evaluate(
     // Code-point offsets of every evidence word, computed once.
     let mut used: Vec<usize> = per_code
         .iter()
-        .flat_map(|(_, v)| v.iter().filter_map(|(_, t)| *t))
+        .flat_map(|(_, v)| v.iter().filter_map(|(_, _, t)| *t))
         .collect();
     used.sort_unstable();
     used.dedup();
@@ -807,9 +829,10 @@ fn evaluate(
     for ((book, code), items) in per_code {
         let evidence = items
             .into_iter()
-            .map(|(rule, t)| match t {
+            .map(|(rule, term, t)| match t {
                 None => Evidence {
                     rule,
+                    term,
                     word: NO_WORD,
                     start: 0,
                     end: 0,
@@ -818,6 +841,7 @@ fn evaluate(
                     let (start, end) = ranges[used.binary_search(&t).expect("collected above")];
                     Evidence {
                         rule,
+                        term,
                         word: out.word(&toks[t]),
                         start,
                         end,

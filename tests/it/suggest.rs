@@ -392,3 +392,116 @@ fn triage_ranks_documents_and_lists_what_nothing_was_suggested_for() {
     assert!(table.contains("Documents by suggestion density"), "{table}");
     assert!(table.contains("no suggestion at all"), "{table}");
 }
+
+#[test]
+fn each_term_of_a_rule_is_measured_on_its_own() {
+    let p = super::project();
+    let d = p.path();
+    std::fs::write(
+        d.join("ward.txt"),
+        "Interviewer: How was it?\nP1: She was kind of late.\n\
+         Interviewer: And the staff?\nP1: Staff were kind and helpful.\n\
+         Interviewer: The nurse?\nP1: Very helpful nurse.\n\
+         Interviewer: Anything else?\nP1: A friendly face.\n\
+         Interviewer: Food?\nP1: It was kind of fine.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("cb.toml"),
+        "[codebook]\nid = \"t\"\nname = \"T\"\n\n[[code]]\nid = \"t.k\"\nname = \"Kind staff\"\n\
+         rules = [\"kind OR helpful\", \"friendly\"]\n",
+    )
+    .unwrap();
+    ok(d, &["add", "ward.txt"]);
+    ok(d, &["suggest", "--codebook", "cb.toml"]);
+    let out = super::quarry(d)
+        .args([
+            "review",
+            "--coder",
+            "ana",
+            "--order",
+            "document",
+            "--codebook",
+            "cb.toml",
+        ])
+        .write_stdin("r\na\na\na\nr\n")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let r = json(&ok(
+        d,
+        &["rules", "--codebook", "cb.toml", "--format", "json"],
+    ));
+    let code = &r["codes"][0];
+    assert_eq!(code["accepted"], 3, "{code}");
+    let rule = &code["rules"][0];
+    assert_eq!(rule["rule"], "kind OR helpful");
+    let term = |name: &str| {
+        rule["terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["term"] == name)
+            .unwrap_or_else(|| panic!("{name}: {rule}"))
+            .clone()
+    };
+    // "kind" found three suggestions, one accepted; none of the accepted ones alone.
+    let kind = term("kind");
+    assert_eq!(
+        (&kind["fired"], &kind["decided"], &kind["accepted"]),
+        (&3.into(), &3.into(), &1.into())
+    );
+    assert_eq!(kind["only"], 0);
+    // "helpful" (stem "help") found two, both accepted, one of them alone: a third of the
+    // code's accepts would go with it.
+    let help = term("help");
+    assert_eq!(
+        (&help["fired"], &help["accepted"], &help["only"]),
+        (&2.into(), &2.into(), &1.into())
+    );
+    assert!((help["only_share"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    // A rule of one term: its term is the rule.
+    let friendly = &code["rules"][1]["terms"];
+    assert_eq!(friendly.as_array().unwrap().len(), 1);
+    assert_eq!(friendly[0]["only"], 1);
+    // Worst first: "kind" (1 of 3) leads; --min-decided drops what is decided too rarely.
+    let worst = json(&ok(
+        d,
+        &[
+            "rules",
+            "--codebook",
+            "cb.toml",
+            "--worst",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(worst[0]["term"], "kind", "{worst}");
+    assert_eq!(worst.as_array().unwrap().len(), 3);
+    let few = json(&ok(
+        d,
+        &[
+            "rules",
+            "--codebook",
+            "cb.toml",
+            "--worst",
+            "--min-decided",
+            "2",
+            "--format",
+            "json",
+        ],
+    ));
+    let names: Vec<&str> = few
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["term"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["kind", "help"]);
+    let table = ok(d, &["rules", "--codebook", "cb.toml"]);
+    assert!(table.contains("term kind"), "{table}");
+    assert!(
+        table.contains("alone in 1 accepted (33% of the code's)"),
+        "{table}"
+    );
+}
