@@ -179,6 +179,10 @@ enum Command {
         /// Leave out rules and terms decided fewer than N times.
         #[arg(long, value_name = "N", default_value_t = 0)]
         min_decided: usize,
+        /// With --worst: count the decisions each term still needs for an interval narrower
+        /// than this (its `more` column).
+        #[arg(long, value_name = "W", default_value_t = 0.2)]
+        width: f64,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
@@ -352,6 +356,10 @@ struct QueueArgs {
     /// A random sample of N suggestions (to measure precision without reviewing all).
     #[arg(long, value_name = "N")]
     sample: Option<usize>,
+    /// Draw --sample by term: each slot goes to the word, phrase or NEAR pair with the
+    /// fewest decisions so far, so every term that fires gets decisions.
+    #[arg(long, requires = "sample")]
+    per_term: bool,
 }
 
 impl QueueArgs {
@@ -374,6 +382,7 @@ impl QueueArgs {
             },
             seed: self.seed,
             sample: self.sample,
+            per_term: self.per_term,
         }
     }
 }
@@ -655,6 +664,32 @@ enum CodebookCmd {
     New {
         /// The codebook's id; the file is NAME.toml in the current folder.
         name: String,
+    },
+    /// Write a new version of a codebook without the terms whose precision interval, from
+    /// the decisions on its last run, lies below --below: each is dropped, or masked in the
+    /// phrase most of its rejected uses share ("kind of"). Prints the diff and the measured
+    /// change per code; never edits the original.
+    Tune {
+        /// The codebook: its id in this project, a built-in name or its TOML file.
+        codebook: String,
+        /// Tune terms whose whole interval lies below this precision.
+        #[arg(long, default_value_t = 0.2, value_name = "P")]
+        below: f64,
+        /// Confidence of the interval.
+        #[arg(long, default_value_t = 0.95, value_name = "C")]
+        confidence: f64,
+        /// Only this coder's decisions (default: everyone's).
+        #[arg(long)]
+        coder: Option<String>,
+        /// Where to write the tuned codebook.
+        #[arg(long, short = 'o', value_name = "FILE.toml")]
+        out: PathBuf,
+        /// Replace --out if it exists (never the codebook being tuned).
+        #[arg(long)]
+        force: bool,
+        /// Output format of the report.
+        #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
     },
     /// Print each code's rules as the search query that finds what they match.
     Explain {
@@ -1115,6 +1150,15 @@ pub fn run() -> Result<Exit> {
                 writeln!(out, "Nothing to review for {coder}.")?;
                 return Ok(Exit::Ok);
             }
+            if let Some(t) = &queue.term_sample {
+                writeln!(
+                    out,
+                    "Per-term sample (seed {}): {} suggestions for {} of the {} terms that found \
+                     pending ones; once reviewed, each of those terms has at least {} decisions. \
+                     `quarry rules --codebook NAME --worst` then shows how many more each needs.",
+                    filter.seed, t.drawn, t.covered, t.terms, t.least
+                )?;
+            }
             if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() && !a.lines {
                 let s = quarry::tui::run(&mut p, &coder, &queue)?;
                 writeln!(
@@ -1199,6 +1243,7 @@ pub fn run() -> Result<Exit> {
             coder,
             worst,
             min_decided,
+            width,
             format,
         } => {
             let p = open(project)?;
@@ -1206,7 +1251,17 @@ pub fn run() -> Result<Exit> {
             let mut r = quarry::quality::rules(&p, &id, coder.as_deref())?;
             r.min_decided(min_decided);
             if worst {
+                r.plan(width, quarry::stats::Z95);
                 print::worst_terms(&mut out, &r.worst_terms(), format.into())?;
+                if matches!(format, OutFormat::Table) {
+                    writeln!(
+                        out,
+                        "\nalone: accepted suggestions no other term of the code found (what dropping \
+                         the term would cost). more: decisions the term still needs for a 95% \
+                         interval narrower than {width} if its precision holds \
+                         (`quarry review --sample N --per-term` draws them)."
+                    )?;
+                }
             } else {
                 print::rules(&mut out, &r, format.into())?;
             }
@@ -1444,6 +1499,37 @@ pub fn run() -> Result<Exit> {
                 CodebookCmd::Show { codebook: name } => {
                     let cb = codebook::load(&name)?;
                     print::codebook(&mut out, &cb)?;
+                }
+                CodebookCmd::Tune {
+                    codebook: name,
+                    below,
+                    confidence,
+                    coder,
+                    out: dest,
+                    force,
+                    format,
+                } => {
+                    let p = open(project)?;
+                    let cfg = quarry::tune::TuneConfig {
+                        below,
+                        confidence,
+                        coder,
+                    };
+                    let t = quarry::tune::tune(&p, &name, &cfg)?;
+                    let wrote = !t.changes.is_empty()
+                        && t.changes
+                            .iter()
+                            .any(|c| !matches!(c.action, quarry::tune::Action::Kept(_)));
+                    if wrote {
+                        t.write(&dest, force)?;
+                    }
+                    print::tuned(
+                        &mut out,
+                        &t,
+                        &cfg,
+                        wrote.then_some(dest.as_path()),
+                        format.into(),
+                    )?;
                 }
                 CodebookCmd::Explain {
                     codebook: name,

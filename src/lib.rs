@@ -48,6 +48,7 @@ pub mod store;
 pub mod suggest;
 pub mod triage;
 pub mod tui;
+pub mod tune;
 
 pub use error::{Error, Result};
 pub use model::{Document, Platform, PostMeta, Role, Segment, Speaker};

@@ -1268,6 +1268,7 @@ pub fn worst_terms(
                 "high",
                 "only",
                 "only_share",
+                "more_for_width",
             ])?;
             for t in terms {
                 let q = &t.quality;
@@ -1283,6 +1284,7 @@ pub fn worst_terms(
                     q.interval.map_or(String::new(), |v| format!("{:.4}", v.1)),
                     q.only.to_string(),
                     q.only_share.map_or(String::new(), |v| format!("{v:.4}")),
+                    q.more.map_or(String::new(), |v| v.to_string()),
                 ])?;
             }
             c.flush()
@@ -1290,25 +1292,159 @@ pub fn worst_terms(
         Format::Table => {
             writeln!(
                 w,
-                "{:>7} {:>8} {:>9} {:>11} {:>5}  term (code: rule)",
-                "decided", "accepted", "precision", "interval", "alone"
+                "{:>7} {:>8} {:>9} {:>11} {:>5} {:>5}  term (code: rule)",
+                "decided", "accepted", "precision", "interval", "alone", "more"
             )?;
             for t in terms {
                 let q = &t.quality;
                 writeln!(
                     w,
-                    "{:>7} {:>8} {:>9} {:>11} {:>5}  {} ({}: {})",
+                    "{:>7} {:>8} {:>9} {:>11} {:>5} {:>5}  {} ({}: {})",
                     q.decided,
                     q.accepted,
                     opt(q.precision),
                     interval(q.interval),
                     q.only,
+                    q.more.map_or("-".into(), |m| m.to_string()),
                     sanitize(&q.term, true),
                     sanitize(&t.code, true),
                     cut(&sanitize(&t.rule, true), 50)
                 )?;
             }
             Ok(())
+        }
+    }
+}
+
+/// Prints `quarry codebook tune`: the diff, each bad term and what became of it, and the
+/// measured change per code; `wrote` is where the tuned codebook went (None: nothing to write).
+pub fn tuned(
+    w: &mut dyn Write,
+    t: &crate::tune::Tuned,
+    cfg: &crate::tune::TuneConfig,
+    wrote: Option<&std::path::Path>,
+    format: Format,
+) -> io::Result<()> {
+    use crate::tune::Action;
+    let action = |a: &Action| match a {
+        Action::Dropped => "dropped".to_string(),
+        Action::RuleDropped => "rule dropped".to_string(),
+        Action::Masked(p) => format!("masked in \"{p}\""),
+        Action::Kept(why) => format!("kept: {why}"),
+    };
+    match format {
+        Format::Json | Format::Jsonl => {
+            let v = serde_json::json!({
+                "codebook": t.codebook,
+                "origin": t.origin,
+                "below": cfg.below,
+                "confidence": cfg.confidence,
+                "written": wrote.map(|p| p.display().to_string()),
+                "changes": t.changes,
+                "codes": t.codes,
+                "diff": t.diff,
+            });
+            if matches!(format, Format::Json) {
+                writeln!(w, "{}", serde_json::to_string_pretty(&v)?)
+            } else {
+                writeln!(w, "{}", serde_json::to_string(&v)?)
+            }
+        }
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record([
+                "code", "rule", "term", "decided", "accepted", "low", "high", "only", "action",
+            ])?;
+            for ch in &t.changes {
+                c.write_record([
+                    csv_cell(&ch.code),
+                    csv_cell(&ch.rule),
+                    csv_cell(&ch.term),
+                    ch.decided.to_string(),
+                    ch.accepted.to_string(),
+                    format!("{:.4}", ch.interval.0),
+                    format!("{:.4}", ch.interval.1),
+                    ch.only.to_string(),
+                    csv_cell(&action(&ch.action)),
+                ])?;
+            }
+            c.flush()
+        }
+        Format::Table => {
+            if t.changes.is_empty() {
+                return writeln!(
+                    w,
+                    "{}: no term's {}% precision interval lies below {}; nothing to tune \
+                     (`quarry rules --codebook {} --worst` shows how many decisions each term has).",
+                    sanitize(&t.codebook, true),
+                    crate::tune::percent(cfg.confidence),
+                    cfg.below,
+                    sanitize(&t.codebook, true)
+                );
+            }
+            writeln!(w, "{}", sanitize(&t.diff, false))?;
+            writeln!(
+                w,
+                "Terms whose {}% interval lies below {}:",
+                crate::tune::percent(cfg.confidence),
+                cfg.below
+            )?;
+            writeln!(
+                w,
+                "{:>7} {:>8} {:>11} {:>5}  term (code: rule) -> what was done",
+                "decided", "accepted", "interval", "alone"
+            )?;
+            for ch in &t.changes {
+                writeln!(
+                    w,
+                    "{:>7} {:>8} {:>11} {:>5}  {} ({}: {}) -> {}",
+                    ch.decided,
+                    ch.accepted,
+                    interval(Some(ch.interval)),
+                    ch.only,
+                    sanitize(&ch.term, true),
+                    sanitize(&ch.code, true),
+                    cut(&sanitize(&ch.rule, true), 50),
+                    sanitize(&action(&ch.action), true)
+                )?;
+            }
+            if !t.codes.is_empty() {
+                writeln!(
+                    w,
+                    "\nExpected change, from running the tuned rules on each code's suggestions:"
+                )?;
+                writeln!(
+                    w,
+                    "{:>11} {:>11} {:>15} {:>15}  code",
+                    "suggested", "decided", "accepted", "precision"
+                )?;
+                for c in &t.codes {
+                    let (p0, p1) = c.precision();
+                    writeln!(
+                        w,
+                        "{:>11} {:>11} {:>15} {:>15}  {}",
+                        format!("{}->{}", c.before, c.after),
+                        format!("{}->{}", c.decided_before.0, c.decided_after.0),
+                        format!("{}->{}", c.decided_before.1, c.decided_after.1),
+                        format!("{}->{}", opt(p0), opt(p1)),
+                        sanitize(&c.code, true)
+                    )?;
+                }
+            }
+            match wrote {
+                Some(p) => writeln!(
+                    w,
+                    "\nWrote {} (the original is unchanged). Check it with `quarry codebook check \
+                     {}`; `quarry suggest --codebook {}` applies it, and decisions stay.",
+                    p.display(),
+                    p.display(),
+                    p.display()
+                ),
+                None => writeln!(
+                    w,
+                    "\nNothing could be changed automatically; nothing was written."
+                ),
+            }
         }
     }
 }

@@ -22,6 +22,9 @@ pub const NO_CODE: &str = "";
 /// How one rule did.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleQuality {
+    /// Its id in the project's `rules` table (what evidence names).
+    #[serde(skip)]
+    pub id: i64,
     /// The rule as written.
     pub rule: String,
     /// Suggestions it made (waiting or covered).
@@ -60,6 +63,11 @@ pub struct TermQuality {
     pub only: usize,
     /// `only` as a share of the code's accepts.
     pub only_share: Option<f64>,
+    /// Decisions still needed to narrow the interval below the width given to
+    /// [`RulesReport::plan`], if precision stays where it is (None: not planned, or out of
+    /// reach).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more: Option<u64>,
 }
 
 /// How one code did.
@@ -169,7 +177,10 @@ pub(crate) fn standing(decisions: &[DecisionRow]) -> BTreeMap<VerdictKey, Verdic
 }
 
 /// [`standing`] for one codebook, as (coder, segment, code) → applies.
-fn verdicts(decisions: &[DecisionRow], codebook: &str) -> BTreeMap<(String, i64, String), bool> {
+pub(crate) fn verdicts(
+    decisions: &[DecisionRow],
+    codebook: &str,
+) -> BTreeMap<(String, i64, String), bool> {
     standing(decisions)
         .into_iter()
         .filter(|((_, book, ..), _)| book == codebook)
@@ -197,6 +208,19 @@ impl RulesReport {
             for r in &mut c.rules {
                 r.terms.retain(|t| t.decided >= n);
             }
+        }
+    }
+
+    /// Sets each term's [`TermQuality::more`]: the decisions that would narrow its interval
+    /// (quantile `z`) below `width`.
+    pub fn plan(&mut self, width: f64, z: f64) {
+        for t in self
+            .codes
+            .iter_mut()
+            .flat_map(|c| c.rules.iter_mut())
+            .flat_map(|r| r.terms.iter_mut())
+        {
+            t.more = stats::more_for_width(t.accepted as u64, t.decided as u64, width, z);
         }
     }
 
@@ -320,19 +344,25 @@ pub fn rules(project: &Project, codebook: &str, coder: Option<&str>) -> Result<R
         let Some((code, text, term_texts)) = rules.get(id) else {
             continue;
         };
-        if codes.last().is_none_or(|c| &c.code != code) {
-            let t = by_code.remove(code).unwrap_or_default();
-            let (p, i) = precision(t.accepted, t.decided);
-            codes.push(CodeQuality {
-                code: code.clone(),
-                fired: t.fired,
-                decided: t.decided,
-                accepted: t.accepted,
-                precision: p,
-                interval: i,
-                rules: Vec::new(),
-            });
-        }
+        // Rule ids follow when a rule was first stored, so an edited rule comes after its
+        // code's others: find the code's entry rather than assume it is the last.
+        let at = match codes.iter().position(|c| &c.code == code) {
+            Some(k) => k,
+            None => {
+                let t = by_code.remove(code).unwrap_or_default();
+                let (p, i) = precision(t.accepted, t.decided);
+                codes.push(CodeQuality {
+                    code: code.clone(),
+                    fired: t.fired,
+                    decided: t.decided,
+                    accepted: t.accepted,
+                    precision: p,
+                    interval: i,
+                    rules: Vec::new(),
+                });
+                codes.len() - 1
+            }
+        };
         let t = by_rule.remove(id).unwrap_or_default();
         let (p, i) = precision(t.accepted, t.decided);
         let mut rejected: Vec<(String, usize)> = t
@@ -342,7 +372,7 @@ pub fn rules(project: &Project, codebook: &str, coder: Option<&str>) -> Result<R
             .collect();
         rejected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         rejected.truncate(5);
-        let code_accepts = codes.last().map_or(0, |c| c.accepted);
+        let code_accepts = codes[at].accepted;
         let terms = term_texts
             .iter()
             .enumerate()
@@ -358,23 +388,37 @@ pub fn rules(project: &Project, codebook: &str, coder: Option<&str>) -> Result<R
                     interval: i,
                     only: t.only,
                     only_share: (code_accepts > 0).then(|| t.only as f64 / code_accepts as f64),
+                    more: None,
                 }
             })
             .collect();
-        codes
-            .last_mut()
-            .expect("pushed above")
-            .rules
-            .push(RuleQuality {
-                rule: text.clone(),
-                fired: t.fired,
-                decided: t.decided,
-                accepted: t.accepted,
-                precision: p,
-                interval: i,
-                rejected_words: rejected,
-                terms,
-            });
+        codes[at].rules.push(RuleQuality {
+            id: *id,
+            rule: text.clone(),
+            fired: t.fired,
+            decided: t.decided,
+            accepted: t.accepted,
+            precision: p,
+            interval: i,
+            rejected_words: rejected,
+            terms,
+        });
+    }
+    // In the codebook's order, when the file the run used can still be read.
+    if let Ok(cb) = crate::codebook::load_origin(&run.origin) {
+        let place = |id: &str| cb.codes.iter().position(|c| c.id == id);
+        codes.sort_by_key(|c| place(&c.code).unwrap_or(usize::MAX));
+        for c in &mut codes {
+            if let Some(k) = place(&c.code) {
+                let texts: Vec<&str> = cb.codes[k].rules.iter().map(|r| r.text.as_str()).collect();
+                c.rules.sort_by_key(|r| {
+                    texts
+                        .iter()
+                        .position(|t| *t == r.rule)
+                        .unwrap_or(usize::MAX)
+                });
+            }
+        }
     }
     let recall = recall(
         project,

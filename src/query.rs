@@ -513,6 +513,30 @@ fn lex(input: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
     Ok(out)
 }
 
+/// The top-level alternatives of a query as written: the texts between the ORs that are not
+/// inside brackets, trimmed (`a OR (b OR c) d` gives `a` and `(b OR c) d`). Joining them with
+/// ` OR ` means what the query means.
+pub fn alternatives(input: &str) -> Result<Vec<String>, QueryError> {
+    let chars: Vec<char> = input.chars().collect();
+    let mut depth = 0usize;
+    let mut cuts = Vec::new(); // (start, end) of each top-level OR, in chars
+    for (col, tok) in lex(input)? {
+        match tok {
+            Tok::LParen => depth += 1,
+            Tok::RParen => depth = depth.saturating_sub(1),
+            Tok::Or if depth == 0 => cuts.push((col - 1, col + 1)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let mut from = 0;
+    for (a, b) in cuts.into_iter().chain([(chars.len(), chars.len())]) {
+        out.push(chars[from..a].iter().collect::<String>().trim().to_string());
+        from = b;
+    }
+    Ok(out)
+}
+
 fn quoted(chars: &[char], open: usize) -> Result<(String, usize), QueryError> {
     let mut s = String::new();
     let mut i = open + 1;
@@ -982,6 +1006,24 @@ mod tests {
         assert_eq!(
             p("10:30").unwrap(),
             Query::Phrase(vec!["10".into(), "30".into()])
+        );
+    }
+
+    #[test]
+    fn alternatives_split_at_top_level_ors_only() {
+        assert_eq!(alternatives("a").unwrap(), ["a"]);
+        assert_eq!(
+            alternatives("a OR (b OR c) d || \"e OR f\"").unwrap(),
+            ["a", "(b OR c) d", "\"e OR f\""]
+        );
+        assert_eq!(
+            alternatives("kind NEAR/3 staff OR exact:kind -\"kind of\"").unwrap(),
+            ["kind NEAR/3 staff", "exact:kind -\"kind of\""]
+        );
+        // Multi-byte text keeps its characters.
+        assert_eq!(
+            alternatives("café OR “naïve”").unwrap(),
+            ["café", "“naïve”"]
         );
     }
 

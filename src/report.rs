@@ -370,7 +370,7 @@ pub fn build(project: &Project, cfg: &ReportConfig) -> Result<Report> {
     })
 }
 
-fn today() -> String {
+pub(crate) fn today() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);

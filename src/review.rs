@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::model::Segment;
 use crate::project::Project;
 use crate::query::{FieldFilter, Query, Target};
-use crate::store::{DecisionRow, NewDecision, SuggestionRow, NO_WORD};
+use crate::store::{DecisionRow, Evidence, NewDecision, SuggestionRow, NO_WORD};
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -115,12 +115,35 @@ pub struct Filter {
     pub seed: u64,
     /// A random sample of this many (to estimate precision without reviewing everything).
     pub sample: Option<usize>,
+    /// Draw `sample` by term: see [`TermSample`].
+    pub per_term: bool,
+}
+
+/// How a per-term sample was drawn (`review --sample N --per-term`).
+///
+/// Every term (a word, phrase, prefix or NEAR pair of a rule) of the pending suggestions is a
+/// stratum. Slots go one at a time to the term with the fewest decisions so far, counting
+/// those already made by anyone and those the sample will bring, ties to the term that fires
+/// most; the term's next suggestion, in seeded random order, is drawn. A suggestion drawn for
+/// one term counts for every term that found it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TermSample {
+    /// Suggestions drawn.
+    pub drawn: usize,
+    /// Terms with pending suggestions.
+    pub terms: usize,
+    /// Terms with a suggestion in the sample.
+    pub covered: usize,
+    /// The fewest decisions a covered term will have once the sample is reviewed.
+    pub least: usize,
 }
 
 /// A coder's review queue.
 pub struct Queue {
     /// The pending suggestions, in review order.
     pub items: Vec<SuggestionRow>,
+    /// How a per-term sample was drawn, when one was.
+    pub term_sample: Option<TermSample>,
     codebooks: HashMap<String, Option<Codebook>>,
     rules: HashMap<i64, String>,
 }
@@ -200,9 +223,18 @@ pub fn queue(project: &Project, coder: &str, f: &Filter) -> Result<Queue> {
         items.retain(|s| keep.contains(&s.segment));
     }
     let mut rng = SplitMix(f.seed);
-    if let Some(n) = f.sample {
-        rng.shuffle(&mut items);
-        items.truncate(n);
+    let mut term_sample = None;
+    match f.sample {
+        Some(n) if f.per_term => {
+            let (drawn, how) = sample_by_term(project, items, n, &mut rng)?;
+            items = drawn;
+            term_sample = Some(how);
+        }
+        Some(n) => {
+            rng.shuffle(&mut items);
+            items.truncate(n);
+        }
+        None => {}
     }
     match f.order {
         Order::Score => items.sort_by(|a, b| {
@@ -223,9 +255,103 @@ pub fn queue(project: &Project, coder: &str, f: &Filter) -> Result<Queue> {
     }
     Ok(Queue {
         items,
+        term_sample,
         codebooks,
         rules: store.rule_texts()?,
     })
+}
+
+/// Draws `n` of `items` stratified by term (see [`TermSample`]), in the order drawn.
+fn sample_by_term(
+    project: &Project,
+    items: Vec<SuggestionRow>,
+    n: usize,
+    rng: &mut SplitMix,
+) -> Result<(Vec<SuggestionRow>, TermSample)> {
+    use std::cmp::Reverse;
+    use std::collections::{BTreeMap, BinaryHeap, HashSet};
+    type TermKey = (i64, u16);
+    // Decisions each term has, and how often it fired, from every coder's decisions.
+    let mut decided: HashMap<TermKey, usize> = HashMap::new();
+    let mut fired: HashMap<TermKey, usize> = HashMap::new();
+    let books: std::collections::BTreeSet<&str> =
+        items.iter().map(|s| s.codebook.as_str()).collect();
+    for book in books {
+        for code in crate::quality::rules(project, book, None)?.codes {
+            for r in code.rules {
+                for (k, t) in r.terms.iter().enumerate() {
+                    decided.insert((r.id, k as u16), t.decided);
+                    fired.insert((r.id, k as u16), t.fired);
+                }
+            }
+        }
+    }
+    let terms_of: Vec<Vec<TermKey>> = items
+        .iter()
+        .map(|s| {
+            let mut t: Vec<TermKey> = s.evidence.iter().map(|e| (e.rule, e.term)).collect();
+            t.sort_unstable();
+            t.dedup();
+            t
+        })
+        .collect();
+    // Each term's candidates, in a seeded random order (terms visited in key order so the
+    // draw depends on the seed alone).
+    let mut candidates: BTreeMap<TermKey, Vec<usize>> = BTreeMap::new();
+    for (i, ts) in terms_of.iter().enumerate() {
+        for t in ts {
+            candidates.entry(*t).or_default().push(i);
+        }
+    }
+    for c in candidates.values_mut() {
+        rng.shuffle(c);
+    }
+    let mut level: HashMap<TermKey, usize> = candidates
+        .keys()
+        .map(|t| (*t, decided.get(t).copied().unwrap_or(0)))
+        .collect();
+    let fires = |t: &TermKey| fired.get(t).copied().unwrap_or(0);
+    let mut heap: BinaryHeap<Reverse<(usize, Reverse<usize>, TermKey)>> = candidates
+        .keys()
+        .map(|t| Reverse((level[t], Reverse(fires(t)), *t)))
+        .collect();
+    let mut next: HashMap<TermKey, usize> = HashMap::new();
+    let mut picked: HashSet<usize> = HashSet::new();
+    let mut order: Vec<usize> = Vec::new();
+    let mut covered: HashSet<TermKey> = HashSet::new();
+    while order.len() < n {
+        let Some(Reverse((l, f, t))) = heap.pop() else {
+            break;
+        };
+        if l != level[&t] {
+            heap.push(Reverse((level[&t], f, t)));
+            continue;
+        }
+        let list = &candidates[&t];
+        let at = next.entry(t).or_default();
+        while *at < list.len() && picked.contains(&list[*at]) {
+            *at += 1;
+        }
+        let Some(&i) = list.get(*at) else {
+            continue; // every suggestion of this term is drawn
+        };
+        picked.insert(i);
+        order.push(i);
+        for u in &terms_of[i] {
+            *level.get_mut(u).expect("a candidate's term") += 1;
+            covered.insert(*u);
+        }
+        heap.push(Reverse((level[&t], f, t)));
+    }
+    let how = TermSample {
+        drawn: order.len(),
+        terms: candidates.len(),
+        covered: covered.len(),
+        least: covered.iter().map(|t| level[t]).min().unwrap_or(0),
+    };
+    let mut slots: Vec<Option<SuggestionRow>> = items.into_iter().map(Some).collect();
+    let drawn = order.into_iter().filter_map(|i| slots[i].take()).collect();
+    Ok((drawn, how))
 }
 
 impl Queue {
@@ -249,7 +375,7 @@ impl Queue {
         let mut rule_ids: Vec<i64> = s.evidence.iter().map(|e| e.rule).collect();
         rule_ids.sort_unstable();
         rule_ids.dedup();
-        let highlights = byte_ranges(&segment, s);
+        let highlights = byte_ranges(&segment, &s.evidence);
         Ok(Item {
             suggestion: s.clone(),
             before,
@@ -279,9 +405,8 @@ impl Queue {
 }
 
 /// A suggestion's evidence as byte ranges in its segment's text.
-fn byte_ranges(seg: &Segment, s: &SuggestionRow) -> Vec<(usize, usize)> {
-    let mut chars: Vec<(usize, usize)> = s
-        .evidence
+pub(crate) fn byte_ranges(seg: &Segment, evidence: &[Evidence]) -> Vec<(usize, usize)> {
+    let mut chars: Vec<(usize, usize)> = evidence
         .iter()
         .filter(|e| e.word != NO_WORD)
         .map(|e| (e.start, e.end))

@@ -1,10 +1,12 @@
 //! Statistics for measuring coding quality: confidence intervals for proportions and
 //! agreement between coders on nominal categories.
 //!
-//! Pure functions on plain data: no I/O, nothing beyond std (and a `Serialize` derive).
+//! Pure functions on plain data: no I/O, nothing beyond std (a `Serialize` derive, and
+//! `libm`'s `erfc` for the normal quantile).
 //!
 //! - [`wilson`]: the 95% Wilson score interval for a proportion (say, the share of suggestions
-//!   a researcher accepted).
+//!   a researcher accepted); [`wilson_z`] at any confidence ([`z_for`]); [`more_for_width`]:
+//!   how many more observations would narrow it below a width.
 //! - [`agreement`]: two coders over the same units: raw agreement, Cohen's kappa and
 //!   Krippendorff's alpha.
 //! - [`cohen_kappa`] and [`krippendorff_alpha_nominal`]: the two coefficients on their own; the
@@ -32,18 +34,84 @@ pub const Z95: f64 = 1.959964;
 ///
 /// Returns `(lower, upper)`, or None when `n == 0` or `successes > n`.
 pub fn wilson(successes: u64, n: u64) -> Option<(f64, f64)> {
+    wilson_z(successes, n, Z95)
+}
+
+/// [`wilson`] with the normal quantile `z` of another confidence (see [`z_for`]).
+pub fn wilson_z(successes: u64, n: u64, z: f64) -> Option<(f64, f64)> {
     if n == 0 || successes > n {
         return None;
     }
-    let z2 = Z95 * Z95;
+    let z2 = z * z;
     let s = successes as f64;
     let f = (n - successes) as f64;
     let n_f = n as f64;
     let centre = (s + z2 / 2.0) / (n_f + z2);
-    let half = Z95 * (s * f / n_f + z2 / 4.0).sqrt() / (n_f + z2);
+    let half = z * (s * f / n_f + z2 / 4.0).sqrt() / (n_f + z2);
     let lower = if successes == 0 { 0.0 } else { centre - half };
     let upper = if successes == n { 1.0 } else { centre + half };
     Some((lower.clamp(0.0, 1.0), upper.clamp(0.0, 1.0)))
+}
+
+/// The quantile `z` of a two-sided interval at `confidence` (0.95 gives 1.959964): the `z`
+/// with P(|Z| ≤ z) = `confidence` for a standard normal `Z`. None unless `0 < confidence < 1`.
+///
+/// P(|Z| > z) is `erfc(z/√2)`, which falls as `z` grows; `z` is found by bisection.
+pub fn z_for(confidence: f64) -> Option<f64> {
+    if !(confidence > 0.0 && confidence < 1.0) {
+        return None;
+    }
+    let tail = 1.0 - confidence;
+    let (mut lo, mut hi) = (0.0f64, 40.0f64);
+    for _ in 0..100 {
+        let mid = (lo + hi) / 2.0;
+        if libm::erfc(mid / std::f64::consts::SQRT_2) > tail {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some((lo + hi) / 2.0)
+}
+
+/// How many more observations would make the Wilson interval (quantile `z`) of
+/// `successes / n` narrower than `width`, if the proportion stayed where it is (one half when
+/// nothing is observed yet). 0 when it already is; None when `width` is not above 0 or more
+/// than ten million would be needed.
+///
+/// With `m` observations at proportion `p` the width is `2z·√(p(1-p)·m + z²/4) / (m + z²)`,
+/// which falls as `m` grows; the smallest such `m` is found by bisection.
+pub fn more_for_width(successes: u64, n: u64, width: f64, z: f64) -> Option<u64> {
+    if width <= 0.0 || successes > n {
+        return None;
+    }
+    let p = if n == 0 {
+        0.5
+    } else {
+        successes as f64 / n as f64
+    };
+    let z2 = z * z;
+    let w = |m: u64| {
+        let m = m as f64;
+        2.0 * z * (p * (1.0 - p) * m + z2 / 4.0).sqrt() / (m + z2)
+    };
+    const MAX: u64 = 10_000_000;
+    if w(n) < width {
+        return Some(0);
+    }
+    if w(MAX) >= width {
+        return None;
+    }
+    let (mut lo, mut hi) = (n, MAX); // w(lo) >= width > w(hi)
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if w(mid) < width {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi - n)
 }
 
 /// How far two coders agree on nominal categories over the same units.
@@ -245,6 +313,46 @@ mod tests {
                 assert!(lower <= p && p <= upper, "{s}/{n}: {lower}..{upper}");
             }
         }
+    }
+
+    #[test]
+    fn z_for_known_confidences() {
+        close(z_for(0.95).unwrap(), Z95, 1e-6);
+        close(z_for(0.90).unwrap(), 1.644854, 1e-6);
+        close(z_for(0.99).unwrap(), 2.575829, 1e-6);
+        close(z_for(0.80).unwrap(), 1.281552, 1e-6);
+        assert_eq!(z_for(0.0), None);
+        assert_eq!(z_for(1.0), None);
+        assert_eq!(z_for(f64::NAN), None);
+        // A wider confidence gives a wider interval.
+        let (l90, h90) = wilson_z(5, 20, z_for(0.90).unwrap()).unwrap();
+        let (l99, h99) = wilson_z(5, 20, z_for(0.99).unwrap()).unwrap();
+        assert!(l99 < l90 && h90 < h99);
+        assert_eq!(wilson_z(5, 20, Z95), wilson(5, 20));
+    }
+
+    #[test]
+    fn more_for_width_reaches_the_width_and_no_sooner() {
+        // 0 of 10: width z²/(n+z²) = 0.2775; below 0.2 needs n > z²·4 = 15.37, so 16.
+        assert_eq!(more_for_width(0, 10, 0.2, Z95), Some(6));
+        // At one half, width z/√(m+z²) < 0.2 needs m > 25z² - z² = 92.2, so 93.
+        assert_eq!(more_for_width(0, 0, 0.2, Z95), Some(93));
+        assert_eq!(more_for_width(50, 100, 0.2, Z95), Some(0));
+        for (s, n, width) in [(3u64, 12u64, 0.15), (7, 9, 0.1), (1, 40, 0.05)] {
+            let more = more_for_width(s, n, width, Z95).unwrap();
+            let p = s as f64 / n as f64;
+            let at = |m: u64| {
+                let s = (p * m as f64).round() as u64;
+                let (lo, hi) = wilson_z(s, m, Z95).unwrap();
+                hi - lo
+            };
+            // The formula's width, checked against the interval itself (rounding the
+            // successes moves it a little).
+            assert!(at(n + more) < width + 0.01, "{s}/{n}: {more}");
+            assert!(at(n + more - 1) > width - 0.01, "{s}/{n}: {more}");
+        }
+        assert_eq!(more_for_width(1, 2, 0.0, Z95), None);
+        assert_eq!(more_for_width(1, 2, 1e-6, Z95), None);
     }
 
     // Wikipedia, "Cohen's kappa", worked example: 50 units; both yes 20, A yes B no 5,

@@ -7,6 +7,7 @@ mod crash;
 mod export;
 mod hostile;
 mod integrity;
+mod learn;
 mod posts;
 mod props;
 mod refi;
