@@ -360,6 +360,10 @@ struct QueueArgs {
     /// fewest decisions so far, so every term that fires gets decisions.
     #[arg(long, requires = "sample")]
     per_term: bool,
+    /// With --per-term: only terms that made at least N suggestions are strata. Default: the
+    /// most frequent terms, as many as the sample can give 20 decisions each.
+    #[arg(long, value_name = "N", requires = "per_term")]
+    min_fired: Option<usize>,
 }
 
 impl QueueArgs {
@@ -383,6 +387,7 @@ impl QueueArgs {
             seed: self.seed,
             sample: self.sample,
             per_term: self.per_term,
+            min_fired: self.min_fired,
         }
     }
 }

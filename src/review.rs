@@ -117,20 +117,29 @@ pub struct Filter {
     pub sample: Option<usize>,
     /// Draw `sample` by term: see [`TermSample`].
     pub per_term: bool,
+    /// In a per-term sample, the fewest suggestions a term must have made to be a stratum
+    /// (None: as many of the most frequent terms as can get [`PER_STRATUM`] decisions each).
+    pub min_fired: Option<usize>,
 }
+
+/// Decisions a per-term sample aims to give each stratum when no `min_fired` is given: with
+/// 0 of 20 accepted the 95% interval's top is 0.16, so a bad term can show as bad.
+pub const PER_STRATUM: usize = 20;
 
 /// How a per-term sample was drawn (`review --sample N --per-term`).
 ///
-/// Every term (a word, phrase, prefix or NEAR pair of a rule) of the pending suggestions is a
-/// stratum. Slots go one at a time to the term with the fewest decisions so far, counting
+/// Every term (a word, phrase, prefix or NEAR pair of a rule) of the pending suggestions that
+/// made at least `min_fired` suggestions is a stratum; by default the `N / PER_STRATUM` terms
+/// that made the most (ties included), so the sample is not spread too thin to judge any. Slots go one at a time to the term with the fewest decisions so far, counting
 /// those already made by anyone and those the sample will bring, ties to the term that fires
 /// most; the term's next suggestion, in seeded random order, is drawn. A suggestion drawn for
-/// one term counts for every term that found it.
+/// one term counts for every term that found it. Slots left when every stratum is drawn out
+/// go to the other suggestions at random.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TermSample {
     /// Suggestions drawn.
     pub drawn: usize,
-    /// Terms with pending suggestions.
+    /// Terms with pending suggestions that fired often enough to be strata.
     pub terms: usize,
     /// Terms with a suggestion in the sample.
     pub covered: usize,
@@ -226,7 +235,7 @@ pub fn queue(project: &Project, coder: &str, f: &Filter) -> Result<Queue> {
     let mut term_sample = None;
     match f.sample {
         Some(n) if f.per_term => {
-            let (drawn, how) = sample_by_term(project, items, n, &mut rng)?;
+            let (drawn, how) = sample_by_term(project, items, n, f.min_fired, &mut rng)?;
             items = drawn;
             term_sample = Some(how);
         }
@@ -266,6 +275,7 @@ fn sample_by_term(
     project: &Project,
     items: Vec<SuggestionRow>,
     n: usize,
+    min_fired: Option<usize>,
     rng: &mut SplitMix,
 ) -> Result<(Vec<SuggestionRow>, TermSample)> {
     use std::cmp::Reverse;
@@ -297,9 +307,26 @@ fn sample_by_term(
         .collect();
     // Each term's candidates, in a seeded random order (terms visited in key order so the
     // draw depends on the seed alone).
+    let min_fired = min_fired.unwrap_or_else(|| {
+        let mut pending: Vec<TermKey> = terms_of.iter().flatten().copied().collect();
+        pending.sort_unstable();
+        pending.dedup();
+        let mut counts: Vec<usize> = pending
+            .iter()
+            .map(|t| fired.get(t).copied().unwrap_or(0))
+            .collect();
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+        let strata = (n / PER_STRATUM).max(1);
+        counts
+            .get(strata - 1)
+            .or(counts.last())
+            .copied()
+            .unwrap_or(0)
+    });
+    let often = |t: &TermKey| fired.get(t).copied().unwrap_or(0) >= min_fired;
     let mut candidates: BTreeMap<TermKey, Vec<usize>> = BTreeMap::new();
     for (i, ts) in terms_of.iter().enumerate() {
-        for t in ts {
+        for t in ts.iter().filter(|t| often(t)) {
             candidates.entry(*t).or_default().push(i);
         }
     }
@@ -337,11 +364,16 @@ fn sample_by_term(
         };
         picked.insert(i);
         order.push(i);
-        for u in &terms_of[i] {
+        for u in terms_of[i].iter().filter(|u| often(u)) {
             *level.get_mut(u).expect("a candidate's term") += 1;
             covered.insert(*u);
         }
         heap.push(Reverse((level[&t], f, t)));
+    }
+    if order.len() < n {
+        let mut rest: Vec<usize> = (0..items.len()).filter(|i| !picked.contains(i)).collect();
+        rng.shuffle(&mut rest);
+        order.extend(rest.into_iter().take(n - order.len()));
     }
     let how = TermSample {
         drawn: order.len(),

@@ -95,14 +95,14 @@ fn decided_project() -> tempfile::TempDir {
     p
 }
 
-/// Exports the coder's queue (with `extra` arguments) to a CSV sheet, fills every decision
-/// by [`answer`], imports it; returns the (quote, code) rows decided.
-fn decide_all(d: &Path, extra: &[&str]) -> Vec<(String, String)> {
+/// `review export` of `coder`'s queue of codebook `t` (with `extra` arguments) to
+/// `sheet.csv`; returns the sheet.
+fn export(d: &Path, coder: &str, extra: &[&str]) -> String {
     let mut args = vec![
         "review",
         "export",
         "--coder",
-        "ana",
+        coder,
         "--out",
         "sheet.csv",
         "--codebook",
@@ -110,24 +110,28 @@ fn decide_all(d: &Path, extra: &[&str]) -> Vec<(String, String)> {
     ];
     args.extend_from_slice(extra);
     ok(d, &args);
+    std::fs::read_to_string(d.join("sheet.csv")).unwrap()
+}
+
+/// Exports ana's queue (with `extra` arguments) to a CSV sheet, fills every decision
+/// by [`answer`], imports it.
+fn decide_all(d: &Path, extra: &[&str]) {
+    export(d, "ana", extra);
     let mut r = csv::Reader::from_path(d.join("sheet.csv")).unwrap();
     let header = r.headers().unwrap().clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let (quote, code, decision) = (col("quote"), col("code"), col("decision"));
     let mut w = csv::Writer::from_path(d.join("filled.csv")).unwrap();
     w.write_record(&header).unwrap();
-    let mut seen = Vec::new();
     for rec in r.records() {
         let rec = rec.unwrap();
         let mut cells: Vec<String> = rec.iter().map(str::to_string).collect();
         let yes = answer(&cells[quote], &cells[code]);
         cells[decision] = if yes { "accept" } else { "reject" }.into();
-        seen.push((cells[quote].clone(), cells[code].clone()));
         w.write_record(&cells).unwrap();
     }
     w.flush().unwrap();
     ok(d, &["review", "import", "filled.csv", "--coder", "ana"]);
-    seen
 }
 
 #[test]
@@ -339,33 +343,29 @@ fn a_per_term_sample_reaches_the_rare_terms() {
     // drawn by term give each one, where a plain sample of six of the 94 suggestions would
     // mostly hold "kind of", "admit" and "queue".
     for seed in ["1", "2", "3"] {
-        let sheet = |per_term: bool| {
-            let mut args = vec![
-                "review",
-                "export",
-                "--coder",
-                "ana",
-                "--codebook",
-                "t",
-                "--out",
-                "s.csv",
-                "--sample",
-                "6",
-                "--seed",
-                seed,
-            ];
-            if per_term {
-                args.push("--per-term");
-            }
-            ok(d, &args);
-            std::fs::read_to_string(d.join("s.csv")).unwrap()
-        };
-        let s = sheet(true);
+        let args = [
+            "--sample",
+            "6",
+            "--per-term",
+            "--min-fired",
+            "1",
+            "--seed",
+            seed,
+        ];
+        let s = export(d, "ana", &args);
         for word in ["kind", "helpful", "admit", "friendly", "waited", "queue"] {
             assert!(s.contains(word), "seed {seed}: no {word} in\n{s}");
         }
-        assert_eq!(s, sheet(true), "the same seed draws the same sample");
+        assert_eq!(
+            s,
+            export(d, "ana", &args),
+            "the same seed draws the same sample"
+        );
     }
+    // By default a sample of N has N/20 strata (at least one), the terms that fire most: here
+    // only "kind", so all six are "kind" suggestions.
+    let k = export(d, "ana", &["--sample", "6", "--per-term"]);
+    assert_eq!(k.matches("[kind]").count(), 6, "{k}");
     // The summary line of an interactive review.
     let out = quarry(d)
         .args([
@@ -378,6 +378,8 @@ fn a_per_term_sample_reaches_the_rare_terms() {
             "--sample",
             "6",
             "--per-term",
+            "--min-fired",
+            "1",
         ])
         .write_stdin("q\n")
         .output()
@@ -390,23 +392,11 @@ fn a_per_term_sample_reaches_the_rare_terms() {
     // Decisions already made count: once ana has decided every staff suggestion, a sample
     // of two for bo goes to the two waiting terms, which have none, though "kind" fires most.
     decide_all(d, &["--code", "t.staff"]);
-    ok(
+    let s = export(
         d,
-        &[
-            "review",
-            "export",
-            "--coder",
-            "bo",
-            "--codebook",
-            "t",
-            "--out",
-            "bo.csv",
-            "--sample",
-            "2",
-            "--per-term",
-        ],
+        "bo",
+        &["--sample", "2", "--per-term", "--min-fired", "1"],
     );
-    let s = std::fs::read_to_string(d.join("bo.csv")).unwrap();
     assert!(s.contains("waited") && s.contains("queue"), "{s}");
     // --per-term without --sample is refused.
     let out = quarry(d)
