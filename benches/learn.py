@@ -21,7 +21,7 @@ NOT / `-` keep their meaning, and `@code` references are expanded.
 
 usage: benches/learn.py CORPUS.csv CODEBOOK.toml [--id-col row_index] [--text-col feedback]
          [--label-col code] [--sample 0.1] [--seed 1] [--below 0.2] [--confidence 0.95 ...]
-         [--per-term] [--out DIR] [--quarry PATH] [--json]
+         [--per-term] [--out DIR] [--quarry PATH] [--json] [--check]
 Defaults fit ../shared/data/labelled_nhs_phase1/text_data.csv with benches/nhs_blind.toml:
     python3 benches/learn.py ../shared/data/labelled_nhs_phase1/text_data.csv benches/nhs_blind.toml
 Several --confidence values give one tuned row each (the first is the headline). --per-term
@@ -228,6 +228,8 @@ def main():
     ap.add_argument("--out", default="/tmp/quarry-learn")
     ap.add_argument("--quarry", default=None)
     ap.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 unless the first tuned row's F1 beats the untuned rules' (for CI)")
     ap.add_argument("--per-term", action="store_true",
                     help="also tune from a per-term sample of as many decisions")
     ap.add_argument("--min-fired", type=int, default=None,
@@ -388,6 +390,9 @@ def main():
                 print(f"  {kind:10} {term:24} {acc:3d}/{dec:<3d} {code}")
     if a.json:
         print(json.dumps([{"method": n, **s, **(e or {})} for n, s, e in results], indent=1))
+    if a.check and not results[2][1]["f1"] > results[1][1]["f1"]:
+        sys.exit(f"check failed: tuned F1 {results[2][1]['f1']:.3f} does not beat untuned "
+                 f"{results[1][1]['f1']:.3f}")
 
 
 if __name__ == "__main__":

@@ -236,6 +236,33 @@ fn tune_drops_or_masks_exactly_the_bad_terms_and_keeps_the_rest_of_the_file() {
         })
         .collect();
     assert_eq!(kinds, ["kind masked", "admit ruledropped", "queue dropped"]);
+    // How many more decisions each term needs: "queue" (0 of 20) is already narrower than
+    // 0.2 (z²/(20+z²) = 0.16) but needs 35 decisions for 0.1, so 15 more.
+    let worst = |width: &str| {
+        json(&ok(
+            d,
+            &[
+                "rules",
+                "--codebook",
+                "cb.toml",
+                "--worst",
+                "--width",
+                width,
+                "--format",
+                "json",
+            ],
+        ))
+    };
+    let more = |w: &serde_json::Value, term: &str| {
+        w.as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["term"] == term)
+            .unwrap()["more"]
+            .clone()
+    };
+    assert_eq!(more(&worst("0.2"), "queue"), 0);
+    assert_eq!(more(&worst("0.1"), "queue"), 15);
     // Suggest with the tuned codebook: the bad suggestions are withdrawn but every decision
     // stays, and the code's figures now come from the tuned rules.
     ok(d, &["suggest", "--codebook", "tuned.toml"]);
