@@ -1426,7 +1426,11 @@ pub fn tuned(
                         format!("{}->{}", c.before, c.after),
                         format!("{}->{}", c.decided_before.0, c.decided_after.0),
                         format!("{}->{}", c.decided_before.1, c.decided_after.1),
-                        format!("{}->{}", opt(p0), opt(p1)),
+                        if p0.is_none() && p1.is_none() {
+                            "-".to_string()
+                        } else {
+                            format!("{}->{}", opt(p0), opt(p1))
+                        },
                         sanitize(&c.code, true)
                     )?;
                 }

@@ -579,6 +579,14 @@ fn drop_from_rule(
             }
         }
     }
+    for t in drop {
+        if !out.contains_key(t) && rule.contains('@') {
+            out.insert(
+                t.clone(),
+                Action::Kept("found through an @reference: tune the referenced code".into()),
+            );
+        }
+    }
     if keep.len() == parts.len() {
         return Ok(out);
     }
@@ -590,9 +598,27 @@ fn drop_from_rule(
             }
         }
     } else {
-        rules.replace(at, keep.join(" OR "));
+        replace_keeping_quotes(rules, at, &keep.join(" OR "));
     }
     Ok(out)
+}
+
+/// Replaces string element `i` of `a` with `text`, written in single quotes (a TOML literal
+/// string) when the old one was and `text` allows it, so the file keeps its style.
+fn replace_keeping_quotes(a: &mut toml_edit::Array, i: usize, text: &str) {
+    let Some(old) = a.get(i) else {
+        return;
+    };
+    let literal = old.to_string().trim_start().starts_with('\'');
+    let mut value = if literal && !text.contains(['\'', '\n', '\r']) {
+        format!("'{text}'")
+            .parse::<Value>()
+            .unwrap_or_else(|_| Value::from(text))
+    } else {
+        Value::from(text)
+    };
+    *value.decor_mut() = old.decor().clone();
+    a.replace_formatted(i, value);
 }
 
 /// Whether a rule's alternative can go as a whole: a term, or terms and exclusions joined by
@@ -623,7 +649,13 @@ fn remove_element(a: &mut toml_edit::Array, i: usize) {
         a.trailing().as_str().unwrap_or_default().to_string()
     };
     let Some(nl) = follower.find('\n') else {
-        return; // one line: nothing to move
+        // One line: the new first element takes the old first's spacing (`[` then no space).
+        if i == 0 {
+            if let Some(v) = a.get_mut(0) {
+                v.decor_mut().set_prefix(prefix);
+            }
+        }
+        return;
     };
     // The predecessor's comment (head of the removed prefix) and the follower's indent.
     let head = prefix
@@ -812,4 +844,59 @@ fn measure(
         out.push(change);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn without(toml: &str, i: usize) -> String {
+        let mut doc: DocumentMut = toml.parse().unwrap();
+        let a = doc["rules"].as_array_mut().unwrap();
+        remove_element(a, i);
+        doc.to_string()
+    }
+
+    const LIST: &str =
+        "rules = [\n  \"a\",  # about a\n  \"b\",  # about b\n  \"c\",  # about c\n]\n";
+
+    #[test]
+    fn removing_an_element_takes_its_comment_and_keeps_the_others() {
+        assert_eq!(
+            without(LIST, 1),
+            "rules = [\n  \"a\",  # about a\n  \"c\",  # about c\n]\n"
+        );
+        assert_eq!(
+            without(LIST, 0),
+            "rules = [\n  \"b\",  # about b\n  \"c\",  # about c\n]\n"
+        );
+        assert_eq!(
+            without(LIST, 2),
+            "rules = [\n  \"a\",  # about a\n  \"b\",  # about b\n]\n"
+        );
+        assert_eq!(without("rules = [\"a\", \"b\"]\n", 0), "rules = [\"b\"]\n");
+    }
+
+    #[test]
+    fn a_replaced_rule_keeps_its_quotes() {
+        let mut doc: DocumentMut = "r = ['a OR \"b c\"', \"d OR e\", 'x']  # c\n"
+            .parse()
+            .unwrap();
+        let a = doc["r"].as_array_mut().unwrap();
+        replace_keeping_quotes(a, 0, "\"b c\"");
+        replace_keeping_quotes(a, 1, "d");
+        replace_keeping_quotes(a, 2, "it's");
+        assert_eq!(doc.to_string(), "r = ['\"b c\"', \"d\", \"it's\"]  # c\n");
+    }
+
+    #[test]
+    fn comments_go_above_the_key_at_its_indent() {
+        let mut doc: DocumentMut = "[t]\n# keep\n  rules = []\n".parse().unwrap();
+        let t = doc["t"].as_table_mut().unwrap();
+        comment_above(t, "rules", &["one".into(), "two\nlines".into()]);
+        assert_eq!(
+            doc.to_string(),
+            "[t]\n# keep\n  # one\n  # two lines\n  rules = []\n"
+        );
+    }
 }
