@@ -187,13 +187,41 @@ impl Project {
     ///
     /// While another process is writing (an `add` in progress holds the index's writer
     /// lock), the index is used as it is: that process brings it up to date when it commits.
+    /// Rebuilds are one at a time across processes (see [`Project::index_lock`]): a process
+    /// that finds the index stale waits for a rebuild in progress and uses its result.
     pub fn index(&self) -> Result<(Index, bool)> {
-        let idx = Index::open_or_create(&self.index_dir(), &self.analyzer);
-        match idx {
-            Ok(idx) if idx.generation() == Some(self.store.generation()?) => Ok((idx, false)),
-            Ok(idx) if idx.is_being_written() => Ok((idx, false)),
-            _ => Ok((self.reindex()?, true)),
+        if let Some(idx) = self.current_index() {
+            return Ok((idx, false));
         }
+        let _rebuilding = self.index_lock();
+        if let Some(idx) = self.current_index() {
+            return Ok((idx, false));
+        }
+        Ok((self.rebuild_index()?, true))
+    }
+
+    /// The index on disk when it reflects the database, or when an `add` is writing it (an
+    /// index with a commit behind it). An index being rebuilt has no commit yet: None, so
+    /// the caller waits for the rebuild rather than search a half-made index.
+    fn current_index(&self) -> Option<Index> {
+        let idx = Index::open_or_create(&self.index_dir(), &self.analyzer).ok()?;
+        let generation = idx.generation()?;
+        (Some(generation) == self.store.generation().ok() || idx.is_being_written()).then_some(idx)
+    }
+
+    /// An exclusive hold on the index for as long as the file lives: held while rebuilding
+    /// (which deletes the folder) and while `add` writes, so two rebuilds, or a rebuild and an
+    /// `add`, never meet. Blocks until it is free. None when the lock file cannot be made (a
+    /// read-only project, which nobody can be writing).
+    fn index_lock(&self) -> Option<std::fs::File> {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.root.join(DIR_NAME).join("index.lock"))
+            .ok()?;
+        f.lock().ok()?;
+        Some(f)
     }
 
     /// The index as it is on disk, not rebuilt even when stale (for `quarry check`).
@@ -230,8 +258,14 @@ impl Project {
         })
     }
 
-    /// Rebuilds the index from the database.
+    /// Rebuilds the index from the database (waiting for a rebuild or `add` in progress).
     pub fn reindex(&self) -> Result<Index> {
+        let _rebuilding = self.index_lock();
+        self.rebuild_index()
+    }
+
+    /// [`Project::reindex`] with the index lock held by the caller.
+    fn rebuild_index(&self) -> Result<Index> {
         let generation = self.store.generation()?;
         let idx = Index::recreate(&self.index_dir(), &self.analyzer)?;
         let mut w = idx.writer(rayon::current_num_threads())?;
@@ -305,7 +339,12 @@ impl Project {
         progress: &mut dyn FnMut(usize, usize),
         mut outcomes: Option<&mut Vec<Stored>>,
     ) -> Result<AddReport> {
-        let (idx, _) = self.index()?;
+        // Held to the end: no rebuild deletes the index under this writer.
+        let _writing = self.index_lock();
+        let idx = match self.current_index() {
+            Some(idx) => idx,
+            None => self.rebuild_index()?,
+        };
         let mut iw = idx.writer(rayon::current_num_threads())?;
         let mut post_index = if may_have_posts {
             self.store.post_index()?

@@ -271,3 +271,44 @@ fn a_damaged_backup_is_refused_and_changes_nothing() {
     let (code, c) = check(d, &[]);
     assert_eq!(code, 0, "{c}");
 }
+
+#[test]
+fn rebuilds_and_searches_at_once_wait_for_each_other() {
+    let p = sample_project();
+    let d = p.path();
+    let want = ok(d, &["search", "trust", "--count"]);
+    for round in 0..4 {
+        // Two rebuilds and two searches; each search finds the index stale or half made and
+        // must wait for a whole one rather than fail or count on an empty one.
+        let children: Vec<(&str, std::process::Child)> = [
+            ("reindex", vec!["reindex"]),
+            ("reindex", vec!["reindex"]),
+            ("search", vec!["search", "trust", "--count"]),
+            ("search", vec!["search", "trust", "--count"]),
+        ]
+        .into_iter()
+        .map(|(what, args)| {
+            let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("quarry"))
+                .current_dir(d)
+                .args(&args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            (what, child)
+        })
+        .collect();
+        for (what, child) in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {what} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            if what == "search" {
+                assert_eq!(String::from_utf8_lossy(&out.stdout), want, "round {round}");
+            }
+        }
+    }
+    assert_eq!(check(d, &[]).0, 0);
+}
