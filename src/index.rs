@@ -168,6 +168,9 @@ pub struct Index {
     fields: Fields,
     dir: PathBuf,
     reader: Option<IndexReader>,
+    /// A shared lock on the project's index lock file, held as long as this lives so that no
+    /// rebuild deletes the files under it (see `Project::index`).
+    hold: Option<std::fs::File>,
 }
 
 impl Index {
@@ -208,7 +211,14 @@ impl Index {
             fields,
             dir: dir.to_path_buf(),
             reader: None,
+            hold: None,
         })
+    }
+
+    /// This index, keeping `lock` (held) until it is dropped.
+    pub(crate) fn holding(mut self, lock: Option<std::fs::File>) -> Index {
+        self.hold = lock;
+        self
     }
 
     /// Deletes the index folder and creates an empty index in its place.

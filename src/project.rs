@@ -187,17 +187,31 @@ impl Project {
     ///
     /// While another process is writing (an `add` in progress holds the index's writer
     /// lock), the index is used as it is: that process brings it up to date when it commits.
-    /// Rebuilds are one at a time across processes (see [`Project::index_lock`]): a process
-    /// that finds the index stale waits for a rebuild in progress and uses its result.
+    /// The index returned holds `.quarry/index.lock` shared until it is dropped, and a rebuild
+    /// holds it exclusively (it deletes the folder), so a rebuild waits for the processes
+    /// using the index and they wait for it; two processes that find the index stale rebuild
+    /// it once.
     pub fn index(&self) -> Result<(Index, bool)> {
-        if let Some(idx) = self.current_index() {
-            return Ok((idx, false));
+        let mut rebuilt = false;
+        // Another process may rebuild or write between our rebuild and our look; three
+        // rounds are plenty, after which the index is used as it is.
+        for _ in 0..3 {
+            let shared = self.index_lock(false);
+            if let Some(idx) = self.current_index() {
+                return Ok((idx.holding(shared), rebuilt));
+            }
+            drop(shared);
+            let _rebuilding = self.index_lock(true);
+            if self.current_index().is_none() {
+                self.rebuild_index()?;
+                rebuilt = true;
+            }
         }
-        let _rebuilding = self.index_lock();
-        if let Some(idx) = self.current_index() {
-            return Ok((idx, false));
-        }
-        Ok((self.rebuild_index()?, true))
+        let shared = self.index_lock(false);
+        Ok((
+            Index::open_or_create(&self.index_dir(), &self.analyzer)?.holding(shared),
+            rebuilt,
+        ))
     }
 
     /// The index on disk when it reflects the database, or when an `add` is writing it (an
@@ -209,18 +223,21 @@ impl Project {
         (Some(generation) == self.store.generation().ok() || idx.is_being_written()).then_some(idx)
     }
 
-    /// An exclusive hold on the index for as long as the file lives: held while rebuilding
-    /// (which deletes the folder) and while `add` writes, so two rebuilds, or a rebuild and an
-    /// `add`, never meet. Blocks until it is free. None when the lock file cannot be made (a
-    /// read-only project, which nobody can be writing).
-    fn index_lock(&self) -> Option<std::fs::File> {
+    /// A lock on `.quarry/index.lock`, exclusive or shared, held while the file lives; blocks
+    /// until it is granted. None when the lock file cannot be made (a read-only project,
+    /// which nobody can be writing).
+    fn index_lock(&self, exclusive: bool) -> Option<std::fs::File> {
         let f = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(self.root.join(DIR_NAME).join("index.lock"))
             .ok()?;
-        f.lock().ok()?;
+        if exclusive {
+            f.lock().ok()?;
+        } else {
+            f.lock_shared().ok()?;
+        }
         Some(f)
     }
 
@@ -258,9 +275,10 @@ impl Project {
         })
     }
 
-    /// Rebuilds the index from the database (waiting for a rebuild or `add` in progress).
+    /// Rebuilds the index from the database (waiting for whoever is using it). The index
+    /// returned holds no lock: use [`Project::index`] to search.
     pub fn reindex(&self) -> Result<Index> {
-        let _rebuilding = self.index_lock();
+        let _rebuilding = self.index_lock(true);
         self.rebuild_index()
     }
 
@@ -339,12 +357,9 @@ impl Project {
         progress: &mut dyn FnMut(usize, usize),
         mut outcomes: Option<&mut Vec<Stored>>,
     ) -> Result<AddReport> {
-        // Held to the end: no rebuild deletes the index under this writer.
-        let _writing = self.index_lock();
-        let idx = match self.current_index() {
-            Some(idx) => idx,
-            None => self.rebuild_index()?,
-        };
+        // `idx` holds the index lock (shared) to the end: no rebuild deletes the index under
+        // this writer.
+        let (idx, _) = self.index()?;
         let mut iw = idx.writer(rayon::current_num_threads())?;
         let mut post_index = if may_have_posts {
             self.store.post_index()?

@@ -86,7 +86,43 @@ pub struct RefiProject {
     /// Notes on the project as a whole (e.g. what the export left out).
     pub notes: Vec<RefiNote>,
     /// What [`read_qdpx`] changed or left out, one sentence each. [`write_qdpx`] ignores it.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<RefiWarning>,
+}
+
+/// Something [`read_qdpx`] changed or left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefiWarning {
+    /// Whether coded work was lost (a selection or coding dropped), rather than converted or
+    /// passed over (positions recounted, a PDF source or a set not read).
+    pub lost: bool,
+    /// What happened, one sentence.
+    pub message: String,
+}
+
+impl std::fmt::Display for RefiWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The reader's warnings as it collects them: `push` a note, `lost` what was dropped.
+#[derive(Default)]
+struct Warnings(Vec<RefiWarning>);
+
+impl Warnings {
+    fn push(&mut self, message: String) {
+        self.0.push(RefiWarning {
+            lost: false,
+            message,
+        });
+    }
+
+    fn lost(&mut self, message: String) {
+        self.0.push(RefiWarning {
+            lost: true,
+            message,
+        });
+    }
 }
 
 /// A user: someone who created sources, selections or codings.
@@ -931,7 +967,7 @@ fn read_with(path: &Path, limits: Limits) -> Result<RefiProject, QdpxError> {
     }
     drop(xml);
 
-    let mut warnings = Vec::new();
+    let mut warnings = Warnings::default();
     let mut p = RefiProject {
         name: root.attr("name").unwrap_or_default().to_string(),
         origin: root.attr("origin").unwrap_or_default().to_string(),
@@ -1030,7 +1066,7 @@ fn read_with(path: &Path, limits: Limits) -> Result<RefiProject, QdpxError> {
 
     p.sources = fix_positions(pending, &mut warnings);
     tidy(&mut p, &mut warnings);
-    p.warnings = warnings;
+    p.warnings = warnings.0;
     Ok(p)
 }
 
@@ -1102,7 +1138,7 @@ struct PendingSource {
 fn read_text_source(
     el: &El,
     files: &mut Files,
-    warnings: &mut Vec<String>,
+    warnings: &mut Warnings,
 ) -> Result<PendingSource, QdpxError> {
     let name = el.attr("name").unwrap_or_default().to_string();
     let what = format!("source `{name}`");
@@ -1142,7 +1178,7 @@ fn read_text_source(
         });
     }
     if bad > 0 {
-        warnings.push(format!(
+        warnings.lost(format!(
             "{what}: {bad} selection(s) without valid positions were dropped"
         ));
     }
@@ -1171,7 +1207,7 @@ fn file_text(
     reference: &str,
     what: &str,
     files: &mut Files,
-    warnings: &mut Vec<String>,
+    warnings: &mut Warnings,
 ) -> Result<Option<String>, QdpxError> {
     let names = match candidates(reference) {
         Ok(names) => names,
@@ -1883,7 +1919,7 @@ pub fn to_lf(source: &mut RefiSource) {
 
 /// Decides how the project counted positions (see the module documentation), converts every
 /// selection to code points and drops, with a warning, those that do not fit their text.
-fn fix_positions(pending: Vec<PendingSource>, warnings: &mut Vec<String>) -> Vec<RefiSource> {
+fn fix_positions(pending: Vec<PendingSource>, warnings: &mut Warnings) -> Vec<RefiSource> {
     let with_selections = || {
         pending
             .iter()
@@ -1940,7 +1976,7 @@ fn fix_positions(pending: Vec<PendingSource>, warnings: &mut Vec<String>) -> Vec
         } = p;
         if !found {
             if !selections.is_empty() {
-                warnings.push(format!(
+                warnings.lost(format!(
                     "source `{}`: {} selection(s) dropped with its missing text",
                     source.name,
                     selections.len()
@@ -1964,7 +2000,7 @@ fn fix_positions(pending: Vec<PendingSource>, warnings: &mut Vec<String>) -> Vec
             }
         }
         if !dropped.is_empty() {
-            warnings.push(format!(
+            warnings.lost(format!(
                 "source `{}`: {} selection(s) outside its text ({} characters) were dropped: {}",
                 source.name,
                 dropped.len(),
@@ -1979,7 +2015,7 @@ fn fix_positions(pending: Vec<PendingSource>, warnings: &mut Vec<String>) -> Vec
 
 /// Drops what import read but export would refuse (references to unknown users, codes,
 /// variables and sources; dates and values the schema does not accept), with warnings.
-fn tidy(p: &mut RefiProject, warnings: &mut Vec<String>) {
+fn tidy(p: &mut RefiProject, warnings: &mut Warnings) {
     struct Known {
         users: HashSet<String>,
         codes: HashSet<String>,
@@ -2070,7 +2106,7 @@ fn tidy(p: &mut RefiProject, warnings: &mut Vec<String>) {
         known.who(&mut n.creating_user, &mut n.created);
     }
     for (what, n) in known.dropped {
-        warnings.push(format!("{n} {what} dropped"));
+        warnings.lost(format!("{n} {what} dropped"));
     }
     let duplicates = dedupe(p);
     if duplicates > 0 {
@@ -2117,6 +2153,14 @@ fn dedupe(p: &mut RefiProject) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reader's warnings, `lost: ` before those that dropped coded work.
+    fn said(p: &RefiProject) -> Vec<String> {
+        p.warnings
+            .iter()
+            .map(|w| format!("{}{}", if w.lost { "lost: " } else { "" }, w.message))
+            .collect()
+    }
 
     const XSD: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -2594,7 +2638,7 @@ mod tests {
             } else {
                 assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
                 assert!(
-                    p.warnings[0].contains(counting.describe()),
+                    p.warnings[0].message.contains(counting.describe()),
                     "{:?}",
                     p.warnings
                 );
@@ -2676,7 +2720,7 @@ mod tests {
         );
         let p = read_qdpx(&file).unwrap();
         assert_eq!(quotes(&p.sources[0]), ["words here"]);
-        assert!(p.warnings[0].contains("UTF-16"), "{:?}", p.warnings);
+        assert!(p.warnings[0].message.contains("UTF-16"), "{:?}", p.warnings);
         // A selection that fits no counting is dropped, and said so.
         let xml = foreign_qde("x", "internal://doc.txt", &[(0, 5), (3, 500), (9, 4)]);
         zip_of(
@@ -2688,7 +2732,7 @@ mod tests {
         );
         let p = read_qdpx(&file).unwrap();
         assert_eq!(quotes(&p.sources[0]), ["Emoji"]);
-        assert_eq!(p.warnings, ["source `doc`: 2 selection(s) outside its text (39 characters) were dropped: 3–500, 9–4"]);
+        assert_eq!(said(&p), ["lost: source `doc`: 2 selection(s) outside its text (39 characters) were dropped: 3–500, 9–4"]);
     }
 
     #[test]
@@ -2766,7 +2810,7 @@ mod tests {
             assert_eq!(quotes(&p.sources[0]), ["café"], "{reference}");
             match note {
                 Some(note) => assert!(
-                    p.warnings.len() == 1 && p.warnings[0].contains(note),
+                    p.warnings.len() == 1 && p.warnings[0].message.contains(note),
                     "{reference}: {:?}",
                     p.warnings
                 ),
@@ -2797,16 +2841,16 @@ mod tests {
         assert_eq!(p.sources[0].text, "");
         assert!(p.sources[0].selections.is_empty());
         assert_eq!(
-            p.warnings,
+            said(&p),
             [
                 "source `doc`: its text `internal://doc.txt` is not in the folder of project.qde; kept empty",
-                "source `doc`: 1 selection(s) dropped with its missing text"
+                "lost: source `doc`: 1 selection(s) dropped with its missing text"
             ]
         );
         // A path out of the folder is not followed.
         std::fs::write(&qde, foreign_qde("x", "../secret.txt", &[])).unwrap();
         let p = read_qdpx(&qde).unwrap();
-        assert_eq!(p.warnings, ["source `doc`: its text `../secret.txt` is a path with `..`, outside the project; kept empty"]);
+        assert_eq!(said(&p), ["source `doc`: its text `../secret.txt` is a path with `..`, outside the project; kept empty"]);
     }
 
     #[test]
@@ -3008,17 +3052,17 @@ mod tests {
         assert_eq!(s.codings[0].code_guid, code.children[0].guid);
         assert_eq!(p.notes[0].text, "A memo.");
         assert_eq!(
-            p.warnings,
+            said(&p),
             [
                 "1 links from cases to codes or selections were not read",
-                "source `Inline`: 1 selection(s) without valid positions were dropped",
+                "lost: source `Inline`: 1 selection(s) without valid positions were dropped",
                 "1 <PDFSource> element(s) skipped: quarry reads text sources only",
                 "1 sets were not read",
-                "1 dates that are not xsd:dateTime dropped",
-                "1 references to unknown users dropped",
-                "1 codings of codes not in the codebook dropped",
-                "1 variable values of unknown variables or of the wrong type dropped",
-                "1 case links to sources not read dropped",
+                "lost: 1 dates that are not xsd:dateTime dropped",
+                "lost: 1 references to unknown users dropped",
+                "lost: 1 codings of codes not in the codebook dropped",
+                "lost: 1 variable values of unknown variables or of the wrong type dropped",
+                "lost: 1 case links to sources not read dropped",
                 "1 GUIDs used more than once were replaced (references keep the first)",
             ]
         );

@@ -598,10 +598,10 @@ pub fn import(project: &mut Project, file: &Path, cfg: &ImportConfig) -> Result<
     let mut refi = qdpx::read_qdpx(file)?;
     let shown = file.display().to_string();
     let mut report = ImportReport::default();
-    // The reader says "dropped" of what it could not keep (selections outside their text,
-    // codings of unknown codes); its other warnings say what it converted or passed over.
+    // What the reader could not keep (selections outside their text, codings of unknown
+    // codes) is a problem; what it converted or passed over, a note.
     for w in &refi.warnings {
-        let list = if w.contains("dropped") {
+        let list = if w.lost {
             &mut report.problems
         } else {
             &mut report.notes
