@@ -179,8 +179,8 @@ enum Command {
         /// Leave out rules and terms decided fewer than N times.
         #[arg(long, value_name = "N", default_value_t = 0)]
         min_decided: usize,
-        /// With --worst: count the decisions each term still needs for an interval narrower
-        /// than this (its `more` column).
+        /// Count the decisions each term still needs for an interval narrower than this (`more`
+        /// in --worst's table and in CSV and JSON).
         #[arg(long, value_name = "W", default_value_t = 0.2)]
         width: f64,
         /// Output format.
@@ -1255,8 +1255,8 @@ pub fn run() -> Result<Exit> {
             let id = codebook::load(&name).map(|c| c.id).unwrap_or(name);
             let mut r = quarry::quality::rules(&p, &id, coder.as_deref())?;
             r.min_decided(min_decided);
+            r.plan(width, quarry::stats::Z95);
             if worst {
-                r.plan(width, quarry::stats::Z95);
                 print::worst_terms(&mut out, &r.worst_terms(), format.into())?;
                 if matches!(format, OutFormat::Table) {
                     writeln!(

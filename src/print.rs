@@ -1098,6 +1098,7 @@ pub fn rules(w: &mut dyn Write, r: &crate::quality::RulesReport, format: Format)
                 "rejected_words",
                 "term",
                 "only",
+                "more_for_width",
             ])?;
             for code in &r.codes {
                 let row = |rule: &str,
@@ -1117,6 +1118,7 @@ pub fn rules(w: &mut dyn Write, r: &crate::quality::RulesReport, format: Format)
                         i.map_or(String::new(), |v| format!("{:.4}", v.0)),
                         i.map_or(String::new(), |v| format!("{:.4}", v.1)),
                         csv_cell(&rw),
+                        String::new(),
                         String::new(),
                         String::new(),
                     ]
@@ -1152,6 +1154,7 @@ pub fn rules(w: &mut dyn Write, r: &crate::quality::RulesReport, format: Format)
                         );
                         rec[9] = csv_cell(&t.term);
                         rec[10] = t.only.to_string();
+                        rec[11] = t.more.map_or(String::new(), |m| m.to_string());
                         c.write_record(rec)?;
                     }
                 }

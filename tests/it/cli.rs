@@ -607,3 +607,30 @@ fn documents_with_one_file_name_get_names_apart() {
         "names match case-insensitively"
     );
 }
+
+#[test]
+fn a_closed_pipe_is_not_an_error_in_any_format() {
+    let p = super::sample_project();
+    let d = p.path();
+    for format in ["table", "csv", "json"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("quarry"))
+            .current_dir(d)
+            .args([
+                "search",
+                "trust OR evidence OR teach*",
+                "--limit",
+                "0",
+                "--format",
+                format,
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before quarry writes (`quarry search ... | head -0`).
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{format}: {:?}", out.status);
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{format}");
+    }
+}
