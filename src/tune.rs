@@ -198,8 +198,14 @@ pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned
                 };
             actions.push((k, action));
         }
-        let table = code_table(&mut doc, &code)
-            .ok_or_else(|| Error::Other(format!("{origin}: code {code} is not in the file")))?;
+        let Some(table) = code_table(&mut doc, &code) else {
+            // The file changed since the run: say so for each term, change nothing.
+            for t in &bad {
+                let gone = Action::Kept("its code is no longer in the file".into());
+                changes.push(t.change(&code, &rule.rule, gone));
+            }
+            continue;
+        };
         let mut notes: Vec<String> = Vec::new();
         if !drop_terms.is_empty() {
             let outcome = drop_from_rule(table, &rule.rule, &drop_terms, &mut analyzer)?;
@@ -251,16 +257,7 @@ pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned
             if !matches!(action, Action::Kept(_)) {
                 edited.insert(code.clone());
             }
-            changes.push(Change {
-                code: code.clone(),
-                rule: rule.rule.clone(),
-                term: t.term.clone(),
-                decided: t.decided,
-                accepted: t.accepted,
-                interval: t.interval_at,
-                only: t.only,
-                action: action.clone(),
-            });
+            changes.push(t.change(&code, &rule.rule, action.clone()));
         }
         if !notes.is_empty() {
             comment_above(table, "rules", &notes);
@@ -365,6 +362,21 @@ struct BadTerm {
     accepted: usize,
     only: usize,
     interval_at: (f64, f64),
+}
+
+impl BadTerm {
+    fn change(&self, code: &str, rule: &str, action: Action) -> Change {
+        Change {
+            code: code.to_string(),
+            rule: rule.to_string(),
+            term: self.term.clone(),
+            decided: self.decided,
+            accepted: self.accepted,
+            interval: self.interval_at,
+            only: self.only,
+            action,
+        }
+    }
 }
 
 /// A rule of the report, by id and text.

@@ -340,6 +340,30 @@ fn tune_refuses_to_overwrite_the_original_or_another_file() {
     assert!(out.contains("99.9% precision interval"), "{out}");
     assert!(out.contains("nothing to tune"), "{out}");
     assert!(!d.join("strict.toml").exists());
+    // A file edited since the run: a code that is gone is listed, not an error, and the
+    // rest is still tuned.
+    let edited = CODEBOOK.replace("id = \"t.staff\"", "id = \"t.people\"");
+    std::fs::write(d.join("edited.toml"), &edited).unwrap();
+    let out = ok(
+        d,
+        &[
+            "codebook",
+            "tune",
+            "edited.toml",
+            "--out",
+            "edited-tuned.toml",
+        ],
+    );
+    assert!(
+        out.contains("kept: its code is no longer in the file"),
+        "{out}"
+    );
+    let tuned = std::fs::read_to_string(d.join("edited-tuned.toml")).unwrap();
+    assert!(
+        tuned.contains("rules = [\"wait*\", 'exact:delay']"),
+        "{tuned}"
+    );
+    assert!(tuned.contains("\"admit\","), "{tuned}");
     for bad in ["0", "1", "1.5"] {
         let out = quarry(d)
             .args([
