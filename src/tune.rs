@@ -225,7 +225,7 @@ pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned
                 "{} of {} accepted, {}% interval {:.2}-{:.2} below {}; {} accepted found by it alone",
                 t.accepted,
                 t.decided,
-                crate::tune::percent(cfg.confidence),
+                percent(cfg.confidence),
                 t.interval_at.0,
                 t.interval_at.1,
                 cfg.below,
@@ -763,7 +763,7 @@ fn bump_version(doc: &mut DocumentMut, changes: &[Change], cfg: &TuneConfig) {
         "# Tuned by `quarry codebook tune` on {}: terms whose {}% precision interval lies \
          below {}{}: {} dropped, {} masked, {} left for a person.\n",
         crate::report::today(),
-        crate::tune::percent(cfg.confidence),
+        percent(cfg.confidence),
         cfg.below,
         cfg.coder.as_deref().map_or(String::new(), |c| format!(
             " ({}'s decisions)",
