@@ -408,7 +408,8 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
         for (text, q, offset) in rules {
             let mut q = q.clone();
             let mut stack = vec![codes[ci].id.clone()];
-            expand(&mut q, &parsed, &index, &mut stack).map_err(|m| at(*offset, m))?;
+            let mut budget = MAX_EXPANDED;
+            expand(&mut q, &parsed, &index, &mut stack, &mut budget).map_err(|m| at(*offset, m))?;
             let full = wrap(q.clone(), &codes[ci].masks, codes[ci].scope);
             codes[ci].rules.push(Rule {
                 text: text.clone(),
@@ -431,11 +432,19 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
 }
 
 /// Replaces `@id` references in `q` with the referenced code's rules (OR-ed), recursively.
+/// The most parts (query nodes) a rule may grow to through its `@references`: a codebook
+/// whose references branch and meet again would otherwise grow without bound.
+const MAX_EXPANDED: usize = 100_000;
+
+/// The deepest chain of references (`@a` whose rules say `@b` whose rules say ...).
+const MAX_REFERENCE_DEPTH: usize = 32;
+
 fn expand(
     q: &mut Query,
     parsed: &[Vec<(String, Query, usize)>],
     index: &HashMap<String, usize>,
     stack: &mut Vec<String>,
+    budget: &mut usize,
 ) -> Result<(), String> {
     let mut failure = None;
     q.resolve_refs(&mut |id| {
@@ -453,14 +462,28 @@ fn expand(
             ));
             return None;
         }
+        if stack.len() > MAX_REFERENCE_DEPTH {
+            failure = Some(format!(
+                "`@{id}`: references are chained more than {MAX_REFERENCE_DEPTH} deep"
+            ));
+            return None;
+        }
         stack.push(id.to_string());
         let mut alternatives = Vec::new();
         for (_, rq, _) in &parsed[ci] {
             let mut rq = rq.clone();
-            if let Err(e) = expand(&mut rq, parsed, index, stack) {
+            if let Err(e) = expand(&mut rq, parsed, index, stack, budget) {
                 failure = Some(e);
                 break;
             }
+            let n = rq.size();
+            if n > *budget {
+                failure = Some(format!(
+                    "`@{id}`: through its references this rule grows past {MAX_EXPANDED} parts"
+                ));
+                break;
+            }
+            *budget -= n;
             alternatives.push(rq);
         }
         stack.pop();
@@ -753,6 +776,45 @@ mod tests {
     }
 
     const HEAD: &str = "[codebook]\nid = \"t\"\nname = \"Test\"\n";
+
+    /// A codebook of `n` flat codes `t.c0` ... where code i's rules are `rule(i)`.
+    fn chain(n: usize, rule: impl Fn(usize) -> String) -> String {
+        let mut t = HEAD.to_string();
+        for i in 0..n {
+            t.push_str(&format!(
+                "\n[[code]]\nid = \"t.c{i}\"\nname = \"C{i}\"\nrules = [{}]\n",
+                rule(i)
+            ));
+        }
+        t
+    }
+
+    #[test]
+    fn references_are_bounded_in_depth_and_in_growth() {
+        // A chain of 20 references is fine; of 40, refused.
+        let refs = |n: usize| {
+            chain(n, move |i| {
+                if i + 1 < n {
+                    format!("\"@t.c{}\"", i + 1)
+                } else {
+                    "\"word\"".into()
+                }
+            })
+        };
+        assert!(parse(&refs(20), Path::new("cb.toml")).is_ok());
+        let e = err(&refs(40));
+        assert!(e.message.contains("chained more than"), "{e}");
+        // Each code names the next twice: 2^25 copies of the last rule if expanded.
+        let diamond = chain(26, |i| {
+            if i < 25 {
+                format!("\"@t.c{0} OR word{i}\", \"@t.c{0}\"", i + 1)
+            } else {
+                "\"word\"".into()
+            }
+        });
+        let e = err(&diamond);
+        assert!(e.message.contains("grows past"), "{e}");
+    }
 
     #[test]
     fn a_small_codebook_parses_into_a_tree() {

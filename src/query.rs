@@ -346,6 +346,15 @@ impl Query {
         }
     }
 
+    /// How many nodes the query has (a measure of the work evaluating it takes).
+    pub fn size(&self) -> usize {
+        1 + match self {
+            Query::And(qs) | Query::Or(qs) => qs.iter().map(Query::size).sum(),
+            Query::Not(q) | Query::Masked(q, _) => q.size(),
+            _ => 0,
+        }
+    }
+
     /// The first `@code` reference left unresolved, if any.
     pub fn unresolved_ref(&self) -> Option<&str> {
         match self {
@@ -559,7 +568,13 @@ struct Parser<'a> {
     analyzer: &'a mut Analyzer,
     /// Parsing a codebook rule: field filters are refused.
     rule: bool,
+    /// Brackets and NOTs open around the current position.
+    depth: usize,
 }
+
+/// The deepest nesting of brackets and NOTs a query may have: deeper ones would exhaust the
+/// stack of the recursive parser and evaluator, and no person writes them.
+pub const MAX_NESTING: usize = 100;
 
 /// Parses a query, analysing its words with `analyzer`.
 pub fn parse(input: &str, analyzer: &mut Analyzer) -> Result<Query, QueryError> {
@@ -584,6 +599,7 @@ fn parse_with(input: &str, analyzer: &mut Analyzer, rule: bool) -> Result<Query,
         end_col,
         analyzer,
         rule,
+        depth: 0,
     };
     let q = p.or()?;
     if let Some((col, t)) = p.toks.get(p.pos) {
@@ -655,11 +671,27 @@ impl Parser<'_> {
     fn unary(&mut self) -> Result<Query, QueryError> {
         match self.peek() {
             Some(Tok::Not) | Some(Tok::Minus) => {
+                let col = self.col();
                 self.pos += 1;
-                Ok(Query::Not(Box::new(self.unary()?)))
+                self.deeper(col)?;
+                let q = Query::Not(Box::new(self.unary()?));
+                self.depth -= 1;
+                Ok(q)
             }
             _ => self.near(),
         }
+    }
+
+    /// Enters one more level of brackets or NOTs, refusing more than [`MAX_NESTING`].
+    fn deeper(&mut self, col: usize) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(err(
+                col,
+                format!("brackets and NOTs are nested more than {MAX_NESTING} deep here"),
+            ));
+        }
+        Ok(())
     }
 
     fn near(&mut self) -> Result<Query, QueryError> {
@@ -694,11 +726,13 @@ impl Parser<'_> {
         self.pos += 1;
         match tok {
             Tok::LParen => {
+                self.deeper(col)?;
                 let q = self.or()?;
                 if self.peek() != Some(&Tok::RParen) {
                     return Err(err(col, "this `(` is never closed"));
                 }
                 self.pos += 1;
+                self.depth -= 1;
                 Ok(q)
             }
             Tok::Quoted(None, s) => self.phrase(&s, col),
@@ -1007,6 +1041,20 @@ mod tests {
             p("10:30").unwrap(),
             Query::Phrase(vec!["10".into(), "30".into()])
         );
+    }
+
+    #[test]
+    fn nesting_is_bounded_not_a_stack_overflow() {
+        let deep = |n: usize| format!("{}a{}", "(".repeat(n), ")".repeat(n));
+        assert!(p(&deep(MAX_NESTING)).is_ok());
+        let e = p(&deep(100_000)).unwrap_err();
+        assert_eq!(e.column, MAX_NESTING + 1);
+        assert!(e.message.contains("nested more than"), "{}", e.message);
+        assert!(p(&format!("{}a", "NOT ".repeat(MAX_NESTING))).is_ok());
+        assert!(p(&format!("{}a", "NOT ".repeat(100_000))).is_err());
+        assert!(p(&format!("{}a", "-".repeat(100_000))).is_err());
+        // Side by side is not nesting.
+        assert!(p(&vec!["(a)"; 10_000].join(" OR ")).is_ok());
     }
 
     #[test]
