@@ -410,6 +410,17 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
             let mut stack = vec![codes[ci].id.clone()];
             let mut budget = MAX_EXPANDED;
             expand(&mut q, &parsed, &index, &mut stack, &mut budget).map_err(|m| at(*offset, m))?;
+            // Each reference adds its rules' nesting to this one's: keep the whole within
+            // what a worker thread's stack evaluates safely.
+            if q.depth() > 2 * query::MAX_NESTING {
+                return Err(at(
+                    *offset,
+                    format!(
+                        "through its references this rule nests more than {} deep",
+                        2 * query::MAX_NESTING
+                    ),
+                ));
+            }
             let full = wrap(q.clone(), &codes[ci].masks, codes[ci].scope);
             codes[ci].rules.push(Rule {
                 text: text.clone(),
@@ -814,6 +825,17 @@ mod tests {
         });
         let e = err(&diamond);
         assert!(e.message.contains("grows past"), "{e}");
+        // Ten references, each under 60 NOTs: 600 levels in all.
+        let nested = chain(10, |i| {
+            let inner = if i < 9 {
+                format!("@t.c{}", i + 1)
+            } else {
+                "word".into()
+            };
+            format!("\"{}{inner}\"", "NOT ".repeat(60))
+        });
+        let e = err(&nested);
+        assert!(e.message.contains("nests more than"), "{e}");
     }
 
     #[test]

@@ -355,6 +355,15 @@ impl Query {
         }
     }
 
+    /// How deep the query nests (1 for a word).
+    pub fn depth(&self) -> usize {
+        1 + match self {
+            Query::And(qs) | Query::Or(qs) => qs.iter().map(Query::depth).max().unwrap_or(0),
+            Query::Not(q) | Query::Masked(q, _) => q.depth(),
+            _ => 0,
+        }
+    }
+
     /// The first `@code` reference left unresolved, if any.
     pub fn unresolved_ref(&self) -> Option<&str> {
         match self {
