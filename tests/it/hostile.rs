@@ -2,22 +2,9 @@
 //! is refused (or read in a stated way) with an error that names it, the rest of the batch is
 //! added, and nothing is stored half.
 
-use super::{json, ok, project, quarry};
+use super::{json, ok, project, quarry, zip};
 use std::io::Write;
 use std::path::Path;
-
-/// A zip archive with the given (name, bytes) entries, deflated.
-fn zip(path: &Path, entries: &[(&str, &[u8])]) {
-    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    let o = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
-    for (name, bytes) in entries {
-        z.start_file(*name, o).unwrap();
-        z.write_all(bytes).unwrap();
-    }
-    z.finish().unwrap();
-}
 
 /// A zip entry that unpacks to `mb` megabytes of one repeated byte, written in pieces.
 fn zip_bomb(path: &Path, entry: &str, mb: usize) {

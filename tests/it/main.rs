@@ -90,6 +90,20 @@ pub fn count(dir: &Path, query: &str) -> u64 {
         .expect("a number")
 }
 
+/// Writes a zip archive with the given (name, bytes) entries, deflated.
+pub fn zip(path: &Path, entries: &[(&str, &[u8])]) {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).expect("create the zip"));
+    let o = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for (name, bytes) in entries {
+        z.start_file(*name, o).expect("zip entry");
+        z.write_all(bytes).expect("zip write");
+    }
+    z.finish().expect("zip finish");
+}
+
 /// Parses `--format json` output.
 pub fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).expect("valid JSON")

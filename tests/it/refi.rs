@@ -4,7 +4,6 @@
 use super::{json, ok, project, quarry, repo, sample_project};
 use quarry::qdpx::{read_qdpx, RefiProject};
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
@@ -292,13 +291,13 @@ fn other_tool_qdpx(path: &Path) {
 </Project>
 "##
     );
-    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    let o = zip::write::SimpleFileOptions::default();
-    z.start_file("project.qde", o).unwrap();
-    z.write_all(qde.as_bytes()).unwrap();
-    z.start_file("sources/p1.txt", o).unwrap();
-    z.write_all(text.as_bytes()).unwrap();
-    z.finish().unwrap();
+    super::zip(
+        path,
+        &[
+            ("project.qde", qde.as_bytes()),
+            ("sources/p1.txt", text.as_bytes()),
+        ],
+    );
 }
 
 #[test]
