@@ -214,8 +214,15 @@ struct CodeEntry {
 
 /// Loads a codebook by built-in name (`tdf`, `kta`, `sm-uptake`) or from a TOML file.
 pub fn load(name_or_path: &str) -> Result<Codebook, CodebookError> {
+    let (text, origin) = source(name_or_path)?;
+    parse(&text, &origin)
+}
+
+/// The TOML text of a codebook named as [`load`] takes it, with the origin errors name
+/// (`built-in:NAME` or the file).
+pub fn source(name_or_path: &str) -> Result<(String, PathBuf), CodebookError> {
     if let Some((name, text)) = BUILT_IN.iter().find(|(n, _)| *n == name_or_path) {
-        return parse(text, Path::new(&format!("built-in:{name}")));
+        return Ok((text.to_string(), PathBuf::from(format!("built-in:{name}"))));
     }
     let path = Path::new(name_or_path);
     let text = std::fs::read_to_string(path).map_err(|e| CodebookError {
@@ -235,7 +242,7 @@ pub fn load(name_or_path: &str) -> Result<Codebook, CodebookError> {
             )
         },
     })?;
-    parse(&text, path)
+    Ok((text, path.to_path_buf()))
 }
 
 /// Where a codebook came from, as recorded in a project: `built-in:NAME` or the file's

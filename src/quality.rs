@@ -261,6 +261,25 @@ impl RulesReport {
 
 /// The rule report of `codebook`'s last run, from `coder`'s decisions (or everyone's).
 pub fn rules(project: &Project, codebook: &str, coder: Option<&str>) -> Result<RulesReport> {
+    tally(project, codebook, coder, true)
+}
+
+/// [`rules`] without the recall estimate, which runs a triage of the whole project: for
+/// callers that need the per-term counts only (a per-term sample, `tune`).
+pub(crate) fn precision_only(
+    project: &Project,
+    codebook: &str,
+    coder: Option<&str>,
+) -> Result<RulesReport> {
+    tally(project, codebook, coder, false)
+}
+
+fn tally(
+    project: &Project,
+    codebook: &str,
+    coder: Option<&str>,
+    with_recall: bool,
+) -> Result<RulesReport> {
     let store = project.store();
     let run = store.suggest_run(codebook)?.ok_or_else(|| {
         Error::Other(format!(
@@ -420,13 +439,17 @@ pub fn rules(project: &Project, codebook: &str, coder: Option<&str>) -> Result<R
             }
         }
     }
-    let recall = recall(
-        project,
-        codebook,
-        &decisions,
-        &suggested_segments,
-        &decided_segments,
-    )?;
+    let recall = if with_recall {
+        recall(
+            project,
+            codebook,
+            &decisions,
+            &suggested_segments,
+            &decided_segments,
+        )?
+    } else {
+        None
+    };
     Ok(RulesReport {
         codebook: codebook.to_string(),
         coder: coder.map(str::to_string),

@@ -287,7 +287,7 @@ fn sample_by_term(
     let books: std::collections::BTreeSet<&str> =
         items.iter().map(|s| s.codebook.as_str()).collect();
     for book in books {
-        for code in crate::quality::rules(project, book, None)?.codes {
+        for code in crate::quality::precision_only(project, book, None)?.codes {
             for r in code.rules {
                 for (k, t) in r.terms.iter().enumerate() {
                     decided.insert((r.id, k as u16), t.decided);

@@ -151,9 +151,14 @@ pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned
         ))
     })?;
     let origin = named.unwrap_or_else(|| run.origin.clone());
-    let original = source_text(&origin)?;
+    let (original, _) = codebook::source(origin.strip_prefix("built-in:").unwrap_or(&origin))
+        .map_err(|e| {
+            Error::Other(format!(
+                "{e} (the codebook the last run used; name its file instead)"
+            ))
+        })?;
     let book = codebook::parse(&original, Path::new(&origin))?;
-    let report = quality::rules(project, &id, cfg.coder.as_deref())?;
+    let report = quality::precision_only(project, &id, cfg.coder.as_deref())?;
     let rows: Vec<SuggestionRow> = project
         .store()
         .codebook_suggestions(&id, false)?
@@ -335,22 +340,6 @@ impl Tuned {
 /// A confidence as a percentage for people: 0.95 gives 95, 0.999 gives 99.9.
 pub fn percent(confidence: f64) -> f64 {
     (confidence * 1000.0).round() / 10.0
-}
-
-/// The TOML text a run's origin names.
-fn source_text(origin: &str) -> Result<String> {
-    if let Some(name) = origin.strip_prefix("built-in:") {
-        return codebook::BUILT_IN
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| t.to_string())
-            .ok_or_else(|| Error::Other(format!("no built-in codebook {name}")));
-    }
-    std::fs::read_to_string(origin).map_err(|e| {
-        Error::Other(format!(
-            "{origin}: cannot read the codebook the last run used ({e}); name its file instead"
-        ))
-    })
 }
 
 /// A bad term with its figures at the confidence asked for.

@@ -83,15 +83,21 @@ fn answer(quote: &str, code: &str) -> bool {
     }
 }
 
-/// A project with the fixture, suggested and every suggestion decided by `answer`.
-fn decided_project() -> tempfile::TempDir {
+/// A project with the fixture, suggested.
+fn suggested_project() -> tempfile::TempDir {
     let p = super::project();
     let d = p.path();
     std::fs::write(d.join("ward.txt"), transcript()).unwrap();
     std::fs::write(d.join("cb.toml"), CODEBOOK).unwrap();
     ok(d, &["add", "ward.txt"]);
     ok(d, &["suggest", "--codebook", "cb.toml"]);
-    decide_all(d, &[]);
+    p
+}
+
+/// [`suggested_project`] with every suggestion decided by `answer`.
+fn decided_project() -> tempfile::TempDir {
+    let p = suggested_project();
+    decide_all(p.path(), &[]);
     p
 }
 
@@ -384,12 +390,8 @@ fn tune_refuses_to_overwrite_the_original_or_another_file() {
 
 #[test]
 fn a_per_term_sample_reaches_the_rare_terms() {
-    let p = super::project();
+    let p = suggested_project();
     let d = p.path();
-    std::fs::write(d.join("ward.txt"), transcript()).unwrap();
-    std::fs::write(d.join("cb.toml"), CODEBOOK).unwrap();
-    ok(d, &["add", "ward.txt"]);
-    ok(d, &["suggest", "--codebook", "cb.toml"]);
     // Six terms fire (kind, help, admit, friend, wait*, queue; delay never does): six slots
     // drawn by term give each one, where a plain sample of six of the 94 suggestions would
     // mostly hold "kind of", "admit" and "queue".
