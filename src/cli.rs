@@ -1521,10 +1521,7 @@ pub fn run() -> Result<Exit> {
                         coder,
                     };
                     let t = quarry::tune::tune(&p, &name, &cfg)?;
-                    let wrote = !t.changes.is_empty()
-                        && t.changes
-                            .iter()
-                            .any(|c| !matches!(c.action, quarry::tune::Action::Kept(_)));
+                    let wrote = t.edits();
                     if wrote {
                         t.write(&dest, force)?;
                     }

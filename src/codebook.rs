@@ -449,7 +449,6 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
     })
 }
 
-/// Replaces `@id` references in `q` with the referenced code's rules (OR-ed), recursively.
 /// The most parts (query nodes) a rule may grow to through its `@references`: a codebook
 /// whose references branch and meet again would otherwise grow without bound.
 const MAX_EXPANDED: usize = 100_000;
@@ -457,6 +456,7 @@ const MAX_EXPANDED: usize = 100_000;
 /// The deepest chain of references (`@a` whose rules say `@b` whose rules say ...).
 const MAX_REFERENCE_DEPTH: usize = 32;
 
+/// Replaces `@id` references in `q` with the referenced code's rules (OR-ed), recursively.
 fn expand(
     q: &mut Query,
     parsed: &[Vec<(String, Query, usize)>],

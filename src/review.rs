@@ -130,9 +130,10 @@ pub const PER_STRATUM: usize = 20;
 ///
 /// Every term (a word, phrase, prefix or NEAR pair of a rule) of the pending suggestions that
 /// made at least `min_fired` suggestions is a stratum; by default the `N / PER_STRATUM` terms
-/// that made the most (ties included), so the sample is not spread too thin to judge any. Slots go one at a time to the term with the fewest decisions so far, counting
-/// those already made by anyone and those the sample will bring, ties to the term that fires
-/// most; the term's next suggestion, in seeded random order, is drawn. A suggestion drawn for
+/// that made the most (ties included), so the sample is not spread too thin to judge any.
+/// Slots go one at a time to the term with the fewest decisions so far, counting those
+/// already made by anyone and those the sample will bring, ties to the term that fires most;
+/// the term's next suggestion, in seeded random order, is drawn. A suggestion drawn for
 /// one term counts for every term that found it. Slots left when every stratum is drawn out
 /// go to the other suggestions at random.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -305,16 +306,14 @@ fn sample_by_term(
             t
         })
         .collect();
+    let fires = |t: &TermKey| fired.get(t).copied().unwrap_or(0);
     // Each term's candidates, in a seeded random order (terms visited in key order so the
     // draw depends on the seed alone).
     let min_fired = min_fired.unwrap_or_else(|| {
         let mut pending: Vec<TermKey> = terms_of.iter().flatten().copied().collect();
         pending.sort_unstable();
         pending.dedup();
-        let mut counts: Vec<usize> = pending
-            .iter()
-            .map(|t| fired.get(t).copied().unwrap_or(0))
-            .collect();
+        let mut counts: Vec<usize> = pending.iter().map(fires).collect();
         counts.sort_unstable_by(|a, b| b.cmp(a));
         let strata = (n / PER_STRATUM).max(1);
         counts
@@ -323,7 +322,7 @@ fn sample_by_term(
             .copied()
             .unwrap_or(0)
     });
-    let often = |t: &TermKey| fired.get(t).copied().unwrap_or(0) >= min_fired;
+    let often = |t: &TermKey| fires(t) >= min_fired;
     let mut candidates: BTreeMap<TermKey, Vec<usize>> = BTreeMap::new();
     for (i, ts) in terms_of.iter().enumerate() {
         for t in ts.iter().filter(|t| often(t)) {
@@ -337,7 +336,6 @@ fn sample_by_term(
         .keys()
         .map(|t| (*t, decided.get(t).copied().unwrap_or(0)))
         .collect();
-    let fires = |t: &TermKey| fired.get(t).copied().unwrap_or(0);
     let mut heap: BinaryHeap<Reverse<(usize, Reverse<usize>, TermKey)>> = candidates
         .keys()
         .map(|t| Reverse((level[t], Reverse(fires(t)), *t)))

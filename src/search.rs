@@ -216,7 +216,7 @@ pub fn highlight(q: &Query, analyzer: &mut Analyzer, seg: &Segment) -> Vec<(usiz
 }
 
 /// The evidence of `q` in a segment, or None when it does not match.
-fn highlight_ranges(
+pub(crate) fn highlight_ranges(
     q: &Query,
     analyzer: &mut Analyzer,
     seg: &Segment,

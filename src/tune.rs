@@ -18,7 +18,7 @@ use crate::codebook::{self, Codebook};
 use crate::error::{Error, Result};
 use crate::project::Project;
 use crate::quality::{self, RulesReport};
-use crate::query::{self, Query, Target};
+use crate::query::{self, Query};
 use crate::stats;
 use crate::store::{SuggestionRow, SuggestionState, NO_WORD};
 use serde::Serialize;
@@ -296,6 +296,13 @@ pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned
 }
 
 impl Tuned {
+    /// Whether any term was dropped or masked (else there is nothing to write).
+    pub fn edits(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| !matches!(c.action, Action::Kept(_)))
+    }
+
     /// Writes the tuned text to `path` (whole or not at all), refusing the file it came from
     /// and, unless `replace`, any file that exists.
     pub fn write(&self, path: &Path, replace: bool) -> Result<()> {
@@ -822,15 +829,7 @@ fn measure(
             decided_after: (0, 0),
         };
         for seg in project.store().segments(&ids)? {
-            let toks = analyzer.analyze(&seg.text);
-            let speaker = seg.speaker.as_ref().map(|s| s.to_lowercase());
-            let t = Target {
-                document: seg.document_id,
-                speaker: speaker.as_deref(),
-                tokens: &toks,
-                post: seg.post.as_ref(),
-            };
-            let stays = q.eval(&t).is_some();
+            let stays = crate::search::highlight_ranges(&q, &mut analyzer, &seg).is_some();
             let v = votes.get(&(seg.id, id.as_str())).copied();
             change.after += usize::from(stays);
             if let Some((d, a)) = v {

@@ -1,7 +1,7 @@
 //! Learning from decisions: the per-term review sample and `codebook tune`, on fixtures whose
 //! answers are known by construction.
 
-use super::{json, ok, quarry};
+use super::{fails, json, ok, quarry};
 use std::path::Path;
 
 /// A codebook with comments, odd spacing and an inline array, to check that tune keeps all of
@@ -308,23 +308,21 @@ fn decided(status: &serde_json::Value) -> Vec<(String, String, u64, u64)> {
 fn tune_refuses_to_overwrite_the_original_or_another_file() {
     let p = decided_project();
     let d = p.path();
-    let out = quarry(d)
-        .args(["codebook", "tune", "t", "--out", "cb.toml", "--force"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("never edits it"));
+    fails(
+        d,
+        &["codebook", "tune", "t", "--out", "cb.toml", "--force"],
+        "never edits it",
+    );
     assert_eq!(
         std::fs::read_to_string(d.join("cb.toml")).unwrap(),
         CODEBOOK
     );
     std::fs::write(d.join("other.toml"), "keep me").unwrap();
-    let out = quarry(d)
-        .args(["codebook", "tune", "t", "--out", "other.toml"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("exists"));
+    fails(
+        d,
+        &["codebook", "tune", "t", "--out", "other.toml"],
+        "exists",
+    );
     assert_eq!(
         std::fs::read_to_string(d.join("other.toml")).unwrap(),
         "keep me"
@@ -371,8 +369,9 @@ fn tune_refuses_to_overwrite_the_original_or_another_file() {
     );
     assert!(tuned.contains("\"admit\","), "{tuned}");
     for bad in ["0", "1", "1.5"] {
-        let out = quarry(d)
-            .args([
+        fails(
+            d,
+            &[
                 "codebook",
                 "tune",
                 "t",
@@ -380,11 +379,9 @@ fn tune_refuses_to_overwrite_the_original_or_another_file() {
                 bad,
                 "--out",
                 "x.toml",
-            ])
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "--confidence {bad}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("--confidence"));
+            ],
+            "--confidence",
+        );
     }
 }
 
@@ -452,9 +449,9 @@ fn a_per_term_sample_reaches_the_rare_terms() {
     );
     assert!(s.contains("waited") && s.contains("queue"), "{s}");
     // --per-term without --sample is refused.
-    let out = quarry(d)
-        .args(["review", "--lines", "--coder", "ana", "--per-term"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    fails(
+        d,
+        &["review", "--lines", "--coder", "ana", "--per-term"],
+        "--sample <N>",
+    );
 }
