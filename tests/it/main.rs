@@ -24,6 +24,13 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Tells whoever runs `cargo test` that a check did not run because its data or tool is not
+/// here. Written to stderr itself, past the test harness's capture, so the note is seen.
+pub fn skipped(what: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {what}");
+}
+
 /// A fixture path.
 pub fn fixture(p: &str) -> PathBuf {
     repo().join("tests/fixtures").join(p)

@@ -1,7 +1,7 @@
 //! `quarry export refi` and `quarry import refi` through the real binary: schema validity,
 //! the round trip, another tool's file with the known traps, and bad files.
 
-use super::{json, ok, project, quarry, repo, sample_project};
+use super::{json, ok, project, quarry, repo, sample_project, skipped};
 use quarry::qdpx::{read_qdpx, RefiProject};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -20,7 +20,7 @@ fn assert_valid(qdpx: &Path) {
     let have_xmllint = Command::new("xmllint").arg("--version").output().is_ok();
     if !have_xmllint || !xsd.exists() {
         assert!(!required(), "xmllint or {} missing", xsd.display());
-        eprintln!("skipped: xmllint or the schema is not here; not validated");
+        skipped("xmllint or the schema is not here; not validated");
         return;
     }
     let mut zip = zip::ZipArchive::new(std::fs::File::open(qdpx).unwrap()).unwrap();
@@ -55,7 +55,7 @@ fn independent_reader(qdpx: &Path, quotes: &Path) {
     });
     let Some(python) = python else {
         assert!(!required(), "no python3 with lxml");
-        eprintln!("skipped: no python3 with lxml here; the independent reader did not run");
+        skipped("no python3 with lxml here; the independent reader did not run");
         return;
     };
     let mut cmd = Command::new(python);

@@ -306,9 +306,7 @@ fn chromium_renders_the_report() {
                 "QUARRY_REQUIRE_TOOLS is set but no chromium on PATH (apt-get install chromium)"
             );
         }
-        eprintln!(
-            "skipped: no chromium on PATH (apt-get install chromium, or set QUARRY_CHROMIUM)"
-        );
+        super::skipped("no chromium on PATH (apt-get install chromium, or set QUARRY_CHROMIUM)");
         return;
     };
     let p = coded_study();

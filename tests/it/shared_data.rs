@@ -8,7 +8,7 @@ fn shared(p: &str) -> Option<PathBuf> {
     if d.exists() {
         Some(d)
     } else {
-        eprintln!("skipped: {} is not here (it is in CI)", d.display());
+        skipped(&format!("{} is not here (it is in CI)", d.display()));
         None
     }
 }

@@ -1767,7 +1767,7 @@ mod tests {
         if p.exists() {
             Some(p)
         } else {
-            eprintln!("skipped: {} is not here", p.display());
+            crate::test_skipped(&format!("{} is not here", p.display()));
             None
         }
     }

@@ -2641,7 +2641,7 @@ mod tests {
     fn real_x_archive() {
         let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/tweets_archive_and_rtweet_samples/twitter_archive_smithjd/data/tweets.js"));
         if !path.exists() {
-            eprintln!("skipped: {} is not here", path.display());
+            crate::test_skipped(&format!("{} is not here", path.display()));
             return;
         }
         let got = read_file(path, &PostOptions::default());
@@ -2682,7 +2682,7 @@ mod tests {
     #[test]
     fn bench_corpus_sample() {
         let Ok(file) = File::open(BENCH) else {
-            eprintln!("skipped: {BENCH} is not here");
+            crate::test_skipped(&format!("{BENCH} is not here"));
             return;
         };
         let lines: Vec<String> = BufReader::new(file)
@@ -2723,7 +2723,7 @@ mod tests {
         let path =
             PathBuf::from(std::env::var("QUARRY_JSON_BENCH").unwrap_or_else(|_| BENCH.into()));
         let Ok(meta) = std::fs::metadata(&path) else {
-            eprintln!("skipped: {} is not here", path.display());
+            crate::test_skipped(&format!("{} is not here", path.display()));
             return;
         };
         let (mut posts, mut errors) = (0usize, 0usize);
