@@ -37,7 +37,10 @@ fn codes_by_paragraph(
     for s in json("suggestions") {
         let seg = &text[&s["segment"].as_u64().unwrap()];
         let code = s["code"].as_str().unwrap().to_string();
-        codes.get_mut(seg).expect("a segment per paragraph").insert(code);
+        codes
+            .get_mut(seg)
+            .expect("a segment per paragraph")
+            .insert(code);
     }
     codes
 }
