@@ -34,7 +34,7 @@ fn analyzer(c: &mut Criterion) {
         g.bench_function(format!("words+stems, warm cache, {}", kind.as_str()), |b| {
             b.iter(|| {
                 let mut n = 0usize;
-                a.for_each_word(black_box(&text), |_, _, _, s| n += s.len());
+                a.for_each_word(black_box(&text), |_, _, _, _, s| n += s.len());
                 n
             })
         });
@@ -43,7 +43,7 @@ fn analyzer(c: &mut Criterion) {
         b.iter(|| {
             let mut a = Analyzer::new(&AnalyzerConfig::default()).expect("analyzer");
             let mut n = 0usize;
-            a.for_each_word(black_box(&text), |_, _, _, s| n += s.len());
+            a.for_each_word(black_box(&text), |_, _, _, _, s| n += s.len());
             n
         })
     });

@@ -5,6 +5,13 @@
 //! and the same search always match the same segments. Sans-IO; never panics on any text.
 //! Words longer than [`MAX_WORD_BYTES`] are skipped (they are not words a person searches for,
 //! and tantivy refuses huge terms); they take no position.
+//!
+//! Positions carry the text's punctuation, so that the index and the evaluator see the same
+//! breaks: consecutive words differ by one; across a clause break (a comma, colon, semicolon,
+//! dash or bracket) by [`CLAUSE_STEP`], so no phrase spans it; across a sentence
+//! end (Unicode sentence boundaries, as `suggest --unit sentence` uses: after `.`, `!` or `?`
+//! followed by a capital or a line break, and at every line break) by [`SENTENCE_STEP`], more
+//! than any NEAR or BEFORE distance, so nothing joins words of two sentences.
 
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -12,6 +19,37 @@ use unicode_segmentation::UnicodeSegmentation;
 
 /// Longest word kept, in bytes.
 pub const MAX_WORD_BYTES: usize = 80;
+
+/// The largest distance `NEAR/n` and `BEFORE/n` accept.
+pub const MAX_NEAR: u32 = 50;
+
+/// How far apart the positions of two words are across a clause break: a phrase (consecutive
+/// positions) never spans one, and NEAR counts it as one word more.
+pub const CLAUSE_STEP: u32 = 2;
+
+/// How far apart the positions of two words are across a sentence end: more than
+/// [`MAX_NEAR`], so neither NEAR nor BEFORE joins words of two sentences.
+pub const SENTENCE_STEP: u32 = MAX_NEAR + 1;
+
+/// How far the position moves from one word to the next, given the text between them
+/// (`gap`) and whether a sentence ends there.
+fn step(gap: &str, sentence_end: bool) -> u32 {
+    if sentence_end {
+        return SENTENCE_STEP;
+    }
+    // Dashes and brackets break wherever they are; the others only when a space or line
+    // break goes with them, so that `10:30`, `e-mail` and `3,5` stay one stretch.
+    let spaced = gap.chars().any(char::is_whitespace);
+    let breaks = gap.chars().any(|c| {
+        matches!(c, '–' | '—' | '―' | '(' | ')' | '[' | ']' | '{' | '}')
+            || (spaced && matches!(c, ',' | ';' | ':' | '-' | '.' | '!' | '?' | '…'))
+    });
+    if breaks {
+        CLAUSE_STEP
+    } else {
+        1
+    }
+}
 
 /// Which stemmer implementation follows the Snowball algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,7 +108,8 @@ pub struct Token {
     pub start: usize,
     /// End byte offset (exclusive).
     pub end: usize,
-    /// Word position (0-based, consecutive words differ by one).
+    /// Word position (0-based; consecutive words differ by one, more across punctuation: see
+    /// the module doc).
     pub position: u32,
     /// Lowercased word.
     pub lower: String,
@@ -143,27 +182,44 @@ impl Analyzer {
         &self.cache[lower]
     }
 
-    /// Calls `f(start, end, lower, stem)` for each word of `text`, in order.
-    pub fn for_each_word(&mut self, text: &str, mut f: impl FnMut(usize, usize, &str, &str)) {
+    /// Calls `f(start, end, position, lower, stem)` for each word of `text`, in order.
+    pub fn for_each_word(&mut self, text: &str, mut f: impl FnMut(usize, usize, u32, &str, &str)) {
         let mut lower = String::new();
+        // Where the sentences start (after the first), in order.
+        let mut sentences = text
+            .split_sentence_bound_indices()
+            .map(|(i, _)| i)
+            .skip(1)
+            .peekable();
+        let mut last: Option<(usize, u32)> = None; // end and position of the previous word
         for (start, word) in text.unicode_word_indices() {
             if word.len() > MAX_WORD_BYTES {
                 continue;
             }
+            let mut sentence_end = false;
+            while let Some(b) = sentences.next_if(|&b| b <= start) {
+                // A boundary inside the previous word (`end.Next` is one word) ends nothing.
+                sentence_end |= last.is_none_or(|(end, _)| b >= end);
+            }
+            let position = match last {
+                None => 0,
+                Some((end, p)) => p.saturating_add(step(&text[end..start], sentence_end)),
+            };
             lowercase_into(word, &mut lower);
             let stem = self.stem_lower(&lower);
-            f(start, start + word.len(), &lower, stem);
+            f(start, start + word.len(), position, &lower, stem);
+            last = Some((start + word.len(), position));
         }
     }
 
     /// All words of `text` with offsets, positions, lowercase forms and stems.
     pub fn analyze(&mut self, text: &str) -> Vec<Token> {
         let mut out = Vec::new();
-        self.for_each_word(text, |start, end, lower, stem| {
+        self.for_each_word(text, |start, end, position, lower, stem| {
             out.push(Token {
                 start,
                 end,
-                position: out.len() as u32,
+                position,
                 lower: lower.to_string(),
                 stem: stem.to_string(),
             })
@@ -277,9 +333,12 @@ mod tests {
             &"Don't stop, U.S. Teachers — café!"[toks[4].start..toks[4].end],
             "café"
         );
+        // A comma and a dash step over one position, a sentence end (after "U.S." comes a
+        // capital) over more than any NEAR.
+        let c = 1 + CLAUSE_STEP;
         assert_eq!(
             toks.iter().map(|t| t.position).collect::<Vec<_>>(),
-            [0, 1, 2, 3, 4]
+            [0, 1, c, c + SENTENCE_STEP, c + SENTENCE_STEP + CLAUSE_STEP]
         );
     }
 

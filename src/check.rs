@@ -279,7 +279,7 @@ fn compare_index(project: &Project, cfg: &CheckConfig, ids: &Ids<'_>) -> Result<
              database is at {generation}): the next search rebuilds it, `--repair` now"
         )),
         None => {
-            Some("there is no index yet: the next search builds it, `--repair` now".to_string())
+            Some("there is no index yet (or one an older quarry wrote): the next search builds it, `--repair` now".to_string())
         }
     };
     if let Some(note) = stale {

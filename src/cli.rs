@@ -963,6 +963,16 @@ pub fn run() -> Result<Exit> {
                     )?;
                 }
             }
+            // Corpus words the query's words miss: under a table, on stderr otherwise.
+            if a.code.is_none() {
+                let (q, mut analyzer) = search::prepare_with(&p, &query, cfg.codebook.as_ref())?;
+                let forms = search::other_forms(&mut index, &mut analyzer, &q)?;
+                if a.format == OutFormat::Table {
+                    print::other_forms(&mut out, &forms, "")?;
+                } else {
+                    print::other_forms(&mut std::io::stderr(), &forms, "note: ")?;
+                }
+            }
             out.flush()?;
             exit_fast(p, index);
             Ok(Exit::Ok)
@@ -1849,6 +1859,7 @@ fn check_corpus(
             }
         }
     }
+    let (mut index, _) = p.index()?;
     let mut problems = 0;
     let mut last = "";
     for (k, (code, r)) in rules.iter().enumerate() {
@@ -1907,6 +1918,8 @@ fn check_corpus(
                 }
             )?;
         }
+        let forms = search::other_forms(&mut index, &mut analyzer, &r.query)?;
+        print::other_forms(out, &forms, "      ")?;
         if hits[k] == 0 {
             problems += 1;
             writeln!(out, "      warning: matches nothing in this project")?;

@@ -386,7 +386,8 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
         phrases
             .iter()
             .map(|m| {
-                let s = analyzer.stems(m.get_ref());
+                let s = crate::query::phrase_stems(analyzer, m.get_ref())
+                    .map_err(|e| at(m.span().start, format!("mask {e}")))?;
                 if s.is_empty() {
                     Err(at(
                         m.span().start,
@@ -764,8 +765,8 @@ pub fn rule_terms(q: &Query) -> (Vec<String>, Vec<String>, Vec<String>) {
             Query::Term(s) => t.0.push(s.clone()),
             Query::Phrase(v) => t.0.extend(v.iter().cloned()),
             Query::Near(a, b, _) | Query::Before(a, b, _) => {
-                t.0.push(a.clone());
-                t.0.push(b.clone());
+                walk(a, t);
+                walk(b, t);
             }
             Query::Prefix(p) => t.1.push(p.clone()),
             Query::Exact(w) => t.2.push(w.clone()),

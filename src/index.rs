@@ -27,6 +27,12 @@ use tantivy::{IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 type R<T> = Result<T, IndexError>;
 
+/// What the index's content follows, recorded with each commit beside the database
+/// generation: an index written under another version is stale and rebuilt on first use.
+/// `p2`: positions carry clause and sentence breaks (see `analyzer`); before it, a bare
+/// generation number.
+pub const INDEX_VERSION: &str = "p2";
+
 /// Speaker term indexed for segments without a speaker.
 const NO_SPEAKER: &str = "\u{0}";
 
@@ -121,28 +127,30 @@ impl Tokenizer for QuarryTokenizer {
             seen,
         } = self;
         let mut n = 0usize;
-        let mut put = |start: usize, end: usize, term: &str| {
+        let mut put = |start: usize, end: usize, position: u32, term: &str| {
             if n == tokens.len() {
                 tokens.push(Token::default());
             }
             let t = &mut tokens[n];
             t.offset_from = start;
             t.offset_to = end;
-            t.position = n;
+            t.position = position as usize;
             t.position_length = 1;
             t.text.clear();
             t.text.push_str(term);
             n += 1;
         };
         if *stem {
-            analyzer.for_each_word(text, |s, e, _, st| put(s, e, st));
+            analyzer.for_each_word(text, |s, e, p, _, st| put(s, e, p, st));
         } else {
             // Only which words a segment holds matters here (no positions, no frequencies),
             // so each word goes to tantivy once per segment.
             seen.clear();
+            let mut k = 0;
             for (s, w) in lower_words(text) {
                 if seen.insert(rustc_hash::FxBuildHasher.hash_one(&*w)) {
-                    put(s, s + w.len(), &w);
+                    put(s, s + w.len(), k, &w);
+                    k += 1;
                 }
             }
         }
@@ -232,9 +240,12 @@ impl Index {
         Index::open_or_create(dir, config)
     }
 
-    /// The database generation recorded by the last commit (None for a new index).
+    /// The database generation recorded by the last commit (None for a new index, or one
+    /// written by a quarry whose [`INDEX_VERSION`] differs: it is stale and gets rebuilt).
     pub fn generation(&self) -> Option<u64> {
-        self.index.load_metas().ok()?.payload?.parse().ok()
+        let payload = self.index.load_metas().ok()?.payload?;
+        let (version, generation) = payload.split_once('/')?;
+        (version == INDEX_VERSION).then(|| generation.parse().ok())?
     }
 
     /// Whether another writer holds the index's lock right now.
@@ -273,6 +284,43 @@ impl Index {
             .searcher()
             .doc_freq(&term)
             .map_err(tv("reading a word's frequency"))
+    }
+
+    /// The words of the unstemmed field (lowercased, as written) that start with `prefix`,
+    /// each with the number of segments holding it, in word order.
+    pub fn words_starting(&mut self, prefix: &str) -> R<Vec<(String, u64)>> {
+        let exact = self.fields.exact;
+        let searcher = self.reader()?.searcher();
+        let mut words = std::collections::BTreeSet::new();
+        for r in searcher.segment_readers() {
+            let inverted = r.inverted_index(exact).map_err(tv("reading the index"))?;
+            let mut terms = inverted
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .into_stream()
+                .map_err(|e| tv("reading the index")(e.into()))?;
+            while terms.advance() {
+                if !terms.key().starts_with(prefix.as_bytes()) {
+                    break;
+                }
+                if let Ok(w) = std::str::from_utf8(terms.key()) {
+                    words.insert(w.to_string());
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(words.len());
+        for w in words {
+            // Counted by a search, so deleted segments not yet merged away do not count.
+            let q = TermQuery::new(Term::from_field_text(exact, &w), IndexRecordOption::Basic);
+            let n = searcher
+                .search(&q, &tantivy::collector::Count)
+                .map_err(tv("counting a word"))?;
+            if n > 0 {
+                out.push((w, n as u64));
+            }
+        }
+        Ok(out)
     }
 
     /// The number of segments indexed.
@@ -495,7 +543,7 @@ impl IndexWriterHandle {
             .w
             .prepare_commit()
             .map_err(tv("committing the index"))?;
-        pc.set_payload(&generation.to_string());
+        pc.set_payload(&format!("{INDEX_VERSION}/{generation}"));
         pc.commit().map_err(tv("committing the index"))?;
         self.w
             .wait_merging_threads()
@@ -548,20 +596,35 @@ pub(crate) fn to_tantivy(q: &Query, f: &Fields) -> Box<dyn TQuery> {
                 .collect();
             Box::new(PhraseQuery::new(terms))
         }
-        Query::Near(a, b, n) => {
-            let (ta, tb) = (
-                Term::from_field_text(f.text, a),
-                Term::from_field_text(f.text, b),
+        // Two words (or OR-groups of words) within n positions: a two-word phrase with slop
+        // n - 1 taken in both orders matches positions p and q exactly when
+        // 1 <= |p - q| <= n, as the evaluator says. Any other side: the segments holding
+        // both, a superset that search checks with the evaluator (see `needs_check`).
+        Query::Near(a, b, n) if crate::query::exact_near(a, b) => {
+            let (wa, wb) = (
+                a.word_set().unwrap_or_default(),
+                b.word_set().unwrap_or_default(),
             );
-            let mut ab = PhraseQuery::new(vec![ta.clone(), tb.clone()]);
-            ab.set_slop(n - 1);
-            let mut ba = PhraseQuery::new(vec![tb, ta]);
-            ba.set_slop(n - 1);
-            Box::new(BooleanQuery::new(vec![
-                (Occur::Should, Box::new(ab) as Box<dyn TQuery>),
-                (Occur::Should, Box::new(ba)),
-            ]))
+            let mut pairs: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
+            for x in &wa {
+                for y in &wb {
+                    let (tx, ty) = (
+                        Term::from_field_text(f.text, x),
+                        Term::from_field_text(f.text, y),
+                    );
+                    for terms in [vec![tx.clone(), ty.clone()], vec![ty, tx]] {
+                        let mut p = PhraseQuery::new(terms);
+                        p.set_slop(n - 1);
+                        pairs.push((Occur::Should, Box::new(p)));
+                    }
+                }
+            }
+            Box::new(BooleanQuery::new(pairs))
         }
+        Query::Near(a, b, _) => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, to_tantivy(a, f)),
+            (Occur::Must, to_tantivy(b, f)),
+        ])),
         Query::Field(_, r) => {
             let mut parts: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
             if !r.documents.is_empty() {
@@ -588,16 +651,9 @@ pub(crate) fn to_tantivy(q: &Query, f: &Fields) -> Box<dyn TQuery> {
                 Box::new(BooleanQuery::new(parts))
             }
         }
-        // Ordered within n words: the phrase with slop n - 1 also lets the words swap, so
-        // it finds a superset, which search checks with the evaluator.
-        Query::Before(a, b, n) => {
-            let mut ab = PhraseQuery::new(vec![
-                Term::from_field_text(f.text, a),
-                Term::from_field_text(f.text, b),
-            ]);
-            ab.set_slop(n - 1);
-            Box::new(ab)
-        }
+        // Ordered within n words: a superset (the NEAR of the two sides), which search
+        // checks with the evaluator.
+        Query::Before(a, b, n) => to_tantivy(&Query::Near(a.clone(), b.clone(), *n), f),
         Query::Ref(_) => Box::new(EmptyQuery),
         // Masks only take evidence away: the rules' own matches are a superset.
         Query::Masked(q, _) => to_tantivy(q, f),

@@ -5,7 +5,7 @@
 //! Colour only when asked (the CLI turns it on for a terminal without `NO_COLOR`).
 
 use crate::model::{format_ms, Document, PostMeta, Segment, Speaker};
-use crate::search::{Hit, SearchResult};
+use crate::search::{Hit, OtherForms, SearchResult};
 use serde_json::json;
 use std::io::{self, Write};
 
@@ -196,6 +196,27 @@ fn hit_json(h: &Hit) -> serde_json::Value {
         v["after"] = json!(h.after.iter().map(seg_json).collect::<Vec<_>>());
     }
     v
+}
+
+/// One line per search word whose stem misses corpus words that begin like it (see
+/// [`crate::search::other_forms`]): `also in the corpus (segments): trustworthy (9),
+/// trustworthiness (6); try trust*`.
+pub fn other_forms(w: &mut dyn Write, forms: &[OtherForms], indent: &str) -> io::Result<()> {
+    for f in forms {
+        let list: Vec<String> = f.words.iter().map(|(w, n)| format!("{w} ({n})")).collect();
+        let more = if f.more > 0 {
+            format!(" and {} more", f.more)
+        } else {
+            String::new()
+        };
+        let line = format!(
+            "also in the corpus (segments): {}{more}; try {}*",
+            list.join(", "),
+            f.stem
+        );
+        writeln!(w, "{indent}{}", sanitize(&line, true))?;
+    }
+    Ok(())
 }
 
 /// Prints search hits.

@@ -6,7 +6,7 @@
 //! tantivy translation lives in `index`. Both follow the semantics written in README.md, and a
 //! test checks they agree on every segment. Sans-IO: field filters are resolved by the caller.
 
-use crate::analyzer::{Analyzer, Token};
+use crate::analyzer::{Analyzer, Token, MAX_NEAR};
 use crate::error::QueryError;
 use crate::model::{Platform, PostMeta};
 use std::collections::HashSet;
@@ -58,10 +58,12 @@ pub enum Query {
     Prefix(String),
     /// `"a phrase"`: stems at consecutive positions.
     Phrase(Vec<String>),
-    /// `a NEAR/n b`: both words, at most `n` positions apart, either order.
-    Near(String, String, u32),
-    /// `a BEFORE/n b`: `a`, then `b` at most `n` positions after it.
-    Before(String, String, u32),
+    /// `a NEAR/n b`: an occurrence of each side, at most `n` positions apart, either order.
+    /// A side is a word, `exact:` word, prefix, phrase or an OR of those; the distance runs
+    /// from the end of the first occurrence to the start of the second.
+    Near(Box<Query>, Box<Query>, u32),
+    /// `a BEFORE/n b`: `a`, then `b` starting at most `n` positions after `a` ends.
+    Before(Box<Query>, Box<Query>, u32),
     /// `@code.id` in a codebook rule, until the codebook replaces it with that code's rules.
     Ref(String),
     /// A codebook code's rules with its masks: words inside an occurrence of a masked phrase
@@ -189,9 +191,122 @@ impl Query {
             Query::Exact(w) => format!("exact:{w}"),
             Query::Prefix(p) => format!("{p}*"),
             Query::Phrase(ws) => format!("\"{}\"", ws.join(" ")),
-            Query::Near(a, b, n) => format!("{a} NEAR/{n} {b}"),
-            Query::Before(a, b, n) => format!("{a} BEFORE/{n} {b}"),
+            Query::Near(a, b, n) => format!("{} NEAR/{n} {}", a.side_text(), b.side_text()),
+            Query::Before(a, b, n) => {
+                format!("{} BEFORE/{n} {}", a.side_text(), b.side_text())
+            }
             _ => String::new(),
+        }
+    }
+
+    /// A side of NEAR or BEFORE as a person reads it: a term, or a bracketed OR of terms.
+    fn side_text(&self) -> String {
+        match self {
+            Query::Or(qs) => format!(
+                "({})",
+                qs.iter()
+                    .map(Query::side_text)
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            ),
+            q => q.term_text(),
+        }
+    }
+
+    /// The stems of its plain words (not phrases, prefixes or `exact:` words), also inside
+    /// OR-groups and on either side of NEAR and BEFORE; not under NOT. In the order written,
+    /// without repeats.
+    pub fn word_stems(&self) -> Vec<&str> {
+        fn walk<'a>(q: &'a Query, out: &mut Vec<&'a str>) {
+            match q {
+                Query::Term(s) if !out.contains(&s.as_str()) => out.push(s),
+                Query::Near(a, b, _) | Query::Before(a, b, _) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+                Query::And(qs) | Query::Or(qs) => qs.iter().for_each(|q| walk(q, out)),
+                Query::Masked(q, _) => walk(q, out),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+
+    /// The prefixes it looks for (`trust*` gives `trust`), not under NOT.
+    pub fn prefixes(&self) -> Vec<&str> {
+        match self {
+            Query::Prefix(p) => vec![p.as_str()],
+            Query::Near(a, b, _) | Query::Before(a, b, _) => {
+                let mut v = a.prefixes();
+                v.extend(b.prefixes());
+                v
+            }
+            Query::And(qs) | Query::Or(qs) => qs.iter().flat_map(Query::prefixes).collect(),
+            Query::Masked(q, _) => q.prefixes(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether what it matches depends on word positions (a phrase, NEAR, BEFORE or a mask),
+    /// and so on how the analyzer places words around punctuation.
+    pub fn uses_positions(&self) -> bool {
+        match self {
+            Query::Phrase(_) | Query::Near(..) | Query::Before(..) | Query::Masked(..) => true,
+            Query::And(qs) | Query::Or(qs) => qs.iter().any(Query::uses_positions),
+            Query::Not(q) => q.uses_positions(),
+            _ => false,
+        }
+    }
+
+    /// The stems of a side of NEAR made only of words (`trust`, `(twitter OR tweets)`),
+    /// which the index can pair up exactly; None for a side with a prefix, an `exact:` word or
+    /// a phrase.
+    pub(crate) fn word_set(&self) -> Option<Vec<&str>> {
+        match self {
+            Query::Term(s) => Some(vec![s.as_str()]),
+            Query::Or(qs) => {
+                let mut out = Vec::new();
+                for q in qs {
+                    out.extend(q.word_set()?);
+                }
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+
+    /// Where a side of NEAR or BEFORE occurs among the tokens: the first and last position
+    /// and the first and last token of each occurrence.
+    fn occurrences(
+        &self,
+        toks: &[Token],
+        stems: Option<&StemIndex<'_>>,
+        out: &mut Vec<Occurrence>,
+    ) {
+        let one = |i: usize| Occurrence {
+            first: toks[i].position,
+            last: toks[i].position,
+            from: i,
+            to: i,
+        };
+        match self {
+            Query::Term(s) => out.extend(with_stem(toks, stems, s).iter().map(|&i| one(i))),
+            Query::Exact(w) => out.extend(idx(toks, |k| k.lower == *w).map(one)),
+            Query::Prefix(p) => out.extend(idx(toks, |k| k.lower.starts_with(p.as_str())).map(one)),
+            Query::Phrase(words) => phrase_starts(toks, stems, words, |i| {
+                let to = i + words.len() - 1;
+                out.push(Occurrence {
+                    first: toks[i].position,
+                    last: toks[to].position,
+                    from: i,
+                    to,
+                })
+            }),
+            Query::Or(qs) => qs.iter().for_each(|q| q.occurrences(toks, stems, out)),
+            // The parser builds no other side.
+            _ => {}
         }
     }
 
@@ -226,41 +341,30 @@ impl Query {
             Query::Exact(w) => ev.extend(idx(toks, |k| k.lower == *w)),
             Query::Prefix(p) => ev.extend(idx(toks, |k| k.lower.starts_with(p.as_str()))),
             Query::Phrase(words) => {
-                let Some(first) = words.first() else {
+                phrase_starts(toks, stems, words, |i| ev.extend(i..i + words.len()));
+            }
+            Query::Near(a, b, n) | Query::Before(a, b, n) => {
+                let ordered = matches!(self, Query::Before(..));
+                let (mut oa, mut ob) = (Vec::new(), Vec::new());
+                a.occurrences(toks, stems, &mut oa);
+                if oa.is_empty() {
                     return false;
-                };
-                for &i in with_stem(toks, stems, first).iter() {
-                    let hit = words.iter().enumerate().skip(1).all(|(j, s)| {
-                        toks.get(i + j).is_some_and(|k| {
-                            k.stem == *s && k.position == toks[i].position + j as u32
-                        })
-                    });
-                    if hit {
-                        ev.extend(i..i + words.len());
-                    }
                 }
-            }
-            Query::Near(a, b, n) => {
-                let pa = with_stem(toks, stems, a);
-                let pb = with_stem(toks, stems, b);
-                for &i in pa.iter() {
-                    for &j in pb.iter() {
-                        if near(toks[i].position, toks[j].position, *n) {
-                            ev.push(i);
-                            ev.push(j);
-                        }
-                    }
-                }
-            }
-            Query::Before(a, b, n) => {
-                let pb = with_stem(toks, stems, b);
-                for &i in with_stem(toks, stems, a).iter() {
-                    let ka = &toks[i];
-                    for &j in pb.iter() {
-                        let kb = &toks[j];
-                        if kb.position > ka.position && kb.position - ka.position <= *n {
-                            ev.push(i);
-                            ev.push(j);
+                b.occurrences(toks, stems, &mut ob);
+                for x in &oa {
+                    for y in &ob {
+                        // Words between the end of the one and the start of the other,
+                        // plus one; occurrences that overlap are not two.
+                        let apart = if y.first > x.last {
+                            y.first - x.last
+                        } else if x.first > y.last && !ordered {
+                            x.first - y.last
+                        } else {
+                            continue;
+                        };
+                        if apart <= *n {
+                            ev.extend(x.from..=x.to);
+                            ev.extend(y.from..=y.to);
                         }
                     }
                 }
@@ -375,10 +479,13 @@ impl Query {
     }
 
     /// Whether the index alone cannot decide it exactly, so its candidates must be checked
-    /// with [`Query::eval`] (`BEFORE`: the index's phrase slop lets the words swap places).
+    /// with [`Query::eval`] (`BEFORE`: the index's phrase slop lets the words swap places;
+    /// NEAR with a side that is not only words, or with many pairs of words: the index finds
+    /// the segments that hold both sides).
     pub fn needs_check(&self) -> bool {
         match self {
             Query::Before(..) | Query::Masked(..) => true,
+            Query::Near(a, b, _) => !exact_near(a, b),
             Query::And(qs) | Query::Or(qs) => qs.iter().any(Query::needs_check),
             Query::Not(q) => q.needs_check(),
             _ => false,
@@ -392,6 +499,54 @@ impl Query {
             Query::And(qs) | Query::Or(qs) => qs.iter().any(Query::has_words),
             Query::Not(q) => q.has_words(),
             _ => true,
+        }
+    }
+}
+
+/// One occurrence of a side of NEAR or BEFORE.
+struct Occurrence {
+    /// Position of its first word.
+    first: u32,
+    /// Position of its last word.
+    last: u32,
+    /// Index of its first token.
+    from: usize,
+    /// Index of its last token.
+    to: usize,
+}
+
+/// The most pairs of words a NEAR between two OR-groups of words is translated to for the
+/// index; above it the index finds the segments holding both sides and search checks them.
+pub(crate) const MAX_NEAR_PAIRS: usize = 64;
+
+/// Whether the index decides `a NEAR b` exactly: both sides are words (or ORs of words),
+/// no word is on both sides (tantivy's phrase slop would pair a word with itself) and they
+/// make at most [`MAX_NEAR_PAIRS`] pairs.
+pub(crate) fn exact_near(a: &Query, b: &Query) -> bool {
+    match (a.word_set(), b.word_set()) {
+        (Some(x), Some(y)) => {
+            x.len() * y.len() <= MAX_NEAR_PAIRS && !x.iter().any(|w| y.contains(w))
+        }
+        _ => false,
+    }
+}
+
+/// Calls `f` with each token index where the phrase `words` (stems at consecutive
+/// positions) starts.
+fn phrase_starts(
+    toks: &[Token],
+    stems: Option<&StemIndex<'_>>,
+    words: &[String],
+    mut f: impl FnMut(usize),
+) {
+    let Some(first) = words.first() else { return };
+    for &i in with_stem(toks, stems, first).iter() {
+        let hit = words.iter().enumerate().skip(1).all(|(j, s)| {
+            toks.get(i + j)
+                .is_some_and(|k| k.stem == *s && k.position == toks[i].position + j as u32)
+        });
+        if hit {
+            f(i)
         }
     }
 }
@@ -411,15 +566,6 @@ pub fn masked_tokens(toks: &[Token], masks: &[Vec<String>]) -> Vec<bool> {
         }
     }
     out
-}
-
-/// The NEAR condition, written to agree exactly with tantivy's two-term phrase with slop
-/// `n - 1` taken in both orders: positions `p` and `q` match when `|q - p - 1| <= n - 1` or
-/// `|p - q - 1| <= n - 1`. For two different words that is `1 <= |p - q| <= n`.
-pub(crate) fn near(p: u32, q: u32, n: u32) -> bool {
-    let d = q as i64 - p as i64;
-    let slop = n as i64 - 1;
-    (d - 1).abs() <= slop || (-d - 1).abs() <= slop
 }
 
 fn idx<'a>(toks: &'a [Token], f: impl Fn(&Token) -> bool + 'a) -> impl Iterator<Item = usize> + 'a {
@@ -519,6 +665,12 @@ fn lex(input: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
                         return Err(err(
                             start + 1,
                             format!("{op}/0 can never match; use {op}/1 or more"),
+                        ));
+                    }
+                    if n > MAX_NEAR {
+                        return Err(err(
+                            start + 1,
+                            format!("{op}/{n}: at most {op}/{MAX_NEAR} (NEAR and BEFORE stay within a sentence)"),
                         ));
                     }
                     Tok::Near(n, op == "BEFORE")
@@ -710,12 +862,12 @@ impl Parser<'_> {
             self.pos += 1;
             let right_col = self.col();
             let right = self.primary()?;
-            let a = single_term(left, left_col)?;
-            let b = single_term(right, right_col)?;
+            let a = Box::new(side(left, left_col)?);
+            let b = Box::new(side(right, right_col)?);
             if let Some(Tok::Near(..)) = self.peek() {
                 return Err(err(
                     self.col(),
-                    "NEAR and BEFORE join two words; combine several with AND",
+                    "NEAR and BEFORE join two terms; combine several with AND",
                 ));
             }
             return Ok(if ordered {
@@ -755,7 +907,7 @@ impl Parser<'_> {
     }
 
     fn phrase(&mut self, s: &str, col: usize) -> Result<Query, QueryError> {
-        let stems = self.analyzer.stems(s);
+        let stems = phrase_stems(self.analyzer, s).map_err(|m| err(col, m))?;
         match stems.len() {
             0 => Err(err(col, "this phrase holds no word")),
             1 => Ok(Query::Term(stems.into_iter().next().expect("one stem"))),
@@ -789,7 +941,7 @@ impl Parser<'_> {
                 _ => Err(err(col, format!("`{w}`: `*` ends a single word"))),
             };
         }
-        let stems = self.analyzer.stems(w);
+        let stems = phrase_stems(self.analyzer, w).map_err(|m| err(col, m))?;
         match stems.len() {
             0 => Err(err(col, format!("`{w}` holds no word to search for"))),
             1 => Ok(Query::Term(stems.into_iter().next().expect("one stem"))),
@@ -944,11 +1096,39 @@ fn span(v: &str) -> Option<(i64, i64)> {
     }
 }
 
-fn single_term(q: Query, col: usize) -> Result<String, QueryError> {
-    match q {
-        Query::Term(s) => Ok(s),
-        _ => Err(err(col, "NEAR and BEFORE join two single words")),
+/// A side of NEAR or BEFORE: a word, `exact:` word, prefix, phrase, or a bracketed OR of
+/// those; anything else is refused at `col`, where it starts.
+fn side(q: Query, col: usize) -> Result<Query, QueryError> {
+    fn what(q: &Query) -> Option<&'static str> {
+        match q {
+            Query::Term(_) | Query::Exact(_) | Query::Prefix(_) | Query::Phrase(_) => None,
+            Query::Or(qs) => qs.iter().find_map(what),
+            Query::And(_) => Some("terms joined by AND (write two NEARs and AND them)"),
+            Query::Not(_) => Some("a NOT"),
+            Query::Near(..) | Query::Before(..) => Some("another NEAR or BEFORE"),
+            Query::Ref(_) | Query::Masked(..) => Some("a code reference"),
+            Query::Field(..) | Query::Post(_) => Some("a field filter"),
+        }
     }
+    match what(&q) {
+        None => Ok(q),
+        Some(w) => Err(err(
+            col,
+            format!("NEAR and BEFORE join words, prefixes, exact: words, phrases or bracketed OR-groups of them, not {w}"),
+        )),
+    }
+}
+
+/// The stems of a phrase, refused when its words are not consecutive: punctuation between
+/// them that no phrase matches across (see `analyzer`).
+pub fn phrase_stems(analyzer: &mut Analyzer, text: &str) -> Result<Vec<String>, String> {
+    let toks = analyzer.analyze(text);
+    if toks.windows(2).any(|w| w[1].position != w[0].position + 1) {
+        return Err(format!(
+            "`{text}`: a phrase never matches across a comma, colon, semicolon, dash, bracket or sentence end; drop the punctuation, or join the parts with NEAR"
+        ));
+    }
+    Ok(toks.into_iter().map(|t| t.stem).collect())
 }
 
 #[cfg(test)]
@@ -1022,7 +1202,7 @@ mod tests {
         assert_eq!(p("tweet*").unwrap(), Query::Prefix("tweet".into()));
         assert_eq!(
             p("trust NEAR/5 evidence").unwrap(),
-            Query::Near("trust".into(), "evid".into(), 5)
+            Query::Near(Box::new(t("trust")), Box::new(t("evid")), 5)
         );
         assert_eq!(
             p("exact:Teaching").unwrap(),
@@ -1094,17 +1274,104 @@ mod tests {
         assert_eq!(p("role:boss").unwrap_err().column, 1);
         assert!(p("a b nosuch.field:x").unwrap().has_words());
         assert_eq!(p("x attr.:y").unwrap_err().column, 3);
-        assert_eq!(p("\"a b\" NEAR c").unwrap_err().column, 1);
+        // What NEAR still refuses is pointed at where it starts.
+        assert_eq!(p("x NEAR speaker:y").unwrap_err().column, 8);
+        assert_eq!(p("x1 y1 NEAR/3 (a1 b1)").unwrap_err().column, 14);
+        assert_eq!(p("x1 NEAR/51 y1").unwrap_err().column, 4);
+        assert_eq!(p("x1 \"so like, and\"").unwrap_err().column, 4);
         assert!(p("   ").is_err());
         assert!(p("!!!").is_err());
     }
 
     #[test]
-    fn near_matches_tantivy_slop_semantics() {
-        assert!(near(3, 4, 1) && near(4, 3, 1));
-        assert!(!near(3, 5, 1));
-        assert!(near(3, 8, 5) && near(8, 3, 5));
-        assert!(!near(3, 9, 5) && !near(9, 3, 5));
+    fn near_and_before_join_prefixes_phrases_and_groups() {
+        let q = p("confiden* NEAR/5 post").unwrap();
+        assert_eq!(
+            q,
+            Query::Near(
+                Box::new(Query::Prefix("confiden".into())),
+                Box::new(t("post")),
+                5
+            )
+        );
+        assert_eq!(q.term_text(), "confiden* NEAR/5 post");
+        let q = p("anonymity NEAR/5 (twitter OR tweets)").unwrap();
+        assert_eq!(q.term_text(), "anonym NEAR/5 (twitter OR tweet)");
+        assert!(!q.needs_check(), "words on both sides: the index decides");
+        let q = p("\"social media\" BEFORE/2 exact:privacy").unwrap();
+        assert_eq!(q.term_text(), "\"social media\" BEFORE/2 exact:privacy");
+        assert!(q.needs_check());
+        assert!(p("aware* NEAR/4 guideline*").unwrap().needs_check());
+        assert!(parse_rule(
+            "aware* NEAR/4 guideline*",
+            &mut Analyzer::new(&AnalyzerConfig::default()).unwrap()
+        )
+        .is_ok());
+    }
+
+    /// The token indexes `q` finds as evidence in `text`, or None.
+    fn ev(q: &str, text: &str) -> Option<Vec<usize>> {
+        let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
+        let toks = a.analyze(text);
+        let target = Target {
+            document: 1,
+            speaker: None,
+            tokens: &toks,
+            post: None,
+        };
+        parse(q, &mut a).unwrap().eval(&target)
+    }
+
+    #[test]
+    fn near_counts_from_a_phrases_last_or_first_word() {
+        // 0 social, 1 media, 2 and, 3 my, 4 privacy
+        let text = "social media and my privacy";
+        assert_eq!(
+            ev("\"social media\" NEAR/3 privacy", text),
+            Some(vec![0, 1, 4])
+        );
+        assert_eq!(ev("\"social media\" NEAR/2 privacy", text), None);
+        assert_eq!(
+            ev("privacy NEAR/3 \"social media\"", text),
+            Some(vec![0, 1, 4])
+        );
+        assert_eq!(
+            ev("\"social media\" BEFORE/3 privacy", text),
+            Some(vec![0, 1, 4])
+        );
+        assert_eq!(ev("privacy BEFORE/10 \"social media\"", text), None);
+        assert_eq!(ev("priva* NEAR/2 (my OR your)", text), Some(vec![3, 4]));
+        // A side never pairs with itself or with an occurrence it overlaps.
+        assert_eq!(ev("social NEAR/3 \"social media\"", text), None);
+        assert_eq!(
+            ev("(media OR privacy) NEAR/3 (privacy OR hat)", text),
+            Some(vec![1, 4])
+        );
+    }
+
+    #[test]
+    fn phrases_and_near_respect_punctuation() {
+        assert_eq!(ev("\"likes and\"", "so like, and I think"), None);
+        assert_eq!(ev("\"like and\"", "so like and I think"), Some(vec![1, 2]));
+        assert_eq!(ev("\"social media\"", "on social media."), Some(vec![1, 2]));
+        for punct in [",", ":", ";", " -", " —", "—", " (", ")"] {
+            assert_eq!(
+                ev("\"trust data\"", &format!("trust{punct} data")),
+                None,
+                "{punct}"
+            );
+        }
+        // Within words punctuation is no break.
+        assert!(ev("\"10 30\"", "at 10:30 then").is_some());
+        assert!(ev("e-mail", "by e-mail").is_some());
+        // NEAR works across a comma, which counts as one word more ...
+        assert!(ev("trust NEAR/3 data", "I trust them, data is").is_some());
+        assert!(ev("trust NEAR/2 data", "I trust them, data is").is_none());
+        // ... and never across a sentence end.
+        assert_eq!(ev("trust NEAR/3 data", "I trust them. Data is"), None);
+        assert_eq!(ev("trust NEAR/50 data", "I trust them! Data is"), None);
+        assert_eq!(ev("trust BEFORE/50 data", "I trust them?\ndata is"), None);
+        assert_eq!(ev("trust NEAR/50 data", "I trust them\n\ndata is"), None);
     }
 
     #[test]

@@ -210,6 +210,63 @@ pub fn search(project: &Project, index: &mut Index, cfg: &SearchConfig) -> Resul
     Ok(SearchResult { total, hits })
 }
 
+/// Corpus words that begin like a search word (with its stem) but have another stem, so the
+/// word does not find them: `trust` and "trustworthy".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OtherForms {
+    /// The search word's stem.
+    pub stem: String,
+    /// The most frequent such words, each with the number of segments holding it (at most
+    /// [`OTHER_FORMS_SHOWN`]; most segments first).
+    pub words: Vec<(String, u64)>,
+    /// How many more such words there are.
+    pub more: usize,
+}
+
+/// How many words [`other_forms`] names per search word.
+pub const OTHER_FORMS_SHOWN: usize = 5;
+
+/// Stems shorter than this get no [`OtherForms`]: too many words begin with them.
+const OTHER_FORMS_MIN_STEM: usize = 4;
+
+/// For each plain word of `q` (see [`Query::word_stems`]), the corpus words that start with
+/// its stem but have another stem and that nothing else in `q` finds (no other word of it
+/// has their stem, no prefix of it starts them). Search words with none are left out.
+pub fn other_forms(
+    index: &mut Index,
+    analyzer: &mut Analyzer,
+    q: &Query,
+) -> Result<Vec<OtherForms>> {
+    let stems = q.word_stems();
+    let prefixes = q.prefixes();
+    let mut out = Vec::new();
+    for stem in &stems {
+        if stem.chars().count() < OTHER_FORMS_MIN_STEM {
+            continue;
+        }
+        let mut words: Vec<(String, u64)> = index
+            .words_starting(stem)?
+            .into_iter()
+            .filter(|(w, _)| {
+                !stems.contains(&analyzer.stem_lower(w))
+                    && !prefixes.iter().any(|p| w.starts_with(p))
+            })
+            .collect();
+        if words.is_empty() {
+            continue;
+        }
+        words.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let more = words.len().saturating_sub(OTHER_FORMS_SHOWN);
+        words.truncate(OTHER_FORMS_SHOWN);
+        out.push(OtherForms {
+            stem: stem.to_string(),
+            words,
+            more,
+        });
+    }
+    Ok(out)
+}
+
 /// Byte ranges in `seg.text` of the words that make `q` match.
 pub fn highlight(q: &Query, analyzer: &mut Analyzer, seg: &Segment) -> Vec<(usize, usize)> {
     highlight_ranges(q, analyzer, seg).unwrap_or_default()

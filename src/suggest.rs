@@ -238,8 +238,17 @@ pub fn parse_widen(s: &str) -> Widen {
 }
 
 /// The hash that identifies a rule: what it matches (its query with masks and scope).
+///
+/// What a rule that reads word positions (a phrase, NEAR, BEFORE, a mask) matches also
+/// depends on where the analyzer puts positions: such a rule's hash carries
+/// [`crate::index::INDEX_VERSION`], so when positions change, an existing project's next run
+/// applies it afresh (and drops its old evidence) while other rules' suggestions stay.
 fn rule_hash(q: &Query) -> u64 {
-    fnv1a(format!("{q:?}").as_bytes())
+    if q.uses_positions() {
+        fnv1a(format!("{}{q:?}", crate::index::INDEX_VERSION).as_bytes())
+    } else {
+        fnv1a(format!("{q:?}").as_bytes())
+    }
 }
 
 /// Runs the codebooks over the project.
@@ -1024,7 +1033,7 @@ fn triggers(q: &Query) -> Option<Vec<Trigger>> {
         Query::Exact(w) => Some(vec![Trigger::Word(w.clone())]),
         Query::Prefix(p) => Some(vec![Trigger::Prefix(p.clone())]),
         Query::Phrase(v) => v.first().map(|s| vec![Trigger::Stem(s.clone())]),
-        Query::Near(a, _, _) | Query::Before(a, _, _) => Some(vec![Trigger::Stem(a.clone())]),
+        Query::Near(a, _, _) | Query::Before(a, _, _) => triggers(a),
         // Any one conjunct's triggers will do; take the first that has some.
         Query::And(v) => v.iter().find_map(triggers),
         Query::Or(v) => {

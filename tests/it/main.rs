@@ -11,6 +11,7 @@ mod learn;
 mod posts;
 mod props;
 mod r15_codebooks;
+mod r15_query;
 mod refi;
 mod report;
 mod review;

@@ -98,6 +98,21 @@ fn index_and_evaluator_agree_on_written_queries() {
         "(threads OR thread) AND NOT role:interviewer",
         "don't",
         "café",
+        // NEAR and BEFORE between prefixes, phrases and OR-groups (issue 15).
+        "confiden* NEAR/5 post",
+        "\"social media\" NEAR/5 teach",
+        "aware* NEAR/4 guideline*",
+        "anonymity NEAR/5 (twitter OR tweets)",
+        "(trust OR evidence) NEAR/4 (student* OR colleagues)",
+        "exact:twitter NEAR/3 \"you know\"",
+        "\"social media\" BEFORE/3 (teach* OR time)",
+        "(read OR post) BEFORE/2 post",
+        "-(trust NEAR/3 data*)",
+        "research NEAR/2 research",
+        // Phrases and NEAR stop at punctuation.
+        "\"like and\"",
+        "\"know i\"",
+        "twitter NEAR/50 teaching",
     ] {
         let (idx, ev, _) = both(&c, q);
         assert_eq!(idx, ev, "query {q}");
@@ -132,8 +147,9 @@ fn phrase_near_and_field_hits_hold_their_constraints() {
     for s in c.segments.iter().filter(|s| ids.contains(&s.id)) {
         let t = a.analyze(&s.text);
         assert!(
-            t.windows(2)
-                .any(|w| w[0].stem == "social" && w[1].stem == "media"),
+            t.windows(2).any(|w| w[0].stem == "social"
+                && w[1].stem == "media"
+                && w[1].position == w[0].position + 1),
             "{}",
             s.text
         );
@@ -201,12 +217,30 @@ fn word() -> impl Strategy<Value = String> {
     .prop_map(String::from)
 }
 
+/// A side of NEAR or BEFORE: a word, prefix, `exact:` word, phrase or OR-group.
+fn side() -> impl Strategy<Value = String> {
+    let one = prop_oneof![
+        word(),
+        word().prop_map(|w| format!("{}*", &w[..2.max(w.len() - 2)])),
+        word().prop_map(|w| format!("exact:{w}")),
+        (word(), word()).prop_map(|(a, b)| format!("\"{a} {b}\"")),
+    ];
+    prop_oneof![
+        3 => one.clone(),
+        1 => prop::collection::vec(one, 2..4).prop_map(|v| format!("({})", v.join(" OR "))),
+    ]
+}
+
 fn query() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![
         word(),
         word().prop_map(|w| format!("{}*", &w[..2.max(w.len() - 2)])),
         (word(), word()).prop_map(|(a, b)| format!("\"{a} {b}\"")),
         (word(), word(), 1u32..8).prop_map(|(a, b, n)| format!("{a} NEAR/{n} {b}")),
+        (side(), side(), 1u32..8, any::<bool>()).prop_map(|(a, b, n, ordered)| {
+            let op = if ordered { "BEFORE" } else { "NEAR" };
+            format!("{a} {op}/{n} {b}")
+        }),
         word().prop_map(|w| format!("exact:{w}")),
         prop::sample::select(vec![
             "role:participant",
