@@ -33,7 +33,7 @@ fn coded_quotes_export_with_citations_in_every_format() {
     assert_eq!(q.len(), 3, "{q:?}");
     assert!(q
         .iter()
-        .all(|x| x["status"] == "accepted" && x["coder"] == "ana"));
+        .all(|x| x["status"] == "accepted" && x["coders"] == serde_json::json!(["ana"])));
     assert!(q
         .iter()
         .any(|x| x["code"] == "smu.facilitators.accessibility"));

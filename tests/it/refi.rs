@@ -331,12 +331,14 @@ fn another_tools_project_imports_onto_the_right_turns() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|x| {
-            (
-                x["coder"].as_str().unwrap().to_string(),
-                x["code"].as_str().unwrap().to_string(),
-                x["text"].as_str().unwrap().to_string(),
-            )
+        .flat_map(|x| {
+            x["coders"].as_array().unwrap().iter().map(move |c| {
+                (
+                    c.as_str().unwrap().to_string(),
+                    x["code"].as_str().unwrap().to_string(),
+                    x["text"].as_str().unwrap().to_string(),
+                )
+            })
         })
         .collect();
     let workload = "Honestly the workload 😩 and the time it takes.";

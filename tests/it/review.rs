@@ -441,8 +441,11 @@ fn spreadsheet_round_trip(ext: &str) {
         col(&sheet, "memo"),
         col(&sheet, "quote"),
     );
-    // The evidence is marked in the quote, and nothing is decided yet.
-    assert!(sheet.rows.iter().all(|r| r.cells[quote].contains('[')));
+    // The evidence is marked in a CSV's quote (bold in an .xlsx), and nothing is decided yet.
+    assert!(sheet
+        .rows
+        .iter()
+        .all(|r| (ext == "xlsx") != r.cells[quote].contains('«')));
     assert!(sheet.rows.iter().all(|r| r.cells[dec].is_empty()));
     let fill = |r: &mut quarry::sheet::SheetRow, v: &str| r.cells[dec] = v.to_string();
     fill(&mut sheet.rows[0], "accept");
