@@ -425,6 +425,10 @@ fn row(q: &Quote) -> Vec<String> {
 
 /// Writes quotes to `path` in `format`.
 pub fn write_quotes(quotes: &[Quote], format: QuoteFormat, path: &Path) -> Result<()> {
+    crate::sheet::folder_of(path).map_err(|m| crate::sheet::SheetError::Write {
+        path: path.to_path_buf(),
+        message: m,
+    })?;
     let rows: Vec<Vec<String>> = quotes.iter().map(row).collect();
     let io = |e: std::io::Error| -> Error {
         crate::error::ProjectError::Io {

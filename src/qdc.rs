@@ -26,8 +26,10 @@ use crate::codebook::{Code, Codebook};
 /// The QDA-XML codebook namespace.
 const NAMESPACE: &str = "urn:QDA-XML:codebook:1.0";
 
-/// Longest id part made from a code name (longer names are cut at a word).
-const MAX_PART: usize = 48;
+/// Longest id part made from a code name (longer names are cut at a word): ids are typed and
+/// shown in tables (`THEME - Anti-deficit, Strengths-Based Perspectives` →
+/// `theme_anti_deficit_strengths`).
+const MAX_PART: usize = 32;
 
 /// A .qdc that could not be read: line and column of the problem where known.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -511,19 +513,10 @@ pub(crate) fn colour(value: &str) -> Option<String> {
     }
 }
 
-/// The most words of a code's name its id part keeps (`THEME - Anti-deficit, Strengths-Based
-/// Perspectives` → `theme_anti_deficit_strengths`): ids are typed and shown in tables.
-const MAX_ID_WORDS: usize = 4;
-
-/// The snake_case of a name for an id, at most [`MAX_ID_WORDS`] words: `Über-Kosten (€)` →
+/// The snake_case of a name for an id, at most [`MAX_PART`] long: `Über-Kosten (€)` →
 /// `uber_kosten`; `code` when no letter or digit is left.
 fn id_part(name: &str) -> String {
     let part = snake_case(name);
-    let part = part
-        .split('_')
-        .take(MAX_ID_WORDS)
-        .collect::<Vec<_>>()
-        .join("_");
     if part.is_empty() {
         "code".into()
     } else {
@@ -800,12 +793,15 @@ definition = "Tab\there, a backslash \\ and a bell \u0007."
             assert_eq!(guids(&back), guids(&cb), "{}", cb.id);
             assert!(back.codes.iter().all(|c| c.guid.is_some()));
             assert_eq!(export(&back).matches(" guid=").count(), cb.codes.len());
-            // Every id is its parent's id plus one part, under the codebook's id.
+            // Every id is its parent's id plus one part; a top-level code's is one part.
             for c in &back.codes {
-                let parent = c
-                    .parent
-                    .map_or(back.id.as_str(), |p| back.codes[p].id.as_str());
-                let rest = c.id.strip_prefix(&format!("{parent}.")).unwrap();
+                let rest = match c.parent {
+                    Some(p) => {
+                        c.id.strip_prefix(&format!("{}.", back.codes[p].id))
+                            .unwrap()
+                    }
+                    None => c.id.as_str(),
+                };
                 assert!(!rest.contains('.'), "{}", c.id);
             }
         }
@@ -816,13 +812,13 @@ definition = "Tab\there, a backslash \\ and a bell \u0007."
         let back = import_and_load(&export(&small()), "small");
         let fears = &back.codes[0];
         assert_eq!(fears.name, "Fears & \"risks\" <new>");
-        assert_eq!(fears.id, "small.fears_risks_new");
+        assert_eq!(fears.id, "fears_risks_new");
         assert_eq!(fears.colour.as_deref(), Some("#1f77b4"));
         assert_eq!(
             fears.definition,
             "What worries people.\nSecond line: a < b & c > d, 'quoted'.\nInclude: Worries about the future.\nExclude: Past events.\nRules: fear*; risk NEAR/3 new"
         );
-        assert_eq!(back.codes[1].id, "small.fears_risks_new.loss");
+        assert_eq!(back.codes[1].id, "fears_risks_new.loss");
         assert_eq!(
             back.codes[2].definition,
             "Tab\there, a backslash \\ and a bell ."
@@ -847,11 +843,7 @@ definition = "Tab\there, a backslash \\ and a bell \u0007."
         let ids: Vec<&str> = cb.codes.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(
             ids,
-            [
-                "taguette_codebook.interesting",
-                "taguette_codebook.barriers_to_access",
-                "taguette_codebook.trust_credibility"
-            ]
+            ["interesting", "barriers_to_access", "trust_credibility"]
         );
         assert_eq!(cb.codes[2].name, "trust & credibility");
         assert!(cb
@@ -904,7 +896,7 @@ definition = "Tab\there, a backslash \\ and a bell \u0007."
         assert_eq!(id_part("信任"), "code");
         let long =
             id_part("a very long name that goes on and on about many different things at once");
-        assert_eq!(long, "a_very_long_name");
+        assert_eq!(long, "a_very_long_name_that_goes_on");
         let one = id_part("Supercalifragilisticexpialidocious".repeat(3).as_str());
         assert!(one.len() <= MAX_PART, "{one}");
         assert_eq!(book_id("sm-uptake"), "sm-uptake");
@@ -1017,15 +1009,9 @@ definition = "Tab\there, a backslash \\ and a bell \u0007."
         assert_eq!(
             got,
             [
-                ("target-atlas-project.commits", 1),
-                (
-                    "target-atlas-project.commits.2022_05_10t02_05_59z_19e4dce",
-                    2
-                ),
-                (
-                    "target-atlas-project.commits.2022_02_11t10_39_25z_cdbfd92",
-                    2
-                ),
+                ("commits", 1),
+                ("commits.2022_05_10t02_05_59z_19e4dce", 2),
+                ("commits.2022_02_11t10_39_25z_cdbfd92", 2),
             ]
         );
         assert_eq!(cb.codes[1].name, "2022-05-10T02:05:59Z 19e4dce");

@@ -492,10 +492,8 @@ pub fn write_qdpx(p: &RefiProject, path: &Path) -> Result<(), QdpxError> {
         entry: None,
         source,
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = crate::sheet::folder_of(path)
+        .map_err(|m| io(std::io::Error::new(std::io::ErrorKind::NotFound, m)))?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".quarry-export-").suffix(".qdpx.tmp");
     // Temporary files are private; an export gets the usual permissions (umask applies).

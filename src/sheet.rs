@@ -226,16 +226,7 @@ pub fn write_marked(
     marks: Option<Marks<'_>>,
 ) -> Result<(), SheetError> {
     let format = format_of(path)?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(write_error(
-            path,
-            format!("the folder {} does not exist", dir.display()),
-        ));
-    }
+    let dir = folder_of(path).map_err(|m| write_error(path, m))?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".quarry-sheet-").suffix(".tmp");
     // Temporary files are private by default; a sheet should get the usual permissions
@@ -278,6 +269,21 @@ pub fn write_marked(
     tmp.as_file().sync_all().map_err(plain)?;
     tmp.persist(path).map_err(|e| plain(e.error))?;
     Ok(())
+}
+
+/// The folder `path` is to be written in (`.` for a bare name), or why not ("the folder X does
+/// not exist"), checked before a temporary file is made there so that its name never ends up
+/// in an error. Every export writer calls it.
+pub(crate) fn folder_of(path: &Path) -> Result<&Path, String> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if dir.is_dir() {
+        Ok(dir)
+    } else {
+        Err(format!("the folder {} does not exist", dir.display()))
+    }
 }
 
 fn write_csv(file: &mut File, header: &[&str], rows: &[Vec<String>]) -> Result<(), String> {
