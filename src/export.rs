@@ -103,35 +103,19 @@ pub(crate) fn excerpt(unit: Unit, seg: &crate::Segment, evidence: &[(usize, usiz
     } else {
         unit
     };
-    // Code point (from the document's start) -> byte in the segment's text.
-    let bytes: Vec<usize> = seg
-        .text
-        .char_indices()
-        .map(|(b, _)| b)
-        .chain([seg.text.len()])
-        .collect();
-    let byte = |c: usize| {
-        c.checked_sub(seg.char_start)
-            .and_then(|i| bytes.get(i).copied())
-    };
-    let mut evidence: Vec<(usize, usize)> = evidence.to_vec();
-    evidence.sort_unstable();
-    evidence.dedup();
+    let mut chars: Vec<(usize, usize)> = evidence.to_vec();
+    chars.sort_unstable();
+    chars.dedup();
+    let evidence = byte_ranges(seg, &chars);
     let mut text = String::new();
     let mut marks: Vec<(usize, usize)> = Vec::new();
-    for (a, b) in crate::suggest::spans(unit, seg, &evidence) {
-        let (Some(ba), Some(bb)) = (byte(a), byte(b)) else {
-            continue;
-        };
+    for (ba, bb) in byte_ranges(seg, &crate::suggest::spans(unit, seg, &chars)) {
         if !text.is_empty() {
             text.push_str(" … ");
         }
         let offset = text.len();
         text.push_str(&seg.text[ba..bb]);
-        for &(ea, eb) in &evidence {
-            let (Some(x), Some(y)) = (byte(ea), byte(eb)) else {
-                continue;
-            };
+        for &(x, y) in &evidence {
             if x < ba || y > bb || x >= y {
                 continue;
             }
@@ -152,6 +136,26 @@ pub(crate) fn excerpt(unit: Unit, seg: &crate::Segment, evidence: &[(usize, usiz
         };
     }
     Excerpt { text, marks, unit }
+}
+
+/// Code-point ranges in the document as byte ranges of `seg.text`, in the same order; those
+/// that do not lie inside the segment are left out.
+pub(crate) fn byte_ranges(seg: &crate::Segment, chars: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    // Code point -> byte, walking the text once.
+    let starts: Vec<usize> = seg
+        .text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain([seg.text.len()])
+        .collect();
+    chars
+        .iter()
+        .filter_map(|&(a, b)| {
+            let a = a.checked_sub(seg.char_start)?;
+            let b = b.checked_sub(seg.char_start)?;
+            Some((*starts.get(a)?, *starts.get(b)?))
+        })
+        .collect()
 }
 
 /// The evidence a decision answered (code-point ranges kept in its `answered` JSON).
@@ -215,12 +219,7 @@ pub fn quotes(project: &Project, index: &mut Index, cfg: &QuotesConfig) -> Resul
             .collect();
         for (book, _) in store.codebooks_run()? {
             for s in store.codebook_suggestions(&book, false)? {
-                let evidence = s
-                    .evidence
-                    .iter()
-                    .filter(|e| e.word != crate::store::NO_WORD)
-                    .map(|e| (e.start, e.end))
-                    .collect();
+                let evidence = crate::review::evidence_chars(&s.evidence);
                 let key = (s.segment, s.codebook, s.code);
                 if s.state == SuggestionState::Open
                     && wanted(&key.1, &key.2)

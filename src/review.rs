@@ -436,27 +436,19 @@ impl Queue {
 
 /// A suggestion's evidence as byte ranges in its segment's text.
 pub(crate) fn byte_ranges(seg: &Segment, evidence: &[Evidence]) -> Vec<(usize, usize)> {
-    let mut chars: Vec<(usize, usize)> = evidence
+    let mut chars = evidence_chars(evidence);
+    chars.sort_unstable();
+    chars.dedup();
+    crate::export::byte_ranges(seg, &chars)
+}
+
+/// The evidence words as code-point ranges in the document (rules that matched on no word
+/// left out).
+pub(crate) fn evidence_chars(evidence: &[Evidence]) -> Vec<(usize, usize)> {
+    evidence
         .iter()
         .filter(|e| e.word != NO_WORD)
         .map(|e| (e.start, e.end))
-        .collect();
-    chars.sort_unstable();
-    chars.dedup();
-    // Code point -> byte, walking the text once.
-    let starts: Vec<usize> = seg
-        .text
-        .char_indices()
-        .map(|(b, _)| b)
-        .chain([seg.text.len()])
-        .collect();
-    chars
-        .into_iter()
-        .filter_map(|(a, b)| {
-            let a = a.checked_sub(seg.char_start)?;
-            let b = b.checked_sub(seg.char_start)?;
-            Some((*starts.get(a)?, *starts.get(b)?))
-        })
         .collect()
 }
 
@@ -891,13 +883,7 @@ pub fn export_sheet(
     let mut marks = Vec::with_capacity(q.items.len());
     let mut whole_turns = 0;
     for i in 0..q.items.len() {
-        let s = &q.items[i];
-        let evidence: Vec<(usize, usize)> = s
-            .evidence
-            .iter()
-            .filter(|e| e.word != NO_WORD)
-            .map(|e| (e.start, e.end))
-            .collect();
+        let evidence = evidence_chars(&q.items[i].evidence);
         let it = q.item(project, i)?;
         let s = &it.segment;
         let ex = crate::export::excerpt(unit, s, &evidence);

@@ -3,25 +3,11 @@
 //! use, a missing output folder named, rejections through the REFI round trip, and a MAXQDA
 //! project whose texts are not in the file.
 
+use super::review::review;
 use super::{json, ok, project, quarry, repo, sample_project, skipped};
 use quarry::project::Project;
 use std::collections::BTreeSet;
 use std::path::Path;
-
-/// Runs `quarry review ARGS` with `input` on stdin, expecting success.
-fn review(d: &Path, args: &[&str], input: &str) {
-    let out = quarry(d)
-        .arg("review")
-        .args(args)
-        .write_stdin(input)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// The sample study with sm-uptake's barriers reviewed by ana and bo: both accept the first
 /// four in document order (bo with memos on two of them), then ana rejects one bo accepts.
@@ -41,6 +27,14 @@ fn two_coders() -> tempfile::TempDir {
         "a clear case\na\na\na another\na\nq\n",
     );
     p
+}
+
+/// `quarry review export --coder CODER [EXTRA...] --out FILE`; returns stdout.
+fn export_sheet(d: &Path, coder: &str, extra: &[&str], file: &Path) -> String {
+    let mut args = vec!["review", "export", "--coder", coder];
+    args.extend_from_slice(extra);
+    args.extend(["--out", file.to_str().unwrap()]);
+    ok(d, &args)
 }
 
 fn read_json(file: &Path) -> serde_json::Value {
@@ -150,20 +144,11 @@ fn r15_quotes_and_sheets_by_sentence_say_their_unit() {
     assert!(shorter > 0, "no sentence quote is shorter than its turn");
     // The review sheet too.
     let sheet = d.join("s.csv");
-    let out = ok(
+    let out = export_sheet(
         d,
-        &[
-            "review",
-            "export",
-            "--coder",
-            "cy",
-            "--code",
-            "smu.barriers",
-            "--unit",
-            "sentence",
-            "--out",
-            sheet.to_str().unwrap(),
-        ],
+        "cy",
+        &["--code", "smu.barriers", "--unit", "sentence"],
+        &sheet,
     );
     assert!(
         out.contains("quotes: the sentences holding the evidence"),
@@ -196,19 +181,7 @@ fn r15_a_sheet_filled_in_two_sittings_imports_twice() {
     ok(d, &["suggest", "--codebook", "sm-uptake"]);
     let file = d.join("s.xlsx");
     let f = file.to_str().unwrap();
-    ok(
-        d,
-        &[
-            "review",
-            "export",
-            "--coder",
-            "cy",
-            "--code",
-            "smu.barriers",
-            "--out",
-            f,
-        ],
-    );
+    export_sheet(d, "cy", &["--code", "smu.barriers"], &file);
     let import = || {
         quarry(d)
             .args(["review", "import", f, "--coder", "cy"])
@@ -286,17 +259,7 @@ fn r15_sheets_mark_evidence_with_guillemets_or_bold_not_brackets() {
     let p = marked_project();
     let d = p.path();
     let csv = d.join("s.csv");
-    ok(
-        d,
-        &[
-            "review",
-            "export",
-            "--coder",
-            "ana",
-            "--out",
-            csv.to_str().unwrap(),
-        ],
-    );
+    export_sheet(d, "ana", &[], &csv);
     let sheet = quarry::sheet::read(&csv).unwrap();
     let quote = &sheet.rows[0].cells[sheet.column("quote").unwrap()];
     // One pair for the phrase, one for the word; the redaction and the text's own
@@ -310,17 +273,7 @@ fn r15_sheets_mark_evidence_with_guillemets_or_bold_not_brackets() {
     assert_eq!(quote.matches('[').count(), 1, "{quote}");
     // In an .xlsx the evidence is bold rich text, the cell's text unmarked.
     let xlsx = d.join("s.xlsx");
-    ok(
-        d,
-        &[
-            "review",
-            "export",
-            "--coder",
-            "ana",
-            "--out",
-            xlsx.to_str().unwrap(),
-        ],
-    );
+    export_sheet(d, "ana", &[], &xlsx);
     let read = quarry::sheet::read(&xlsx).unwrap();
     let cell = &read.rows[0].cells[read.column("quote").unwrap()];
     assert!(

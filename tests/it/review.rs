@@ -6,7 +6,7 @@ use quarry::project::Project;
 use std::path::Path;
 
 /// Runs `quarry review ARGS` with `input` on stdin; returns stdout.
-fn review(d: &Path, args: &[&str], input: &str) -> String {
+pub(super) fn review(d: &Path, args: &[&str], input: &str) -> String {
     let mut a = vec!["review"];
     a.extend_from_slice(args);
     let out = quarry(d).args(&a).write_stdin(input).output().unwrap();
