@@ -315,6 +315,9 @@ enum ReviewAction {
         /// The file to write (.xlsx or .csv).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// The quote column: the whole turn, or the sentences holding the evidence.
+        #[arg(long, value_enum, default_value_t = UnitArg::Turn)]
+        unit: UnitArg,
     },
     /// Apply the decisions filled in a sheet from `review export`.
     Import {
@@ -415,6 +418,9 @@ enum ExportCmd {
         /// Citation fields: attribute names, speaker, document (default: speaker,document).
         #[arg(long, value_delimiter = ',', value_name = "FIELDS")]
         cite: Vec<String>,
+        /// A quote is the whole turn, or the sentences holding the evidence.
+        #[arg(long, value_enum, default_value_t = UnitArg::Turn)]
+        unit: UnitArg,
         /// Format (default: from the file's extension).
         #[arg(long, value_enum)]
         format: Option<QuoteFormatArg>,
@@ -765,6 +771,15 @@ enum UnitArg {
     Sentence,
 }
 
+impl From<UnitArg> for quarry::suggest::Unit {
+    fn from(u: UnitArg) -> Self {
+        match u {
+            UnitArg::Turn => quarry::suggest::Unit::Turn,
+            UnitArg::Sentence => quarry::suggest::Unit::Sentence,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum OutFormat {
     Table,
@@ -1088,10 +1103,7 @@ pub fn run() -> Result<Exit> {
                         interviewer: include_interviewer,
                         reposts: include_reposts,
                     },
-                    unit: match unit {
-                        UnitArg::Turn => quarry::suggest::Unit::Turn,
-                        UnitArg::Sentence => quarry::suggest::Unit::Sentence,
-                    },
+                    unit: unit.into(),
                     rerun,
                 },
             )?;
@@ -1100,15 +1112,22 @@ pub fn run() -> Result<Exit> {
         }
         Command::Review(a) => {
             match a.action {
-                Some(ReviewAction::Export { queue, out: file }) => {
+                Some(ReviewAction::Export {
+                    queue,
+                    out: file,
+                    unit,
+                }) => {
                     let coder = quarry::review::coder(queue.coder.as_deref())?;
                     let p = open(project)?;
-                    let n = quarry::review::export_sheet(&p, &coder, &queue.filter(), &file)?;
+                    let unit = unit.into();
+                    let w = quarry::review::export_sheet(&p, &coder, &queue.filter(), unit, &file)?;
                     writeln!(
                         out,
-                        "Wrote {n} suggestions for {coder} to {}; fill in the decision column, \
-                         then `quarry review import {}`.",
+                        "Wrote {} suggestions for {coder} to {} (quotes: {}); fill in the \
+                         decision column, then `quarry review import {}`.",
+                        w.rows,
                         file.display(),
+                        print::unit_note(unit, w.rows, w.whole_turns),
                         file.display()
                     )?;
                     return Ok(Exit::Ok);
@@ -1126,11 +1145,17 @@ pub fn run() -> Result<Exit> {
                     }
                     writeln!(
                         out,
-                        "Applied {} decisions of {coder}{}; {} rows left blank, {} rows skipped.",
+                        "Applied {} decisions of {coder}{}; {}{} rows left blank, {} rows \
+                         skipped.",
                         r.applied,
                         r.batch
                             .map(|b| format!(" as batch {b} (`quarry undo {b}` reverts it)"))
                             .unwrap_or_default(),
+                        if r.already_applied > 0 {
+                            format!("{} rows already applied, ", r.already_applied)
+                        } else {
+                            String::new()
+                        },
                         r.blank,
                         r.problems.len()
                     )?;
@@ -1334,6 +1359,7 @@ pub fn run() -> Result<Exit> {
                     status,
                     coder,
                     cite,
+                    unit,
                     format,
                     out: file,
                 },
@@ -1370,10 +1396,26 @@ pub fn run() -> Result<Exit> {
                     },
                     coder,
                     cite,
+                    unit: unit.into(),
                 },
             )?;
             quarry::export::write_quotes(&quotes, format, &file)?;
-            writeln!(out, "Wrote {} quotes to {}.", quotes.len(), file.display())?;
+            let sum = quarry::export::summary(&quotes, unit.into());
+            writeln!(
+                out,
+                "Wrote {} quotes to {}: one row per segment and code{} (quotes: {}).",
+                sum.quotes,
+                file.display(),
+                if sum.codings > sum.quotes {
+                    format!(
+                        ", the {} codings of {} coders merged",
+                        sum.codings, sum.coders
+                    )
+                } else {
+                    String::new()
+                },
+                print::unit_note(unit.into(), sum.quotes, sum.whole_turns)
+            )?;
             Ok(Exit::Ok)
         }
         Command::Export {

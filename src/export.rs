@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::index::Index;
 use crate::project::Project;
 use crate::store::SuggestionState;
+use crate::suggest::Unit;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
@@ -42,9 +43,12 @@ pub struct QuotesConfig {
     /// The fields of a citation: attribute names, `speaker` or `document` (default:
     /// speaker, document).
     pub cite: Vec<String>,
+    /// How much of a segment a quote holds: the whole turn, or the sentences holding the
+    /// evidence.
+    pub unit: Unit,
 }
 
-/// One coded quote.
+/// One coded quote: one segment and one code, whoever coded it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Quote {
     /// Segment id.
@@ -59,21 +63,128 @@ pub struct Quote {
     pub codebook: String,
     /// Code id.
     pub code: String,
+    /// The code's name (its id when the codebook cannot be loaded).
+    pub name: String,
     /// `accepted` or `pending`.
     pub status: &'static str,
-    /// Who coded it (None for a pending suggestion).
-    pub coder: Option<String>,
-    /// Their memo.
+    /// Who accepted it, in name order (empty for a pending suggestion).
+    pub coders: Vec<String>,
+    /// The coders' memos, each as `coder: memo` when more than one coder accepted it.
     pub memo: Option<String>,
     /// The quote.
     pub text: String,
+    /// What the quote holds: `turn` or `sentence` (a quote asked for as sentences whose
+    /// coding has no evidence words, such as one coded by hand, is the whole turn).
+    pub unit: &'static str,
     /// Document and speaker attributes.
     pub attributes: BTreeMap<String, String>,
     /// "(P3, educator, Canada)".
     pub citation: String,
 }
 
-/// The coded quotes the config asks for, by code then document order.
+/// A segment's text as a unit shows it, with the evidence marked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Excerpt {
+    /// The turn, or its sentences that hold evidence (joined by " … " where sentences
+    /// between them are left out).
+    pub text: String,
+    /// The evidence as byte ranges of `text`, in order; words of one phrase (only spaces
+    /// between them) form one range.
+    pub marks: Vec<(usize, usize)>,
+    /// The unit the text is: a sentence excerpt without evidence falls back to the turn.
+    pub unit: Unit,
+}
+
+/// The part of `seg` that `unit` stands for (through [`crate::suggest::spans`], as
+/// `suggest --unit` reads it), with `evidence` (code-point ranges in the document) marked.
+pub(crate) fn excerpt(unit: Unit, seg: &crate::Segment, evidence: &[(usize, usize)]) -> Excerpt {
+    let unit = if evidence.is_empty() {
+        Unit::Turn
+    } else {
+        unit
+    };
+    let mut chars: Vec<(usize, usize)> = evidence.to_vec();
+    chars.sort_unstable();
+    chars.dedup();
+    let evidence = byte_ranges(seg, &chars);
+    let mut text = String::new();
+    let mut marks: Vec<(usize, usize)> = Vec::new();
+    for (ba, bb) in byte_ranges(seg, &crate::suggest::spans(unit, seg, &chars)) {
+        if !text.is_empty() {
+            text.push_str(" … ");
+        }
+        let offset = text.len();
+        text.push_str(&seg.text[ba..bb]);
+        for &(x, y) in &evidence {
+            if x < ba || y > bb || x >= y {
+                continue;
+            }
+            let (x, y) = (x - ba + offset, y - ba + offset);
+            match marks.last_mut() {
+                Some(last) if x <= last.1 => last.1 = last.1.max(y),
+                Some(last) if text[last.1..x].chars().all(|c| c == ' ') => last.1 = y,
+                _ => marks.push((x, y)),
+            }
+        }
+    }
+    if text.is_empty() {
+        // No span could be placed (offsets from another version of the text): the turn.
+        return Excerpt {
+            text: seg.text.clone(),
+            marks: Vec::new(),
+            unit: Unit::Turn,
+        };
+    }
+    Excerpt { text, marks, unit }
+}
+
+/// Code-point ranges in the document as byte ranges of `seg.text`, in the same order; those
+/// that do not lie inside the segment are left out.
+pub(crate) fn byte_ranges(seg: &crate::Segment, chars: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    // Code point -> byte, walking the text once.
+    let starts: Vec<usize> = seg
+        .text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain([seg.text.len()])
+        .collect();
+    chars
+        .iter()
+        .filter_map(|&(a, b)| {
+            let a = a.checked_sub(seg.char_start)?;
+            let b = b.checked_sub(seg.char_start)?;
+            Some((*starts.get(a)?, *starts.get(b)?))
+        })
+        .collect()
+}
+
+/// The evidence a decision answered (code-point ranges kept in its `answered` JSON).
+fn answered_evidence(answered: Option<&str>) -> Vec<(usize, usize)> {
+    answered
+        .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok())
+        .and_then(|v| {
+            v.get("evidence")?.as_array().map(|ev| {
+                ev.iter()
+                    .filter_map(|p| {
+                        let p = p.as_array()?;
+                        Some((p.first()?.as_u64()? as usize, p.get(1)?.as_u64()? as usize))
+                    })
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// One (segment, code) gathered from its codings before it becomes a [`Quote`].
+struct Gathered {
+    status: &'static str,
+    /// (coder, memo) per coder who accepted it.
+    coders: Vec<(String, Option<String>)>,
+    evidence: Vec<(usize, usize)>,
+}
+
+/// The coded quotes the config asks for, one per segment and code (the coders who
+/// accepted it listed together), by code then document order.
 pub fn quotes(project: &Project, index: &mut Index, cfg: &QuotesConfig) -> Result<Vec<Quote>> {
     let store = project.store();
     let wanted = |book: &str, code: &str| {
@@ -82,19 +193,21 @@ pub fn quotes(project: &Project, index: &mut Index, cfg: &QuotesConfig) -> Resul
                 code == c || code.strip_prefix(c).is_some_and(|r| r.starts_with('.'))
             })
     };
-    // (segment, codebook, code) -> (status, coder, memo)
+    // (segment, codebook, code) -> what was decided on it
     type Key = (i64, String, String);
-    let mut rows: Vec<(Key, &'static str, Option<String>, Option<String>)> = Vec::new();
+    let mut rows: BTreeMap<Key, Gathered> = BTreeMap::new();
     if cfg.status != Status::Pending {
         let decisions = store.decisions(cfg.coder.as_deref())?;
         for ((coder, book, segment, code), v) in crate::quality::standing(&decisions) {
             if v.applies && wanted(&book, &code) {
-                rows.push((
-                    (segment, book, code),
-                    "accepted",
-                    Some(coder),
-                    v.decision.memo.clone(),
-                ));
+                let g = rows.entry((segment, book, code)).or_insert(Gathered {
+                    status: "accepted",
+                    coders: Vec::new(),
+                    evidence: Vec::new(),
+                });
+                g.coders.push((coder, v.decision.memo.clone()));
+                g.evidence
+                    .extend(answered_evidence(v.decision.answered.as_deref()));
             }
         }
     }
@@ -106,12 +219,20 @@ pub fn quotes(project: &Project, index: &mut Index, cfg: &QuotesConfig) -> Resul
             .collect();
         for (book, _) in store.codebooks_run()? {
             for s in store.codebook_suggestions(&book, false)? {
+                let evidence = crate::review::evidence_chars(&s.evidence);
                 let key = (s.segment, s.codebook, s.code);
                 if s.state == SuggestionState::Open
                     && wanted(&key.1, &key.2)
                     && !decided.contains(&key)
                 {
-                    rows.push((key, "pending", None, None));
+                    rows.insert(
+                        key,
+                        Gathered {
+                            status: "pending",
+                            coders: Vec::new(),
+                            evidence,
+                        },
+                    );
                 }
             }
         }
@@ -126,8 +247,9 @@ pub fn quotes(project: &Project, index: &mut Index, cfg: &QuotesConfig) -> Resul
             },
         )?;
         let hits: HashSet<i64> = r.hits.iter().map(|h| h.segment.id).collect();
-        rows.retain(|r| hits.contains(&r.0 .0));
+        rows.retain(|k, _| hits.contains(&k.0));
     }
+    let mut rows: Vec<(Key, Gathered)> = rows.into_iter().collect();
     rows.sort_by(|a, b| (&a.0 .2, a.0 .0).cmp(&(&b.0 .2, b.0 .0)));
     let ids: Vec<i64> = rows.iter().map(|r| r.0 .0).collect();
     let segs: HashMap<i64, crate::Segment> = store
@@ -141,13 +263,14 @@ pub fn quotes(project: &Project, index: &mut Index, cfg: &QuotesConfig) -> Resul
         .map(|d| (d.id, d.attributes))
         .collect();
     let speaker_attrs = store.speaker_attributes()?;
+    let mut books: HashMap<String, Option<crate::codebook::Codebook>> = HashMap::new();
     let cite: Vec<String> = if cfg.cite.is_empty() {
         vec!["speaker".into(), "document".into()]
     } else {
         cfg.cite.clone()
     };
     let mut out = Vec::with_capacity(rows.len());
-    for ((segment, codebook, code), status, coder, memo) in rows {
+    for ((segment, codebook, code), mut g) in rows {
         let Some(s) = segs.get(&segment) else {
             continue;
         };
@@ -176,6 +299,26 @@ pub fn quotes(project: &Project, index: &mut Index, cfg: &QuotesConfig) -> Resul
             // None of the fields asked for is known for this segment: who and where.
             parts = pick(&["speaker".into(), "document".into()]);
         }
+        let name = books
+            .entry(codebook.clone())
+            .or_insert_with(|| project.load_codebook(&codebook).ok())
+            .as_ref()
+            .and_then(|cb| cb.code(&code))
+            .map_or_else(|| code.clone(), |c| c.name.clone());
+        g.coders.sort();
+        let memos: Vec<String> = g
+            .coders
+            .iter()
+            .filter_map(|(coder, memo)| {
+                let memo = memo.as_deref().filter(|m| !m.trim().is_empty())?;
+                Some(if g.coders.len() > 1 {
+                    format!("{coder}: {memo}")
+                } else {
+                    memo.to_string()
+                })
+            })
+            .collect();
+        let ex = excerpt(cfg.unit, s, &g.evidence);
         out.push(Quote {
             segment,
             document: s.document.clone(),
@@ -183,15 +326,47 @@ pub fn quotes(project: &Project, index: &mut Index, cfg: &QuotesConfig) -> Resul
             place: crate::print::place(s),
             codebook,
             code,
-            status,
-            coder,
-            memo,
-            text: s.text.clone(),
+            name,
+            status: g.status,
+            coders: g.coders.into_iter().map(|(c, _)| c).collect(),
+            memo: (!memos.is_empty()).then(|| memos.join(" | ")),
+            text: ex.text,
+            unit: ex.unit.as_str(),
             attributes,
             citation: format!("({})", parts.join(", ")),
         });
     }
     Ok(out)
+}
+
+/// Counts for the line that says what an export of quotes holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QuotesSummary {
+    /// Quotes (rows): one per segment and code.
+    pub quotes: usize,
+    /// Codings merged into them: one per coder who accepted a quote.
+    pub codings: usize,
+    /// The coders who accepted any of them.
+    pub coders: usize,
+    /// Quotes asked for as sentences that are whole turns, having no evidence words.
+    pub whole_turns: usize,
+}
+
+/// What `quotes` holds, for the summary line.
+pub fn summary(quotes: &[Quote], unit: Unit) -> QuotesSummary {
+    QuotesSummary {
+        quotes: quotes.len(),
+        codings: quotes.iter().map(|q| q.coders.len()).sum(),
+        coders: quotes
+            .iter()
+            .flat_map(|q| &q.coders)
+            .collect::<HashSet<_>>()
+            .len(),
+        whole_turns: quotes
+            .iter()
+            .filter(|q| unit == Unit::Sentence && q.unit != unit.as_str())
+            .count(),
+    }
 }
 
 /// Output formats of quotes.
@@ -207,16 +382,18 @@ pub enum QuoteFormat {
     Json,
 }
 
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 14] = [
     "code",
+    "name",
     "codebook",
     "status",
     "document",
     "speaker",
     "place",
     "quote",
+    "unit",
     "citation",
-    "coder",
+    "coders",
     "memo",
     "segment",
     "attributes",
@@ -225,14 +402,16 @@ const COLUMNS: [&str; 12] = [
 fn row(q: &Quote) -> Vec<String> {
     vec![
         q.code.clone(),
+        q.name.clone(),
         q.codebook.clone(),
         q.status.to_string(),
         q.document.clone(),
         q.speaker.clone().unwrap_or_default(),
         q.place.clone(),
         q.text.clone(),
+        q.unit.to_string(),
         q.citation.clone(),
-        q.coder.clone().unwrap_or_default(),
+        q.coders.join(", "),
         q.memo.clone().unwrap_or_default(),
         q.segment.to_string(),
         q.attributes
@@ -245,6 +424,10 @@ fn row(q: &Quote) -> Vec<String> {
 
 /// Writes quotes to `path` in `format`.
 pub fn write_quotes(quotes: &[Quote], format: QuoteFormat, path: &Path) -> Result<()> {
+    crate::sheet::folder_of(path).map_err(|m| crate::sheet::SheetError::Write {
+        path: path.to_path_buf(),
+        message: m,
+    })?;
     let rows: Vec<Vec<String>> = quotes.iter().map(row).collect();
     let io = |e: std::io::Error| -> Error {
         crate::error::ProjectError::Io {
@@ -264,14 +447,27 @@ pub fn write_quotes(quotes: &[Quote], format: QuoteFormat, path: &Path) -> Resul
             let mut out = Vec::new();
             let mut code = None;
             for q in quotes {
-                if code != Some(&q.code) {
-                    writeln!(out, "## {}\n", md_text(&q.code)).map_err(io)?;
-                    code = Some(&q.code);
+                if code != Some((&q.codebook, &q.code)) {
+                    writeln!(
+                        out,
+                        "## {} <small>{}</small>\n",
+                        md_text(&q.name),
+                        md_text(&q.code)
+                    )
+                    .map_err(io)?;
+                    code = Some((&q.codebook, &q.code));
                 }
                 for line in q.text.lines() {
                     writeln!(out, "> {}", md_text(line)).map_err(io)?;
                 }
-                writeln!(out, "\n{}\n", md_text(&q.citation)).map_err(io)?;
+                write!(out, "\n{}", md_text(&q.citation)).map_err(io)?;
+                if !q.coders.is_empty() {
+                    write!(out, " · coded by {}", md_text(&q.coders.join(", "))).map_err(io)?;
+                }
+                writeln!(out, "\n").map_err(io)?;
+                if let Some(memo) = &q.memo {
+                    writeln!(out, "*Memo:* {}\n", md_text(memo)).map_err(io)?;
+                }
             }
             std::fs::write(path, out).map_err(io)?;
         }

@@ -898,18 +898,39 @@ pub fn triage(w: &mut dyn Write, t: &crate::triage::Triage, format: Format) -> i
     }
 }
 
+/// What the quotes of an export or a review sheet hold: whole turns, or the sentences holding
+/// the evidence (and how many of `rows` fell back to the whole turn, having no evidence).
+pub fn unit_note(unit: crate::suggest::Unit, rows: usize, whole_turns: usize) -> String {
+    match unit {
+        crate::suggest::Unit::Turn => "whole turns".to_string(),
+        crate::suggest::Unit::Sentence if whole_turns == 0 => {
+            "the sentences holding the evidence".to_string()
+        }
+        crate::suggest::Unit::Sentence => format!(
+            "the sentences holding the evidence; {whole_turns} of {rows} are whole turns, \
+             having no evidence words (coded by hand)"
+        ),
+    }
+}
+
 /// `text` with the byte ranges `marks` (in order, not overlapping) put in [brackets].
 pub fn bracket(text: &str, marks: &[(usize, usize)]) -> String {
-    let mut out = String::with_capacity(text.len() + 2 * marks.len());
+    mark(text, marks, '[', ']')
+}
+
+/// `text` with the byte ranges `marks` (in order, not overlapping) put between `open` and
+/// `close`.
+pub fn mark(text: &str, marks: &[(usize, usize)], open: char, close: char) -> String {
+    let mut out = String::with_capacity(text.len() + 4 * marks.len());
     let mut at = 0;
     for &(a, b) in marks {
         if a < at || b > text.len() || !text.is_char_boundary(a) || !text.is_char_boundary(b) {
             continue;
         }
         out.push_str(&text[at..a]);
-        out.push('[');
+        out.push(open);
         out.push_str(&text[a..b]);
-        out.push(']');
+        out.push(close);
         at = b;
     }
     out.push_str(&text[at..]);
@@ -1648,17 +1669,18 @@ pub fn refi_import(
     }
     writeln!(
         w,
-        "Imported {}: {} documents added ({} already here), {} decisions by {} ({} already here), {} attributes.",
+        "Imported {}: {} documents added ({} already here), {}, {} attributes.",
         sanitize(&file.display().to_string(), true),
         r.documents,
         r.documents_known,
-        r.decisions,
-        if r.coders.is_empty() {
-            "nobody".to_string()
-        } else {
-            sanitize(&r.coders.join(", "), true)
+        match (r.decisions, r.decisions_known) {
+            (0, 0) => "no decisions".to_string(),
+            (0, known) => format!("no new decisions ({known} already here)"),
+            (n, known) => format!(
+                "{n} decisions by {} ({known} already here)",
+                sanitize(&r.coders.join(", "), true)
+            ),
         },
-        r.decisions_known,
         r.attributes
     )?;
     writeln!(

@@ -97,6 +97,9 @@ pub struct RefiWarning {
     pub lost: bool,
     /// What happened, one sentence.
     pub message: String,
+    /// The name of the source whose text could not be read, when that is what it says (the
+    /// source is then kept with an empty text).
+    pub missing_text: Option<String>,
 }
 
 impl std::fmt::Display for RefiWarning {
@@ -114,6 +117,7 @@ impl Warnings {
         self.0.push(RefiWarning {
             lost: false,
             message,
+            missing_text: None,
         });
     }
 
@@ -121,6 +125,7 @@ impl Warnings {
         self.0.push(RefiWarning {
             lost: true,
             message,
+            missing_text: None,
         });
     }
 }
@@ -487,10 +492,8 @@ pub fn write_qdpx(p: &RefiProject, path: &Path) -> Result<(), QdpxError> {
         entry: None,
         source,
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = crate::sheet::folder_of(path)
+        .map_err(|m| io(std::io::Error::new(std::io::ErrorKind::NotFound, m)))?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".quarry-export-").suffix(".qdpx.tmp");
     // Temporary files are private; an export gets the usual permissions (umask applies).
@@ -1142,6 +1145,7 @@ fn read_text_source(
 ) -> Result<PendingSource, QdpxError> {
     let name = el.attr("name").unwrap_or_default().to_string();
     let what = format!("source `{name}`");
+    let before = warnings.0.len();
     let text = if let Some(content) = el.child("PlainTextContent") {
         Some(content.text.clone())
     } else if let Some(reference) = el.attr("plainTextPath") {
@@ -1155,6 +1159,11 @@ fn read_text_source(
         warnings.push(format!("{what} has no plain text{rich}; kept empty"));
         None
     };
+    if text.is_none() {
+        for w in &mut warnings.0[before..] {
+            w.missing_text = Some(name.clone());
+        }
+    }
     let mut selections = Vec::new();
     let mut bad = 0;
     for s in el.children("PlainTextSelection") {

@@ -101,10 +101,11 @@ pub fn export(project: &Project, out: &Path, cfg: &ExportConfig) -> Result<Expor
                 None
             }
         };
+        // Every code decided on, rejected ones too: the decisions note names them by GUID.
         let coded: BTreeSet<String> = standing
-            .iter()
-            .filter(|(k, v)| k.1 == *id && v.applies)
-            .map(|(k, _)| k.3.clone())
+            .keys()
+            .filter(|k| k.1 == *id)
+            .map(|k| k.3.clone())
             .collect();
         let codes = code_tree(id, cb.as_ref(), &coded, &mut used_guids, &mut code_guids);
         trees.push((id.clone(), cb, codes));
@@ -303,6 +304,7 @@ pub fn export(project: &Project, out: &Path, cfg: &ExportConfig) -> Result<Expor
             rejected.len()
         ));
     }
+    notes.extend(decisions_note(store, &standing, &wanted, &code_guids)?);
     let decided: HashSet<(&str, i64, &str)> = standing
         .keys()
         .map(|k| (k.1.as_str(), k.2, k.3.as_str()))
@@ -373,6 +375,119 @@ pub fn export(project: &Project, out: &Path, cfg: &ExportConfig) -> Result<Expor
         variables: refi.variables.len(),
         not_exported,
     })
+}
+
+/// The title of the note that holds quarry's decisions for quarry to read back.
+const DECISIONS_NOTE: &str = "quarry: decisions (machine-readable)";
+
+/// The first line of that note: what it is, and the version of what follows.
+const DECISIONS_MARKER: &str = "quarry-decisions/1";
+
+/// One decision as the decisions note keeps it: REFI-QDA has codings for accepted codes but
+/// no place for a rejection, so every standing decision is kept here, one JSON object a
+/// line, where other tools see a note and quarry reads the decisions back.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct KeptDecision {
+    /// The coder.
+    coder: String,
+    /// The GUID of the document's source.
+    source: String,
+    /// The turn, in code points of the source's text.
+    start: usize,
+    /// End of the turn.
+    end: usize,
+    /// The GUID of the code decided on.
+    code: String,
+    /// Accepted (true) or rejected.
+    accept: bool,
+    /// The GUID of the code applied instead, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    instead: Option<String>,
+    /// The coder's memo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    memo: Option<String>,
+    /// When, in milliseconds since 1970.
+    at: i64,
+    /// The suggestion it answered, as stored with the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    answered: Option<String>,
+}
+
+/// The note holding every standing decision of the exported codebooks (see [`KeptDecision`]),
+/// in the order they were made.
+fn decisions_note(
+    store: &crate::store::Store,
+    standing: &BTreeMap<quality::VerdictKey, quality::Verdict<'_>>,
+    wanted: &dyn Fn(&str) -> bool,
+    code_guids: &HashMap<(String, String), String>,
+) -> Result<Option<RefiNote>> {
+    let mut rows: Vec<&DecisionRow> = standing
+        .iter()
+        .filter(|(k, _)| wanted(&k.1))
+        .map(|(_, v)| v.decision)
+        .collect();
+    rows.sort_by_key(|d| d.id);
+    rows.dedup_by_key(|d| d.id);
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let ids: Vec<i64> = rows.iter().map(|d| d.segment).collect();
+    let segs: HashMap<i64, crate::Segment> = store
+        .segments(&ids)?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let mut text = format!(
+        "{DECISIONS_MARKER}\nEvery decision quarry's coders made (accepted and rejected \
+         suggestions, codes applied instead), one JSON object a line, for `quarry import \
+         refi` to read back. Other tools can leave this note alone.\n"
+    );
+    for d in rows {
+        let guid = |code: &str| {
+            code_guids
+                .get(&(d.codebook.clone(), code.to_string()))
+                .cloned()
+        };
+        let (Some(s), Some(code)) = (segs.get(&d.segment), guid(&d.code)) else {
+            continue;
+        };
+        let kept = KeptDecision {
+            coder: d.coder.clone(),
+            source: qdpx::stable_guid("source", &s.document),
+            start: s.char_start,
+            end: s.char_end,
+            code,
+            accept: d.accept,
+            instead: d.replacement.as_deref().and_then(guid),
+            memo: d.memo.clone(),
+            at: d.at,
+            answered: d.answered.clone(),
+        };
+        text.push_str(&serde_json::to_string(&kept).map_err(|e| Error::Other(e.to_string()))?);
+        text.push('\n');
+    }
+    Ok(Some(RefiNote {
+        guid: qdpx::stable_guid("note", "decisions"),
+        name: DECISIONS_NOTE.into(),
+        text,
+        creating_user: None,
+        created: None,
+    }))
+}
+
+/// The decisions kept in a project's quarry decisions note, if it has one that reads.
+fn kept_decisions(notes: &[RefiNote]) -> Option<Vec<KeptDecision>> {
+    let note = notes.iter().find(|n| n.name == DECISIONS_NOTE)?;
+    let mut lines = note.text.lines();
+    if lines.next()?.trim() != DECISIONS_MARKER {
+        return None;
+    }
+    Some(
+        lines
+            .filter(|l| l.trim_start().starts_with('{'))
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect(),
+    )
 }
 
 /// The GUID of a coder's user.
@@ -601,6 +716,10 @@ pub fn import(project: &mut Project, file: &Path, cfg: &ImportConfig) -> Result<
     // What the reader could not keep (selections outside their text, codings of unknown
     // codes) is a problem; what it converted or passed over, a note.
     for w in &refi.warnings {
+        if w.missing_text.is_some() {
+            // Said once, below, with what to do.
+            continue;
+        }
         let list = if w.lost {
             &mut report.problems
         } else {
@@ -656,10 +775,10 @@ pub fn import(project: &mut Project, file: &Path, cfg: &ImportConfig) -> Result<
     // Sources: texts as quarry stores them, positions moved with them.
     let mut parsed = Vec::new();
     let mut kept: Vec<usize> = Vec::new();
-    let (mut empty, mut empty_codings) = (0, 0);
+    let (mut empty, mut empty_codings) = (Vec::new(), 0);
     for (i, src) in refi.sources.iter_mut().enumerate() {
         if src.text.trim().is_empty() {
-            empty += 1;
+            empty.push(src.name.clone());
             empty_codings += src
                 .selections
                 .iter()
@@ -682,11 +801,13 @@ pub fn import(project: &mut Project, file: &Path, cfg: &ImportConfig) -> Result<
             Err(e) => report.problems.push(e.to_string()),
         }
     }
-    if empty > 0 {
-        report.problems.push(format!(
-            "{shown}: {empty} source(s) have no text in the file, so they and their \
-             {empty_codings} coding(s) are not imported (some tools keep texts outside the \
-             project file: export the .qdpx with its sources)"
+    if !empty.is_empty() {
+        report.problems.push(missing_texts(
+            &shown,
+            &empty,
+            empty_codings,
+            refi.sources.len(),
+            report.codes_known + report.codes_new,
         ));
     }
     let (_, outcomes) = project.add_parsed(parsed, &AddConfig::default())?;
@@ -735,6 +856,58 @@ pub fn import(project: &mut Project, file: &Path, cfg: &ImportConfig) -> Result<
         .collect();
     let mut new = Vec::new();
     let mut coders = BTreeSet::new();
+    // quarry's own decisions (rejections too), kept in a note by its export: they stand for
+    // the codings they made, which are then not read a second time.
+    let doc_of: HashMap<&str, i64> = documents
+        .iter()
+        .map(|(i, d)| (refi.sources[*i].guid.as_str(), d.0))
+        .collect();
+    let mut from_note: HashSet<(String, String, usize, usize, String)> = HashSet::new();
+    for k in kept_decisions(&refi.notes).unwrap_or_default() {
+        let Some(&doc_id) = doc_of.get(k.source.as_str()) else {
+            continue;
+        };
+        let Some(Target::Code(book, code)) = target.get(&k.code) else {
+            continue;
+        };
+        let instead = match k.instead.as_deref().map(|g| target.get(g)) {
+            None => None,
+            Some(Some(Target::Code(_, c))) => Some(c.clone()),
+            Some(_) => continue,
+        };
+        for g in std::iter::once(&k.code).chain(k.instead.as_ref()) {
+            from_note.insert((k.coder.clone(), k.source.clone(), k.start, k.end, g.clone()));
+        }
+        let ids = store.segment_ids(doc_id)?;
+        for s in store.segments(&ids)? {
+            if !overlaps(&s, k.start, k.end) {
+                continue;
+            }
+            let same = standing
+                .get(&(k.coder.clone(), book.clone(), s.id, code.clone()))
+                .is_some_and(|v| {
+                    v.decision.accept == k.accept
+                        && v.decision.replacement == instead
+                        && v.decision.code == *code
+                });
+            if same {
+                report.decisions_known += 1;
+                continue;
+            }
+            coders.insert(k.coder.clone());
+            new.push(NewDecision {
+                coder: k.coder.clone(),
+                segment: s.id,
+                codebook: book.clone(),
+                code: code.clone(),
+                accept: k.accept,
+                replacement: instead.clone(),
+                memo: k.memo.clone(),
+                answered: k.answered.clone(),
+                at: Some(k.at),
+            });
+        }
+    }
     let (mut outside, mut whole, mut unknown, mut on_books) = (0, 0, 0, 0);
     for (&i, (doc_id, _)) in &documents {
         let src = &refi.sources[i];
@@ -771,6 +944,16 @@ pub fn import(project: &mut Project, file: &Path, cfg: &ImportConfig) -> Result<
                     .or(sel.creating_user.as_deref())
                     .and_then(|g| users.get(g).copied())
                     .map_or_else(|| fallback.clone(), str::to_string);
+                let kept = (
+                    coder.clone(),
+                    src.guid.clone(),
+                    sel.start,
+                    sel.end,
+                    c.code_guid.clone(),
+                );
+                if from_note.contains(&kept) {
+                    continue;
+                }
                 let at = c
                     .created
                     .as_deref()
@@ -814,10 +997,15 @@ pub fn import(project: &mut Project, file: &Path, cfg: &ImportConfig) -> Result<
                 .push(format!("{shown}: {n} {what}: not imported"));
         }
     }
-    if !refi.notes.is_empty() {
+    // quarry's own notes say what its export did; they are not the researcher's.
+    let others = refi
+        .notes
+        .iter()
+        .filter(|n| !n.name.starts_with("quarry: "))
+        .count();
+    if others > 0 {
         report.notes.push(format!(
-            "{shown}: {} project note(s): not imported (quarry keeps no notes)",
-            refi.notes.len()
+            "{shown}: {others} project note(s): not imported (quarry keeps no notes)"
         ));
     }
     if !new.is_empty() {
@@ -892,6 +1080,48 @@ pub fn import(project: &mut Project, file: &Path, cfg: &ImportConfig) -> Result<
     }
     report.attributes = project.store_mut().put_attributes(&on_docs, &on_speakers)?;
     Ok(report)
+}
+
+/// The one message for sources whose texts the file names but does not hold (MAXQDA's `.qde`
+/// keeps them beside it): which, what is lost with them, and what to do.
+fn missing_texts(
+    shown: &str,
+    names: &[String],
+    codings: usize,
+    sources: usize,
+    codes: usize,
+) -> String {
+    const LISTED: usize = 3;
+    let mut list: Vec<String> = names
+        .iter()
+        .take(LISTED)
+        .map(|n| format!("\"{n}\""))
+        .collect();
+    if names.len() > LISTED {
+        list.push(format!("{} more", names.len() - LISTED));
+    }
+    let of = if names.len() == sources {
+        "none of its sources' texts".to_string()
+    } else {
+        format!("the texts of {} of its {sources} sources", names.len())
+    };
+    let lost = if codings > 0 {
+        format!(", nor their {codings} coding(s)")
+    } else {
+        String::new()
+    };
+    let came = if codes > 0 {
+        format!("its {codes} code(s), with their descriptions, came in; ")
+    } else {
+        String::new()
+    };
+    format!(
+        "{shown}: {came}the file holds {of} ({}), so they are not imported as documents{lost}. \
+         To bring the texts in, export the project again as a .qdpx with its sources embedded \
+         and import that (codes are matched by GUID, nothing is doubled), or `quarry add` the \
+         transcripts themselves",
+        list.join(", ")
+    )
 }
 
 /// Whether the code-point range `[start, end)` covers a letter or digit of segment `s`.

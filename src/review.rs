@@ -436,27 +436,19 @@ impl Queue {
 
 /// A suggestion's evidence as byte ranges in its segment's text.
 pub(crate) fn byte_ranges(seg: &Segment, evidence: &[Evidence]) -> Vec<(usize, usize)> {
-    let mut chars: Vec<(usize, usize)> = evidence
+    let mut chars = evidence_chars(evidence);
+    chars.sort_unstable();
+    chars.dedup();
+    crate::export::byte_ranges(seg, &chars)
+}
+
+/// The evidence words as code-point ranges in the document (rules that matched on no word
+/// left out).
+pub(crate) fn evidence_chars(evidence: &[Evidence]) -> Vec<(usize, usize)> {
+    evidence
         .iter()
         .filter(|e| e.word != NO_WORD)
         .map(|e| (e.start, e.end))
-        .collect();
-    chars.sort_unstable();
-    chars.dedup();
-    // Code point -> byte, walking the text once.
-    let starts: Vec<usize> = seg
-        .text
-        .char_indices()
-        .map(|(b, _)| b)
-        .chain([seg.text.len()])
-        .collect();
-    chars
-        .into_iter()
-        .filter_map(|(a, b)| {
-            let a = a.checked_sub(seg.char_start)?;
-            let b = b.checked_sub(seg.char_start)?;
-            Some((*starts.get(a)?, *starts.get(b)?))
-        })
         .collect()
 }
 
@@ -845,7 +837,7 @@ pub fn describe(d: &DecisionRow) -> String {
 // ---------------------------------------------------------------- spreadsheets
 
 /// The columns of a review sheet.
-pub const SHEET_COLUMNS: [&str; 14] = [
+pub const SHEET_COLUMNS: [&str; 15] = [
     "segment",
     "codebook",
     "code",
@@ -853,6 +845,7 @@ pub const SHEET_COLUMNS: [&str; 14] = [
     "speaker",
     "place",
     "quote",
+    "unit",
     "code name",
     "definition",
     "rules",
@@ -865,20 +858,39 @@ pub const SHEET_COLUMNS: [&str; 14] = [
 const SHEET_HELP: &str = "decision: accept (a, yes) / reject (r, no) / another code id to apply \
                           instead; leave empty to decide later";
 
+/// What [`export_sheet`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SheetWritten {
+    /// Rows, one per suggestion.
+    pub rows: usize,
+    /// Rows asked for as sentences whose quote is the whole turn (no evidence words).
+    pub whole_turns: usize,
+}
+
 /// Writes the suggestions `coder` has not decided on (filtered as for [`queue`]) to a
-/// spreadsheet (`.xlsx` or `.csv`, by extension) with empty decision and memo columns.
-/// Returns how many rows it wrote.
+/// spreadsheet (`.xlsx` or `.csv`, by extension) with empty decision and memo columns. The
+/// quote is the turn or the sentences holding the evidence (`unit`), the evidence bold in an
+/// `.xlsx` and «between these marks» in a CSV, one pair per phrase.
 pub fn export_sheet(
     project: &Project,
     coder: &str,
     filter: &Filter,
+    unit: crate::suggest::Unit,
     path: &std::path::Path,
-) -> Result<usize> {
+) -> Result<SheetWritten> {
     let q = queue(project, coder, filter)?;
     let mut rows = Vec::with_capacity(q.items.len());
+    let mut marks = Vec::with_capacity(q.items.len());
+    let mut whole_turns = 0;
     for i in 0..q.items.len() {
+        let evidence = evidence_chars(&q.items[i].evidence);
         let it = q.item(project, i)?;
         let s = &it.segment;
+        let ex = crate::export::excerpt(unit, s, &evidence);
+        if ex.unit != unit {
+            whole_turns += 1;
+        }
+        marks.push(ex.marks);
         rows.push(vec![
             s.id.to_string(),
             it.suggestion.codebook.clone(),
@@ -886,7 +898,8 @@ pub fn export_sheet(
             s.document.clone(),
             s.speaker.clone().unwrap_or_default(),
             crate::print::place(s),
-            crate::print::bracket(&s.text, &it.highlights),
+            ex.text,
+            ex.unit.as_str().to_string(),
             it.name.clone(),
             it.definition.clone(),
             it.rules.join(" | "),
@@ -900,8 +913,20 @@ pub fn export_sheet(
             },
         ]);
     }
-    crate::sheet::write(path, &SHEET_COLUMNS, &rows)?;
-    Ok(rows.len())
+    let column = SHEET_COLUMNS.iter().position(|c| *c == "quote");
+    crate::sheet::write_marked(
+        path,
+        &SHEET_COLUMNS,
+        &rows,
+        column.map(|column| crate::sheet::Marks {
+            column,
+            ranges: &marks,
+        }),
+    )?;
+    Ok(SheetWritten {
+        rows: rows.len(),
+        whole_turns,
+    })
 }
 
 /// What importing a filled-in review sheet did.
@@ -911,6 +936,9 @@ pub struct SheetImport {
     pub applied: usize,
     /// Rows left without a decision.
     pub blank: usize,
+    /// Rows whose decision the coder has already recorded, exactly so (a sheet imported
+    /// again, or filled in two sittings).
+    pub already_applied: usize,
     /// Rows not applied: (spreadsheet row, why).
     pub problems: Vec<(usize, String)>,
     /// The batch the decisions were stored as (`quarry undo BATCH`), if any.
@@ -928,9 +956,12 @@ fn verdict(cell: &str) -> Option<(bool, Option<String>)> {
     }
 }
 
-/// Applies the decisions `coder` filled in a review sheet. Rows that match no pending
-/// suggestion of the coder, name an unknown code, or contradict another row are reported by
-/// row number and skipped; the valid rows are stored as one batch.
+/// Applies the decisions `coder` filled in a review sheet. Rows whose decision the coder has
+/// already recorded the same way (decision, code and memo) are counted as already applied, so
+/// a sheet can be imported again after more rows are filled in. Rows that match no pending
+/// suggestion of the coder, contradict a decision already recorded, name an unknown code, or
+/// contradict another row are reported by row number and skipped; the valid rows are stored
+/// as one batch.
 pub fn import_sheet(
     project: &mut Project,
     coder: &str,
@@ -952,6 +983,13 @@ pub fn import_sheet(
         .enumerate()
         .map(|(i, s)| ((s.segment, s.codebook.as_str(), s.code.as_str()), i))
         .collect();
+    // The coder's standing decision per suggestion (the latest; decisions come oldest first).
+    let recorded: HashMap<(i64, String, String), DecisionRow> = project
+        .store()
+        .decisions(Some(coder))?
+        .into_iter()
+        .map(|d| ((d.segment, d.codebook.clone(), d.code.clone()), d))
+        .collect();
     let mut out = SheetImport::default();
     type Row = (usize, usize, (bool, Option<String>), Option<String>);
     let mut chosen: HashMap<(i64, String, String), Vec<Row>> = HashMap::new();
@@ -971,6 +1009,30 @@ pub fn import_sheet(
             continue;
         };
         let (book, code) = (cell("codebook"), cell("code"));
+        let memo = cell("memo");
+        let memo = (!memo.is_empty()).then(|| memo.to_string());
+        if let Some(d) = recorded.get(&(segment, book.to_string(), code.to_string())) {
+            let same_verdict = match (&d.replacement, &v.1) {
+                (Some(a), Some(b)) => a == b,
+                (None, None) => d.accept == v.0,
+                _ => false,
+            };
+            if same_verdict && d.memo == memo {
+                out.already_applied += 1;
+            } else {
+                let differs = if same_verdict {
+                    "with another memo"
+                } else {
+                    "otherwise"
+                };
+                out.problems.push(problem(format!(
+                    "{}: {coder} already decided it {differs}, so this row was not applied \
+                     (`quarry undo` or `quarry review` changes a decision)",
+                    describe(d)
+                )));
+            }
+            continue;
+        }
         let Some(&i) = pending.get(&(segment, book, code)) else {
             out.problems.push(problem(format!(
                 "#{segment} {code}: not a suggestion waiting for {coder} (decided already, \
@@ -986,11 +1048,10 @@ pub fn import_sheet(
                 continue;
             }
         }
-        let memo = cell("memo");
         chosen
             .entry((segment, book.to_string(), code.to_string()))
             .or_default()
-            .push((row.line, i, v, (!memo.is_empty()).then(|| memo.to_string())));
+            .push((row.line, i, v, memo));
     }
     // A suggestion decided twice the same way counts once; decided two ways, not at all.
     let mut keys: Vec<_> = chosen.into_iter().collect();

@@ -194,15 +194,39 @@ fn format_of(path: &Path) -> Result<SheetFormat, SheetError> {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
+/// Marks in one column of a sheet: for each row, byte ranges of that row's cell (in order,
+/// not overlapping) to show as marked (the evidence of a suggestion).
+#[derive(Debug, Clone, Copy)]
+pub struct Marks<'a> {
+    /// The column the ranges are in.
+    pub column: usize,
+    /// Per row (as many as the rows written, or fewer), the ranges of its cell.
+    pub ranges: &'a [Vec<(usize, usize)>],
+}
+
+/// How a CSV sheet shows a mark: between these, which transcripts do not use (square brackets
+/// are their redactions, "[X University]").
+pub const MARK_OPEN: char = '«';
+/// See [`MARK_OPEN`].
+pub const MARK_CLOSE: char = '»';
+
 /// Writes a sheet: `header`, then `rows`, in the format of `path`'s extension. The file is
 /// written beside its final place and renamed into it, so a crash leaves the old file or the
 /// new one, never half of one.
 pub fn write(path: &Path, header: &[&str], rows: &[Vec<String>]) -> Result<(), SheetError> {
+    write_marked(path, header, rows, None)
+}
+
+/// [`write()`] with `marks` shown in one column: bold in an `.xlsx` (rich text), between
+/// [`MARK_OPEN`] and [`MARK_CLOSE`] in a CSV. Reading a sheet back never depends on them.
+pub fn write_marked(
+    path: &Path,
+    header: &[&str],
+    rows: &[Vec<String>],
+    marks: Option<Marks<'_>>,
+) -> Result<(), SheetError> {
     let format = format_of(path)?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = folder_of(path).map_err(|m| write_error(path, m))?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".quarry-sheet-").suffix(".tmp");
     // Temporary files are private by default; a sheet should get the usual permissions
@@ -212,15 +236,54 @@ pub fn write(path: &Path, header: &[&str], rows: &[Vec<String>]) -> Result<(), S
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder.tempfile_in(dir).map_err(|e| write_error(path, e))?;
+    // The temporary file's own name means nothing to the person: errors name the sheet.
+    let plain = |e: io::Error| write_error(path, io::Error::new(e.kind(), e.kind().to_string()));
+    let mut tmp = builder.tempfile_in(dir).map_err(plain)?;
     match format {
-        SheetFormat::Csv => write_csv(tmp.as_file_mut(), header, rows),
-        SheetFormat::Xlsx => write_xlsx(tmp.as_file_mut(), header, rows),
+        SheetFormat::Csv => {
+            let marked: Vec<Vec<String>>;
+            let rows = match marks {
+                Some(m) => {
+                    marked = rows
+                        .iter()
+                        .enumerate()
+                        .map(|(r, row)| {
+                            let mut row = row.clone();
+                            if let (Some(cell), Some(ranges)) =
+                                (row.get_mut(m.column), m.ranges.get(r))
+                            {
+                                *cell = crate::print::mark(cell, ranges, MARK_OPEN, MARK_CLOSE);
+                            }
+                            row
+                        })
+                        .collect();
+                    &marked
+                }
+                None => rows,
+            };
+            write_csv(tmp.as_file_mut(), header, rows)
+        }
+        SheetFormat::Xlsx => write_xlsx(tmp.as_file_mut(), header, rows, marks),
     }
     .map_err(|m| write_error(path, m))?;
-    tmp.as_file().sync_all().map_err(|e| write_error(path, e))?;
-    tmp.persist(path).map_err(|e| write_error(path, e.error))?;
+    tmp.as_file().sync_all().map_err(plain)?;
+    tmp.persist(path).map_err(|e| plain(e.error))?;
     Ok(())
+}
+
+/// The folder `path` is to be written in (`.` for a bare name), or why not ("the folder X does
+/// not exist"), checked before a temporary file is made there so that its name never ends up
+/// in an error. Every export writer calls it.
+pub(crate) fn folder_of(path: &Path) -> Result<&Path, String> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if dir.is_dir() {
+        Ok(dir)
+    } else {
+        Err(format!("the folder {} does not exist", dir.display()))
+    }
 }
 
 fn write_csv(file: &mut File, header: &[&str], rows: &[Vec<String>]) -> Result<(), String> {
@@ -246,7 +309,12 @@ fn write_csv(file: &mut File, header: &[&str], rows: &[Vec<String>]) -> Result<(
         .map_err(|e| e.to_string())
 }
 
-fn write_xlsx(file: &mut File, header: &[&str], rows: &[Vec<String>]) -> Result<(), String> {
+fn write_xlsx(
+    file: &mut File,
+    header: &[&str],
+    rows: &[Vec<String>],
+    marks: Option<Marks<'_>>,
+) -> Result<(), String> {
     use rust_xlsxwriter::{Format, FormatAlign, Workbook};
 
     let columns = rows
@@ -279,6 +347,7 @@ fn write_xlsx(file: &mut File, header: &[&str], rows: &[Vec<String>]) -> Result<
 
     let bold = Format::new().set_bold();
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    let unwrapped = Format::new();
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name(WORKSHEET).map_err(|e| e.to_string())?;
@@ -297,7 +366,15 @@ fn write_xlsx(file: &mut File, header: &[&str], rows: &[Vec<String>]) -> Result<
                 continue;
             }
             // Always a string cell: text starting with `=` stays text, never a formula.
-            let written = if wraps[c] {
+            let ranges = marks
+                .filter(|m| m.column == c)
+                .and_then(|m| m.ranges.get(r as usize - 1))
+                .filter(|m| !m.is_empty());
+            let plain = if wraps[c] { &wrap } else { &unwrapped };
+            let written = if let Some(ranges) = ranges {
+                let parts = rich_parts(cell, ranges, plain, &bold);
+                sheet.write_rich_string_with_format(r, c as u16, &parts, plain)
+            } else if wraps[c] {
                 sheet.write_string_with_format(r, c as u16, cell, &wrap)
             } else {
                 sheet.write_string(r, c as u16, cell)
@@ -320,6 +397,30 @@ fn write_xlsx(file: &mut File, header: &[&str], rows: &[Vec<String>]) -> Result<
     let mut out = BufWriter::new(file);
     book.save_to_writer(&mut out).map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())
+}
+
+/// A cell's text cut at `ranges` (byte ranges, in order) into the parts of an `.xlsx` rich
+/// string: the ranges in `mark`, the rest in `plain`. Empty parts, which Excel refuses, and
+/// ranges that do not fall on the text's characters are left out.
+fn rich_parts<'a>(
+    text: &'a str,
+    ranges: &[(usize, usize)],
+    plain: &'a rust_xlsxwriter::Format,
+    mark: &'a rust_xlsxwriter::Format,
+) -> Vec<(&'a rust_xlsxwriter::Format, &'a str)> {
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for &(a, b) in ranges {
+        if a < at || b > text.len() || !text.is_char_boundary(a) || !text.is_char_boundary(b) {
+            continue;
+        }
+        parts.push((plain, &text[at..a]));
+        parts.push((mark, &text[a..b]));
+        at = b;
+    }
+    parts.push((plain, &text[at..]));
+    parts.retain(|(_, t)| !t.is_empty());
+    parts
 }
 
 // ---------------------------------------------------------------------------------------------

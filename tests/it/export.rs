@@ -33,7 +33,7 @@ fn coded_quotes_export_with_citations_in_every_format() {
     assert_eq!(q.len(), 3, "{q:?}");
     assert!(q
         .iter()
-        .all(|x| x["status"] == "accepted" && x["coder"] == "ana"));
+        .all(|x| x["status"] == "accepted" && x["coders"] == serde_json::json!(["ana"])));
     assert!(q
         .iter()
         .any(|x| x["code"] == "smu.facilitators.accessibility"));
@@ -82,7 +82,7 @@ fn coded_quotes_export_with_citations_in_every_format() {
     let md = d.join("q.md");
     ok(d, &["export", "quotes", "--out", md.to_str().unwrap()]);
     let text = std::fs::read_to_string(&md).unwrap();
-    assert!(text.contains("## smu.barriers"), "{text}");
+    assert!(text.contains("<small>smu.barriers"), "{text}");
     assert_eq!(
         text.matches("\n> ").count() + usize::from(text.starts_with("> ")),
         text.matches("> ").count()

@@ -70,7 +70,7 @@ fn transcript() -> String {
 /// Whether the reviewer applies `code` to `quote` (as the sheet shows it, evidence in
 /// brackets).
 fn answer(quote: &str, code: &str) -> bool {
-    let quote = quote.replace(['[', ']'], "");
+    let quote = quote.replace(['[', ']', '«', '»'], "");
     match code {
         "t.staff" => {
             quote.contains("Staff were kind")
@@ -415,7 +415,7 @@ fn a_per_term_sample_reaches_the_rare_terms() {
     // By default a sample of N has N/20 strata (at least one), the terms that fire most: here
     // only "kind", so all six are "kind" suggestions.
     let k = export(d, "ana", &["--sample", "6", "--per-term"]);
-    assert_eq!(k.matches("[kind]").count(), 6, "{k}");
+    assert_eq!(k.matches("«kind»").count(), 6, "{k}");
     // The summary line of an interactive review.
     let out = quarry(d)
         .args([

@@ -12,6 +12,7 @@ mod posts;
 mod props;
 mod r15_codebooks;
 mod r15_query;
+mod r15_exports;
 mod refi;
 mod report;
 mod review;

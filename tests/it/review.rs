@@ -6,7 +6,7 @@ use quarry::project::Project;
 use std::path::Path;
 
 /// Runs `quarry review ARGS` with `input` on stdin; returns stdout.
-fn review(d: &Path, args: &[&str], input: &str) -> String {
+pub(super) fn review(d: &Path, args: &[&str], input: &str) -> String {
     let mut a = vec!["review"];
     a.extend_from_slice(args);
     let out = quarry(d).args(&a).write_stdin(input).output().unwrap();
@@ -441,8 +441,11 @@ fn spreadsheet_round_trip(ext: &str) {
         col(&sheet, "memo"),
         col(&sheet, "quote"),
     );
-    // The evidence is marked in the quote, and nothing is decided yet.
-    assert!(sheet.rows.iter().all(|r| r.cells[quote].contains('[')));
+    // The evidence is marked in a CSV's quote (bold in an .xlsx), and nothing is decided yet.
+    assert!(sheet
+        .rows
+        .iter()
+        .all(|r| (ext == "xlsx") != r.cells[quote].contains('«')));
     assert!(sheet.rows.iter().all(|r| r.cells[dec].is_empty()));
     let fill = |r: &mut quarry::sheet::SheetRow, v: &str| r.cells[dec] = v.to_string();
     fill(&mut sheet.rows[0], "accept");

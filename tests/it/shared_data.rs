@@ -332,7 +332,7 @@ fn refi_projects_of_atlas_ti_and_maxqda_import() {
     assert!(
         r["problems"]
             .to_string()
-            .contains("10 source(s) have no text"),
+            .contains("the file holds none of its sources' texts"),
         "{}",
         r["problems"]
     );
@@ -379,7 +379,7 @@ fn real_interviews_survive_a_refi_round_trip() {
             .map(|x| {
                 format!(
                     "{}|{}|{}|{}",
-                    x["document"], x["coder"], x["code"], x["text"]
+                    x["document"], x["coders"], x["code"], x["text"]
                 )
             })
             .collect();
