@@ -794,40 +794,36 @@ fn cooccurrence(books: &BTreeSet<String>, codings: &Codings) -> Vec<Cooccurrence
         .map(|book| {
             let mut codes: Vec<(&str, &BTreeSet<i64>)> = codings_of(codings, book).collect();
             let all = codes.len();
-            codes.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
-            codes.truncate(MAX_CODES);
-            codes.sort_by(|a, b| a.0.cmp(b.0));
-            let mut on: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-            for (i, (_, segs)) in codes.iter().enumerate() {
-                for s in *segs {
-                    on.entry(*s).or_default().push(i);
-                }
+            // The pairs, over every code of the codebook.
+            let mut both: BTreeMap<(usize, usize), u64> = BTreeMap::new();
+            for (i, j) in together(&codes) {
+                *both.entry((i, j)).or_default() += 1;
             }
-            let mut counts = vec![vec![0u64; codes.len()]; codes.len()];
-            for held in on.values() {
-                for &i in held {
-                    for &j in held {
-                        counts[i][j] += 1;
-                    }
-                }
-            }
-            let mut pairs = Vec::new();
-            for i in 0..codes.len() {
-                for j in i + 1..codes.len() {
-                    if counts[i][j] > 0 {
-                        pairs.push(Pair {
-                            first: codes[i].0.to_string(),
-                            second: codes[j].0.to_string(),
-                            first_segments: counts[i][i],
-                            second_segments: counts[j][j],
-                            both: counts[i][j],
-                        });
-                    }
-                }
-            }
+            let mut pairs: Vec<Pair> = both
+                .into_iter()
+                .map(|((i, j), n)| Pair {
+                    first: codes[i].0.to_string(),
+                    second: codes[j].0.to_string(),
+                    first_segments: codes[i].1.len() as u64,
+                    second_segments: codes[j].1.len() as u64,
+                    both: n,
+                })
+                .collect();
             // Most first; stable, so ties stay in code order.
             pairs.sort_by(|a, b| b.both.cmp(&a.both));
             pairs.truncate(MAX_PAIRS);
+            // The matrix, over the most used.
+            codes.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+            codes.truncate(MAX_CODES);
+            codes.sort_by(|a, b| a.0.cmp(b.0));
+            let mut counts = vec![vec![0u64; codes.len()]; codes.len()];
+            for (i, c) in codes.iter().enumerate() {
+                counts[i][i] = c.1.len() as u64;
+            }
+            for (i, j) in together(&codes) {
+                counts[i][j] += 1;
+                counts[j][i] += 1;
+            }
             let names: Vec<String> = codes.iter().map(|(c, _)| c.to_string()).collect();
             Cooccurrence {
                 codebook: book.clone(),
@@ -841,6 +837,26 @@ fn cooccurrence(books: &BTreeSet<String>, codings: &Codings) -> Vec<Cooccurrence
             }
         })
         .collect()
+}
+
+/// For each segment carrying two of `codes`, the pair (indexes, the lower first), once per
+/// segment.
+fn together(codes: &[(&str, &BTreeSet<i64>)]) -> Vec<(usize, usize)> {
+    let mut on: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (i, (_, segs)) in codes.iter().enumerate() {
+        for s in *segs {
+            on.entry(*s).or_default().push(i);
+        }
+    }
+    let mut out = Vec::new();
+    for held in on.values() {
+        for (k, &i) in held.iter().enumerate() {
+            for &j in &held[k + 1..] {
+                out.push((i, j));
+            }
+        }
+    }
+    out
 }
 
 fn share(n: u64, of: u64) -> f64 {
@@ -1459,7 +1475,8 @@ fn cooccurrence_blocks(r: &Report, b: &mut Vec<Block>) {
             .iter()
             .map(|x| code_cell(r, &c.codebook, x))
             .collect();
-        if rows.len() <= MATRIX_CODES {
+        let matrix = rows.len() <= MATRIX_CODES;
+        if matrix {
             b.push(Block::Heat {
                 title,
                 corner: "code".into(),
@@ -1470,14 +1487,23 @@ fn cooccurrence_blocks(r: &Report, b: &mut Vec<Block>) {
                 numbered: true,
             });
         } else {
-            b.push(Block::Note(format!(
-                "{} codes are too many for a readable matrix: the pairs above are the {} most \
-                 often together (the JSON report holds the whole matrix).",
-                rows.len(),
-                MAX_PAIRS
-            )));
+            let all = rows.len() + c.left_out;
+            b.push(Block::Note(if c.pairs.len() < MAX_PAIRS {
+                format!(
+                    "{all} codes are too many for a readable matrix: the list above holds every \
+                     pair found together (the JSON report has the matrix of the {} most used).",
+                    rows.len()
+                )
+            } else {
+                format!(
+                    "{all} codes are too many for a readable matrix: the list above holds the \
+                     {MAX_PAIRS} pairs most often together, of all {all} codes (the JSON report \
+                     has the matrix of the {} most used).",
+                    rows.len()
+                )
+            }));
         }
-        if c.left_out > 0 {
+        if c.left_out > 0 && matrix {
             b.push(Block::Note(format!(
                 "The {MAX_CODES} most used codes are shown; {} more are left out.",
                 c.left_out
@@ -2251,6 +2277,18 @@ mod tests {
         let c = html::label_lines("Social/professional role and identity of educators", 30);
         assert_eq!(c, ["Social/professional role and", "identity of educators"]);
         assert_eq!(html::label_lines("Barriers", 30), ["Barriers"]);
+        // Two codes of one name are told apart by their ids.
+        let mut r = report();
+        r.names = BTreeMap::from([(
+            "cb".to_string(),
+            BTreeMap::from([
+                ("x".to_string(), "Optimism".to_string()),
+                ("y".to_string(), "Optimism".to_string()),
+            ]),
+        )]);
+        let html = render(write_html, &r);
+        assert!(html.contains("<tspan>Optimism (x)</tspan>"), "{html}");
+        assert!(html.contains("<tspan>Optimism (y)</tspan>"), "{html}");
     }
 
     #[test]

@@ -63,6 +63,24 @@ pub(super) fn label_lines(s: &str, n: usize) -> Vec<String> {
     vec![first, short(&rest.join(" "), n)]
 }
 
+/// The labels' texts, with the id added where two share a text (codes of one name in
+/// different places of a codebook), so no two labels read the same.
+fn distinct<'a>(labels: impl Iterator<Item = &'a Cell> + Clone) -> Vec<String> {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for l in labels.clone() {
+        *seen.entry(l.text.as_str()).or_default() += 1;
+    }
+    labels
+        .map(|l| {
+            if seen[l.text.as_str()] > 1 {
+                l.full()
+            } else {
+                l.text.clone()
+            }
+        })
+        .collect()
+}
+
 /// An id in small print, with a place to break after each dot and underscore (so a long id
 /// wraps between its parts, never inside a word).
 fn small_id(id: &str) -> String {
@@ -249,10 +267,9 @@ pub(super) fn bar_chart(b: &super::Bars) -> String {
     const TOP: f64 = 28.0;
     let width = LABEL_W + BAR_W + TEXT_W;
     // A label of two lines takes a taller row.
-    let labels: Vec<Vec<String>> = b
-        .rows
+    let labels: Vec<Vec<String>> = distinct(b.rows.iter().map(|r| &r.0))
         .iter()
-        .map(|(label, _, _)| label_lines(&label.text, LABEL_CHARS))
+        .map(|t| label_lines(t, LABEL_CHARS))
         .collect();
     let row_h = |k: usize| ROW_H + LINE_H * (labels[k].len() as f64 - 1.0);
     let height = TOP + (0..b.rows.len()).map(row_h).sum::<f64>() + 8.0;
@@ -391,12 +408,13 @@ pub(super) fn heat_map(
             esc(&column_text(j, c))
         ));
     }
+    let texts = distinct(rows.iter());
     for (i, (label, row)) in rows.iter().zip(&g.counts).enumerate() {
         let y = top + CELL_H * i as f64;
         let text = if numbered {
-            format!("{}. {}", i + 1, label.text)
+            format!("{}. {}", i + 1, texts[i])
         } else {
-            label.text.clone()
+            texts[i].clone()
         };
         let lines = label_lines(&text, LABEL_CHARS);
         let first = y + CELL_H / 2.0 + 4.0 - LINE_H / 2.0 * (lines.len() as f64 - 1.0);
