@@ -810,7 +810,7 @@ fn cooccurrence(books: &BTreeSet<String>, codings: &Codings) -> Vec<Cooccurrence
                 })
                 .collect();
             // Most first; stable, so ties stay in code order.
-            pairs.sort_by(|a, b| b.both.cmp(&a.both));
+            pairs.sort_by_key(|p| std::cmp::Reverse(p.both));
             pairs.truncate(MAX_PAIRS);
             // The matrix, over the most used.
             codes.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
@@ -1657,8 +1657,9 @@ fn agreement_blocks(r: &Report, b: &mut Vec<Block>) {
 fn rules_blocks(r: &Report, b: &mut Vec<Block>) {
     b.push(Block::Section("rules", "Rules ranked by precision".into()));
     b.push(Block::Explain(
-        "Each rule of a codebook with the suggestions it took part in, how many of those were \
-         decided and accepted, and its precision (accepted ÷ decided) with the 95% Wilson \
+        "Each rule of a codebook with the suggestions it took part in, how many decisions were \
+         made on those (one per coder, so two coders can make decided exceed fired) and \
+         accepted, and its precision (accepted ÷ decided) with the 95% Wilson \
          interval. Rules with the same precision are ranked by the lower end of the interval: \
          more decisions make a rule's figure surer. Rules at the bottom are the first to \
          sharpen or drop."
