@@ -68,6 +68,36 @@ pub const SEARCHES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Commands the demo suggests trying on its project, from inside the project's folder (each
+/// is run as printed by `tests/it/r15_demo.rs`).
+pub const TRY: &[&str] = &[
+    "quarry search 'confiden* NEAR/5 post' --context 1",
+    "quarry search 'trust attr.role:educator' --format csv > quotes.csv",
+    "quarry show P06_interview",
+    "quarry show 'meded_posts.csv thread 1500000000000000006'",
+    "quarry search 'date:2022-03 is:reply' --format json",
+    "quarry list speakers",
+    "quarry codebook show tdf",
+    "quarry codebook check sm-uptake --corpus",
+    "quarry list suggestions",
+    "quarry triage --codebook tdf --code tdf.knowledge",
+    "quarry review --coder YOU --codebook tdf",
+    "quarry review export --coder YOU --codebook tdf --out review.xlsx",
+    "quarry agreement --coders YOU,demo --codebook sm-uptake",
+    "quarry report --out report.html",
+];
+
+/// `s` as one word for a POSIX shell: as it is when it holds nothing the shell reads
+/// specially, else in single quotes.
+fn shell_word(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
 /// Runs the demo, writing to `out`. `data` overrides the bundled sample with a folder.
 pub fn run(
     out: &mut dyn Write,
@@ -254,39 +284,20 @@ pub fn run(
     match dir {
         Some(d) => {
             writeln!(out, "The project is in {}. Try:", d.display())?;
-            writeln!(out, "  cd {}", d.display())?;
+            writeln!(out, "  cd {}", shell_word(&d.display().to_string()))?;
         }
-        None => writeln!(
-            out,
-            "This project was temporary (keep one with --out DIR). In your own project, try:"
-        )?,
+        None => {
+            writeln!(
+                out,
+                "This project was temporary and is gone. To try more on it, keep one:"
+            )?;
+            writeln!(out, "  quarry demo --out quarry-demo")?;
+            writeln!(out, "  cd quarry-demo")?;
+        }
     }
-    writeln!(out, "  quarry search 'confiden* NEAR/5 post' --context 1")?;
-    writeln!(
-        out,
-        "  quarry search 'trust attr.role:educator' --format csv > quotes.csv"
-    )?;
-    writeln!(out, "  quarry show P06_interview")?;
-    writeln!(
-        out,
-        "  quarry show 'meded_posts.csv thread 1500000000000000006'"
-    )?;
-    writeln!(out, "  quarry search 'date:2022-03 is:reply' --format json")?;
-    writeln!(out, "  quarry list speakers")?;
-    writeln!(out, "  quarry codebook show tdf")?;
-    writeln!(out, "  quarry codebook check sm-uptake --corpus")?;
-    writeln!(out, "  quarry list suggestions")?;
-    writeln!(out, "  quarry triage --codebook tdf --code tdf.knowledge")?;
-    writeln!(out, "  quarry review --coder YOU --codebook tdf")?;
-    writeln!(
-        out,
-        "  quarry review export --coder YOU --codebook tdf --out review.xlsx"
-    )?;
-    writeln!(
-        out,
-        "  quarry agreement --coders YOU,demo --codebook sm-uptake"
-    )?;
-    writeln!(out, "  quarry report --out report.html")?;
+    for cmd in TRY {
+        writeln!(out, "  {cmd}")?;
+    }
     // The report of the demo project, kept: in the project when it is kept, else beside the
     // temporary project, which is removed.
     let report = quarry::report::build(&p, &quarry::report::ReportConfig::default())?;

@@ -26,6 +26,13 @@ pub const MAX_VALUES: usize = 12;
 /// A co-occurrence matrix shows at most this many codes, the most used.
 pub const MAX_CODES: usize = 40;
 
+/// Past this many codes the co-occurrence is shown as its top pairs only (a matrix that
+/// wide cannot be read); the JSON keeps the whole matrix.
+pub const MATRIX_CODES: usize = 12;
+
+/// The pairs of codes listed as most often together.
+pub const MAX_PAIRS: usize = 20;
+
 /// What to report on.
 #[derive(Debug, Clone, Default)]
 pub struct ReportConfig {
@@ -97,6 +104,8 @@ pub struct Corpus {
 pub struct CodeRow {
     /// Code id.
     pub code: String,
+    /// The code's name in its codebook (empty when the codebook cannot be loaded).
+    pub name: String,
     /// Suggestions of the code (waiting or covered), as `quarry rules` counts them.
     pub suggested: usize,
     /// Decisions on those suggestions (one per coder).
@@ -189,6 +198,56 @@ pub struct Cooccurrence {
     pub grid: Grid,
     /// Codes with codings left out (beyond the [`MAX_CODES`] most used).
     pub left_out: usize,
+    /// The pairs of different codes most often on one segment, most first (at most
+    /// [`MAX_PAIRS`]).
+    pub pairs: Vec<Pair>,
+}
+
+/// Two codes and the segments carrying both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pair {
+    /// One code's id.
+    pub first: String,
+    /// The other's.
+    pub second: String,
+    /// Segments carrying the first.
+    pub first_segments: u64,
+    /// Segments carrying the second.
+    pub second_segments: u64,
+    /// Segments carrying both.
+    pub both: u64,
+}
+
+/// One coder's decisions on the suggestions of one codebook.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoderRow {
+    /// Codebook id.
+    pub codebook: String,
+    /// Coder.
+    pub coder: String,
+    /// Suggestions decided.
+    pub decided: usize,
+    /// Of those, accepted.
+    pub accepted: usize,
+    /// accepted / decided.
+    pub precision: Option<f64>,
+}
+
+/// The headline figures, over every codebook reported on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Documents.
+    pub documents: usize,
+    /// Suggestions (waiting, covered or decided).
+    pub suggestions: usize,
+    /// Decisions on them (one per coder and suggestion).
+    pub decided: usize,
+    /// Of those, accepted.
+    pub accepted: usize,
+    /// accepted / decided.
+    pub precision: Option<f64>,
+    /// Everyone with a standing decision.
+    pub coders: Vec<String>,
 }
 
 /// Coverage of one document.
@@ -250,6 +309,8 @@ pub struct RankedRule {
     pub codebook: String,
     /// Code id.
     pub code: String,
+    /// The code's name (empty when unknown).
+    pub name: String,
     /// The rule as written.
     pub rule: String,
     /// Suggestions it took part in.
@@ -286,6 +347,12 @@ pub struct Report {
     pub date: String,
     /// The codebooks reported on.
     pub codebooks: Vec<String>,
+    /// Code names per codebook and code id (codebooks that cannot be loaded are missing).
+    pub names: BTreeMap<String, BTreeMap<String, String>>,
+    /// The headline figures.
+    pub summary: Summary,
+    /// Decisions per coder and codebook.
+    pub coders: Vec<CoderRow>,
     /// 1. What the project holds.
     pub corpus: Corpus,
     /// 2. Codes per codebook.
@@ -350,6 +417,28 @@ pub fn build(project: &Project, cfg: &ReportConfig) -> Result<Report> {
     let speaker_attrs = store.speaker_attributes()?;
     let books_list: Vec<String> = books.iter().cloned().collect();
     let suggested = store.suggested_segments_per_document(&books_list)?;
+    let names = code_names(&books, &store.codebooks_run()?);
+    let codes = code_tables(&books, &quality, &codings, &names);
+    let coders = coder_rows(project, &quality, &decisions)?;
+    let decided: usize = coders.iter().map(|c| c.decided).sum();
+    let accepted: usize = coders.iter().map(|c| c.accepted).sum();
+    let summary = Summary {
+        documents: docs.len(),
+        suggestions: codes
+            .iter()
+            .flat_map(|b| &b.codes)
+            .map(|c| c.suggested)
+            .sum(),
+        decided,
+        accepted,
+        precision: (decided > 0).then(|| accepted as f64 / decided as f64),
+        coders: coders
+            .iter()
+            .map(|c| c.coder.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+    };
     Ok(Report {
         title: project
             .root()
@@ -359,15 +448,69 @@ pub fn build(project: &Project, cfg: &ReportConfig) -> Result<Report> {
             .unwrap_or_else(|| "quarry project".into()),
         version: env!("CARGO_PKG_VERSION").to_string(),
         date: today(),
-        codes: code_tables(&books, &quality, &codings),
+        codes,
         attributes: attribute_matrices(&codings, &owners, &doc_attrs, &speaker_attrs),
         cooccurrence: cooccurrence(&books, &codings),
         coverage: coverage(&docs, &codings, &owners, &suggested),
         agreement: agreement(project, &books, &decisions)?,
-        rules: ranked_rules(&quality),
+        rules: ranked_rules(&quality, &names),
         codebooks: books_list,
+        names,
+        summary,
+        coders,
         corpus,
     })
+}
+
+/// The codes' names of each codebook reported on, from where its last run loaded it (else
+/// as a built-in name); a codebook that cannot be loaded is left out, and its ids stand.
+fn code_names(
+    books: &BTreeSet<String>,
+    run: &[(String, String)],
+) -> BTreeMap<String, BTreeMap<String, String>> {
+    books
+        .iter()
+        .filter_map(|book| {
+            let cb = match run.iter().find(|(id, _)| id == book) {
+                Some((_, origin)) => crate::codebook::load_origin(origin).ok(),
+                None => crate::codebook::load(book).ok(),
+            }?;
+            let names = cb.codes.into_iter().map(|c| (c.id, c.name)).collect();
+            Some((book.clone(), names))
+        })
+        .collect()
+}
+
+/// Each coder's decisions on the suggestions of each codebook that has been run, as
+/// `quarry rules --coder` counts them: their sum is the codes table's decided.
+fn coder_rows(
+    project: &Project,
+    quality: &BTreeMap<String, RulesReport>,
+    decisions: &[DecisionRow],
+) -> Result<Vec<CoderRow>> {
+    let mut out = Vec::new();
+    for book in quality.keys() {
+        let coders: BTreeSet<&str> = decisions
+            .iter()
+            .filter(|d| &d.codebook == book)
+            .map(|d| d.coder.as_str())
+            .collect();
+        for coder in coders {
+            let q = quality::rules(project, book, Some(coder))?;
+            let decided: usize = q.codes.iter().map(|c| c.decided).sum();
+            let accepted: usize = q.codes.iter().map(|c| c.accepted).sum();
+            if decided > 0 {
+                out.push(CoderRow {
+                    codebook: book.clone(),
+                    coder: coder.to_string(),
+                    decided,
+                    accepted,
+                    precision: Some(accepted as f64 / decided as f64),
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) fn today() -> String {
@@ -483,6 +626,7 @@ fn code_tables(
     books: &BTreeSet<String>,
     quality: &BTreeMap<String, RulesReport>,
     codings: &Codings,
+    names: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> Vec<CodebookCodes> {
     books
         .iter()
@@ -501,6 +645,7 @@ fn code_tables(
                 }
                 codes.push(CodeRow {
                     code: c.code.clone(),
+                    name: name_of(names, book, &c.code).to_string(),
                     suggested: c.fired,
                     decided: c.decided,
                     accepted: c.accepted,
@@ -515,6 +660,7 @@ fn code_tables(
                 if !codes.iter().any(|c| c.code == code) {
                     codes.push(CodeRow {
                         code: code.to_string(),
+                        name: name_of(names, book, code).to_string(),
                         suggested: 0,
                         decided: 0,
                         accepted: 0,
@@ -533,6 +679,18 @@ fn code_tables(
             }
         })
         .collect()
+}
+
+/// A code's name, or "" when its codebook or the code is not known.
+fn name_of<'a>(
+    names: &'a BTreeMap<String, BTreeMap<String, String>>,
+    book: &str,
+    code: &str,
+) -> &'a str {
+    names
+        .get(book)
+        .and_then(|n| n.get(code))
+        .map_or("", String::as_str)
 }
 
 fn value_of<'a>(attrs: Option<&'a Vec<(String, String)>>, key: &str) -> Option<&'a str> {
@@ -636,22 +794,35 @@ fn cooccurrence(books: &BTreeSet<String>, codings: &Codings) -> Vec<Cooccurrence
         .map(|book| {
             let mut codes: Vec<(&str, &BTreeSet<i64>)> = codings_of(codings, book).collect();
             let all = codes.len();
+            // The pairs, over every code of the codebook.
+            let mut both: BTreeMap<(usize, usize), u64> = BTreeMap::new();
+            for (i, j) in together(&codes) {
+                *both.entry((i, j)).or_default() += 1;
+            }
+            let mut pairs: Vec<Pair> = both
+                .into_iter()
+                .map(|((i, j), n)| Pair {
+                    first: codes[i].0.to_string(),
+                    second: codes[j].0.to_string(),
+                    first_segments: codes[i].1.len() as u64,
+                    second_segments: codes[j].1.len() as u64,
+                    both: n,
+                })
+                .collect();
+            // Most first; stable, so ties stay in code order.
+            pairs.sort_by_key(|p| std::cmp::Reverse(p.both));
+            pairs.truncate(MAX_PAIRS);
+            // The matrix, over the most used.
             codes.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
             codes.truncate(MAX_CODES);
             codes.sort_by(|a, b| a.0.cmp(b.0));
-            let mut on: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-            for (i, (_, segs)) in codes.iter().enumerate() {
-                for s in *segs {
-                    on.entry(*s).or_default().push(i);
-                }
-            }
             let mut counts = vec![vec![0u64; codes.len()]; codes.len()];
-            for held in on.values() {
-                for &i in held {
-                    for &j in held {
-                        counts[i][j] += 1;
-                    }
-                }
+            for (i, c) in codes.iter().enumerate() {
+                counts[i][i] = c.1.len() as u64;
+            }
+            for (i, j) in together(&codes) {
+                counts[i][j] += 1;
+                counts[j][i] += 1;
             }
             let names: Vec<String> = codes.iter().map(|(c, _)| c.to_string()).collect();
             Cooccurrence {
@@ -662,9 +833,30 @@ fn cooccurrence(books: &BTreeSet<String>, codings: &Codings) -> Vec<Cooccurrence
                     counts,
                 },
                 left_out: all - codes.len(),
+                pairs,
             }
         })
         .collect()
+}
+
+/// For each segment carrying two of `codes`, the pair (indexes, the lower first), once per
+/// segment.
+fn together(codes: &[(&str, &BTreeSet<i64>)]) -> Vec<(usize, usize)> {
+    let mut on: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (i, (_, segs)) in codes.iter().enumerate() {
+        for s in *segs {
+            on.entry(*s).or_default().push(i);
+        }
+    }
+    let mut out = Vec::new();
+    for held in on.values() {
+        for (k, &i) in held.iter().enumerate() {
+            for &j in &held[k + 1..] {
+                out.push((i, j));
+            }
+        }
+    }
+    out
 }
 
 fn share(n: u64, of: u64) -> f64 {
@@ -752,7 +944,10 @@ fn agreement(
     Ok(out)
 }
 
-fn ranked_rules(quality: &BTreeMap<String, RulesReport>) -> Rules {
+fn ranked_rules(
+    quality: &BTreeMap<String, RulesReport>,
+    names: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Rules {
     let mut ranked = Vec::new();
     let (mut undecided, mut silent) = (0, 0);
     for (book, q) in quality {
@@ -762,6 +957,7 @@ fn ranked_rules(quality: &BTreeMap<String, RulesReport>) -> Rules {
                     ranked.push(RankedRule {
                         codebook: book.clone(),
                         code: c.code.clone(),
+                        name: name_of(names, book, &c.code).to_string(),
                         rule: r.rule.clone(),
                         fired: r.fired,
                         decided: r.decided,
@@ -807,20 +1003,73 @@ enum Block {
     Explain(String),
     /// A note, such as "nothing yet".
     Note(String),
+    /// The headline figures: (label, value, what it counts).
+    Summary(Vec<(String, String, String)>),
     /// A table; numeric columns are right-aligned.
     Table {
         head: Vec<(String, bool)>,
-        rows: Vec<Vec<String>>,
+        rows: Vec<Vec<Cell>>,
     },
     /// Horizontal bars (HTML only: the table beside it holds the numbers).
     Bars(Bars),
-    /// A heat map (HTML: SVG; Markdown: a table of the counts).
+    /// A heat map (HTML: SVG; Markdown: a table of the counts). `rows` and `columns` label
+    /// the grid's; `numbered` heads the columns with the rows' numbers (a code × code grid).
     Heat {
         title: String,
         corner: String,
         grid: Grid,
+        rows: Vec<Cell>,
+        columns: Vec<Cell>,
         diagonal: bool,
+        numbered: bool,
     },
+}
+
+/// A table cell or chart label: its text, and an id (of a code) shown in small print beside
+/// a name, and on hover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cell {
+    text: String,
+    id: Option<String>,
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Cell {
+        Cell { text, id: None }
+    }
+}
+
+impl Cell {
+    /// The text with the id after it, for a hover note or plain text.
+    fn full(&self) -> String {
+        match &self.id {
+            Some(id) => format!("{} ({id})", self.text),
+            None => self.text.clone(),
+        }
+    }
+}
+
+/// Plain cells.
+fn cells(v: Vec<String>) -> Vec<Cell> {
+    v.into_iter().map(Cell::from).collect()
+}
+
+/// A code as its name with its id in small print, or its id alone when the name is unknown.
+fn code_cell(r: &Report, book: &str, code: &str) -> Cell {
+    match name_of(&r.names, book, code) {
+        "" => Cell::from(code.to_string()),
+        name => Cell {
+            text: name.to_string(),
+            id: Some(code.to_string()),
+        },
+    }
+}
+
+/// A code cell, then plain ones.
+fn code_row(r: &Report, book: &str, code: &str, rest: Vec<String>) -> Vec<Cell> {
+    std::iter::once(code_cell(r, book, code))
+        .chain(cells(rest))
+        .collect()
 }
 
 /// A bar chart. Per row, the first series is a wide bar from the axis; the others are thin
@@ -830,7 +1079,7 @@ enum Block {
 struct Bars {
     title: String,
     series: Vec<(String, &'static str)>,
-    rows: Vec<(String, Vec<f64>, String)>,
+    rows: Vec<(Cell, Vec<f64>, String)>,
     max: f64,
 }
 
@@ -867,6 +1116,7 @@ const REJECTED: &str = "#d95f0e";
 
 fn layout(r: &Report) -> Vec<Block> {
     let mut b = Vec::new();
+    summary_block(r, &mut b);
     corpus_blocks(r, &mut b);
     codes_blocks(r, &mut b);
     attribute_blocks(r, &mut b);
@@ -875,6 +1125,42 @@ fn layout(r: &Report) -> Vec<Block> {
     agreement_blocks(r, &mut b);
     rules_blocks(r, &mut b);
     b
+}
+
+fn summary_block(r: &Report, b: &mut Vec<Block>) {
+    let s = &r.summary;
+    let coders = match s.coders.as_slice() {
+        [] => "nobody has decided yet".to_string(),
+        names => names.join(", "),
+    };
+    b.push(Block::Summary(vec![
+        (
+            "Documents".into(),
+            s.documents.to_string(),
+            format!("{} segments", r.corpus.segments),
+        ),
+        (
+            "Suggestions".into(),
+            s.suggestions.to_string(),
+            "made by the codebooks' rules".into(),
+        ),
+        (
+            "Decided".into(),
+            s.decided.to_string(),
+            "decisions on them, one per coder".into(),
+        ),
+        (
+            "Accepted".into(),
+            s.accepted.to_string(),
+            format!("{} rejected", s.decided - s.accepted),
+        ),
+        (
+            "Precision".into(),
+            opt_pct(s.precision),
+            "accepted ÷ decided".into(),
+        ),
+        ("Coders".into(), s.coders.len().to_string(), coders),
+    ]));
 }
 
 fn corpus_blocks(r: &Report, b: &mut Vec<Block>) {
@@ -895,11 +1181,11 @@ fn corpus_blocks(r: &Report, b: &mut Vec<Block>) {
     b.push(Block::Table {
         head: head(&[("", false), ("count", true)]),
         rows: vec![
-            vec!["Documents".into(), c.documents.to_string()],
-            vec!["Segments".into(), c.segments.to_string()],
-            vec!["Speakers".into(), c.speakers.to_string()],
-            vec!["Interviewers".into(), c.interviewers.to_string()],
-            vec!["Posts".into(), c.posts.to_string()],
+            cells(vec!["Documents".into(), c.documents.to_string()]),
+            cells(vec!["Segments".into(), c.segments.to_string()]),
+            cells(vec!["Speakers".into(), c.speakers.to_string()]),
+            cells(vec!["Interviewers".into(), c.interviewers.to_string()]),
+            cells(vec!["Posts".into(), c.posts.to_string()]),
         ],
     });
     b.push(Block::Heading("Documents by format".into()));
@@ -908,7 +1194,7 @@ fn corpus_blocks(r: &Report, b: &mut Vec<Block>) {
         rows: c
             .formats
             .iter()
-            .map(|f| vec![f.label.clone(), f.count.to_string()])
+            .map(|f| cells(vec![f.label.clone(), f.count.to_string()]))
             .collect(),
     });
     for (title, what, counts) in [
@@ -926,7 +1212,7 @@ fn corpus_blocks(r: &Report, b: &mut Vec<Block>) {
             head: head(&[(what, false), ("posts", true)]),
             rows: counts
                 .iter()
-                .map(|x| vec![x.label.clone(), x.count.to_string()])
+                .map(|x| cells(vec![x.label.clone(), x.count.to_string()]))
                 .collect(),
         });
         b.push(Block::Bars(Bars {
@@ -934,7 +1220,13 @@ fn corpus_blocks(r: &Report, b: &mut Vec<Block>) {
             series: vec![("posts".into(), DARK)],
             rows: counts
                 .iter()
-                .map(|x| (x.label.clone(), vec![x.count as f64], x.count.to_string()))
+                .map(|x| {
+                    (
+                        Cell::from(x.label.clone()),
+                        vec![x.count as f64],
+                        x.count.to_string(),
+                    )
+                })
                 .collect(),
             max: counts.iter().map(|x| x.count).max().unwrap_or(0) as f64,
         }));
@@ -956,8 +1248,9 @@ fn codes_blocks(r: &Report, b: &mut Vec<Block>) {
     ));
     b.push(Block::Explain(
         "Suggested counts the segments a codebook's rules proposed the code for. Decided, \
-         accepted and rejected count coders' decisions on those suggestions (two coders deciding \
-         one suggestion count twice). Precision is accepted ÷ decided: the share of reviewed \
+         accepted and rejected count coders' decisions on those suggestions: each coder decides \
+         a suggestion once, so with two coders decided can be up to twice suggested (the table \
+         of decisions per coder below splits them). Precision is accepted ÷ decided: the share of reviewed \
          suggestions that were right. The 95% interval (Wilson) shows how sure that figure is; \
          it is wide while few suggestions are decided. Coded segments counts the segments that \
          carry the code after review, including codes applied by hand or chosen instead of a \
@@ -997,16 +1290,20 @@ fn codes_blocks(r: &Report, b: &mut Vec<Block>) {
                 .codes
                 .iter()
                 .map(|c| {
-                    vec![
-                        c.code.clone(),
-                        c.suggested.to_string(),
-                        c.decided.to_string(),
-                        c.accepted.to_string(),
-                        c.rejected.to_string(),
-                        opt_pct(c.precision),
-                        interval(c.interval),
-                        c.coded_segments.to_string(),
-                    ]
+                    code_row(
+                        r,
+                        &cb.codebook,
+                        &c.code,
+                        vec![
+                            c.suggested.to_string(),
+                            c.decided.to_string(),
+                            c.accepted.to_string(),
+                            c.rejected.to_string(),
+                            opt_pct(c.precision),
+                            interval(c.interval),
+                            c.coded_segments.to_string(),
+                        ],
+                    )
                 })
                 .collect(),
         });
@@ -1032,7 +1329,7 @@ fn codes_blocks(r: &Report, b: &mut Vec<Block>) {
                 .iter()
                 .map(|c| {
                     (
-                        c.code.clone(),
+                        code_cell(r, &cb.codebook, &c.code),
                         vec![c.suggested as f64, c.accepted as f64, c.rejected as f64],
                         format!("{} / {} / {}", c.suggested, c.accepted, c.rejected),
                     )
@@ -1045,6 +1342,38 @@ fn codes_blocks(r: &Report, b: &mut Vec<Block>) {
                 .max()
                 .unwrap_or(0) as f64,
         }));
+        let coders: Vec<&CoderRow> = r
+            .coders
+            .iter()
+            .filter(|c| c.codebook == cb.codebook)
+            .collect();
+        if !coders.is_empty() {
+            b.push(Block::Heading(format!(
+                "Codebook {}: decisions per coder",
+                cb.codebook
+            )));
+            b.push(Block::Table {
+                head: head(&[
+                    ("coder", false),
+                    ("decided", true),
+                    ("accepted", true),
+                    ("rejected", true),
+                    ("precision", true),
+                ]),
+                rows: coders
+                    .iter()
+                    .map(|c| {
+                        cells(vec![
+                            c.coder.clone(),
+                            c.decided.to_string(),
+                            c.accepted.to_string(),
+                            (c.decided - c.accepted).to_string(),
+                            opt_pct(c.precision),
+                        ])
+                    })
+                    .collect(),
+            });
+        }
     }
 }
 
@@ -1072,8 +1401,16 @@ fn attribute_blocks(r: &Report, b: &mut Vec<Block>) {
         b.push(Block::Heat {
             title,
             corner: format!("code \\ {}", m.key),
+            rows: m
+                .grid
+                .rows
+                .iter()
+                .map(|c| code_cell(r, &m.codebook, c))
+                .collect(),
+            columns: cells(m.grid.columns.clone()),
             grid: m.grid.clone(),
             diagonal: false,
+            numbered: false,
         });
     }
     if !a.left_out.is_empty() {
@@ -1086,12 +1423,12 @@ fn attribute_blocks(r: &Report, b: &mut Vec<Block>) {
 
 fn cooccurrence_blocks(r: &Report, b: &mut Vec<Block>) {
     b.push(Block::Section("cooccurrence", "Codes together".into()));
-    b.push(Block::Explain(
-        "How many segments carry both codes, from the codings after review. The diagonal (grey) \
-         holds each code's own number of segments. Codes that often come together may overlap \
-         in meaning, or point to a theme that joins them."
-            .into(),
-    ));
+    b.push(Block::Explain(format!(
+        "How many segments carry both codes, from the codings after review: first the pairs \
+             most often together, then (up to {MATRIX_CODES} codes) every pair as a matrix whose \
+             diagonal (grey) holds each code's own number of segments. Codes that often come \
+             together may overlap in meaning, or point to a theme that joins them."
+    )));
     if r.cooccurrence.is_empty() {
         no_codebooks(b);
     }
@@ -1104,13 +1441,69 @@ fn cooccurrence_blocks(r: &Report, b: &mut Vec<Block>) {
             ));
             continue;
         }
-        b.push(Block::Heat {
-            title,
-            corner: "code".into(),
-            grid: c.grid.clone(),
-            diagonal: true,
-        });
-        if c.left_out > 0 {
+        if c.pairs.is_empty() {
+            b.push(Block::Note(
+                "No segment carries two codes of this codebook yet.".into(),
+            ));
+        } else {
+            b.push(Block::Table {
+                head: head(&[
+                    ("code", false),
+                    ("segments", true),
+                    ("together with", false),
+                    ("segments", true),
+                    ("both", true),
+                ]),
+                rows: c
+                    .pairs
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            code_cell(r, &c.codebook, &p.first),
+                            p.first_segments.to_string().into(),
+                            code_cell(r, &c.codebook, &p.second),
+                            p.second_segments.to_string().into(),
+                            p.both.to_string().into(),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+        let rows: Vec<Cell> = c
+            .grid
+            .rows
+            .iter()
+            .map(|x| code_cell(r, &c.codebook, x))
+            .collect();
+        let matrix = rows.len() <= MATRIX_CODES;
+        if matrix {
+            b.push(Block::Heat {
+                title,
+                corner: "code".into(),
+                columns: rows.clone(),
+                rows,
+                grid: c.grid.clone(),
+                diagonal: true,
+                numbered: true,
+            });
+        } else {
+            let all = rows.len() + c.left_out;
+            b.push(Block::Note(if c.pairs.len() < MAX_PAIRS {
+                format!(
+                    "{all} codes are too many for a readable matrix: the list above holds every \
+                     pair found together (the JSON report has the matrix of the {} most used).",
+                    rows.len()
+                )
+            } else {
+                format!(
+                    "{all} codes are too many for a readable matrix: the list above holds the \
+                     {MAX_PAIRS} pairs most often together, of all {all} codes (the JSON report \
+                     has the matrix of the {} most used).",
+                    rows.len()
+                )
+            }));
+        }
+        if c.left_out > 0 && matrix {
             b.push(Block::Note(format!(
                 "The {MAX_CODES} most used codes are shown; {} more are left out.",
                 c.left_out
@@ -1136,16 +1529,16 @@ fn coverage_blocks(r: &Report, b: &mut Vec<Block>) {
         return;
     }
     let row = |d: &DocCoverage| {
-        vec![
+        cells(vec![
             d.document.clone(),
             d.segments.to_string(),
             d.coded.to_string(),
             pct(d.coded_share),
             d.suggested.to_string(),
             pct(d.suggested_share),
-        ]
+        ])
     };
-    let mut rows: Vec<Vec<String>> = c.documents.iter().map(row).collect();
+    let mut rows: Vec<Vec<Cell>> = c.documents.iter().map(row).collect();
     rows.push(row(&c.total));
     b.push(Block::Table {
         head: head(&[
@@ -1172,7 +1565,7 @@ fn coverage_blocks(r: &Report, b: &mut Vec<Block>) {
             .iter()
             .map(|d| {
                 (
-                    d.document.clone(),
+                    Cell::from(d.document.clone()),
                     vec![d.suggested_share, d.coded_share],
                     format!("{} / {}", pct(d.suggested_share), pct(d.coded_share)),
                 )
@@ -1221,14 +1614,15 @@ fn agreement_blocks(r: &Report, b: &mut Vec<Block>) {
             _ => {}
         }
         for p in &a.pairs {
-            let row = |code: &str, x: &Agreement| {
-                vec![
-                    code.to_string(),
+            let row = |code: Cell, x: &Agreement| {
+                let mut v = vec![code];
+                v.extend(cells(vec![
                     x.units.to_string(),
                     format!("{:.1}%", x.percent),
                     coef(x.kappa),
                     coef(x.alpha),
-                ]
+                ]));
+                v
             };
             b.push(Block::Explain(format!(
                 "{} and {}: {} (segment, code) pairs judged by both, {} judged differently.",
@@ -1240,9 +1634,12 @@ fn agreement_blocks(r: &Report, b: &mut Vec<Block>) {
                 ));
                 continue;
             }
-            let mut rows: Vec<Vec<String>> =
-                p.codes.iter().map(|c| row(&c.code, &c.agreement)).collect();
-            rows.push(row("(all codes)", &p.overall));
+            let mut rows: Vec<Vec<Cell>> = p
+                .codes
+                .iter()
+                .map(|c| row(code_cell(r, &a.codebook, &c.code), &c.agreement))
+                .collect();
+            rows.push(row(Cell::from("(all codes)".to_string()), &p.overall));
             b.push(Block::Table {
                 head: head(&[
                     ("code", false),
@@ -1260,8 +1657,9 @@ fn agreement_blocks(r: &Report, b: &mut Vec<Block>) {
 fn rules_blocks(r: &Report, b: &mut Vec<Block>) {
     b.push(Block::Section("rules", "Rules ranked by precision".into()));
     b.push(Block::Explain(
-        "Each rule of a codebook with the suggestions it took part in, how many of those were \
-         decided and accepted, and its precision (accepted ÷ decided) with the 95% Wilson \
+        "Each rule of a codebook with the suggestions it took part in, how many decisions were \
+         made on those (one per coder, so two coders can make decided exceed fired) and \
+         accepted, and its precision (accepted ÷ decided) with the 95% Wilson \
          interval. Rules with the same precision are ranked by the lower end of the interval: \
          more decisions make a rule's figure surer. Rules at the bottom are the first to \
          sharpen or drop."
@@ -1290,17 +1688,17 @@ fn rules_blocks(r: &Report, b: &mut Vec<Block>) {
                 .iter()
                 .enumerate()
                 .map(|(i, q)| {
-                    vec![
-                        (i + 1).to_string(),
-                        q.codebook.clone(),
-                        q.code.clone(),
+                    let mut row = cells(vec![(i + 1).to_string(), q.codebook.clone()]);
+                    row.push(code_cell(r, &q.codebook, &q.code));
+                    row.extend(cells(vec![
                         q.rule.clone(),
                         q.fired.to_string(),
                         q.decided.to_string(),
                         q.accepted.to_string(),
                         opt_pct(q.precision),
                         interval(q.interval),
-                    ]
+                    ]));
+                    row
                 })
                 .collect(),
         });
@@ -1366,7 +1764,7 @@ fn markdown(r: &Report, blocks: &[Block]) -> String {
             md(&r.codebooks.join(", "))
         }
     );
-    let table = |s: &mut String, head: &[(String, bool)], rows: &[Vec<String>]| {
+    let table = |s: &mut String, head: &[(String, bool)], rows: &[Vec<Cell>]| {
         s.push('\n');
         let cells = |v: Vec<String>| format!("| {} |\n", v.join(" | "));
         s.push_str(&cells(head.iter().map(|(h, _)| md(h)).collect()));
@@ -1376,7 +1774,7 @@ fn markdown(r: &Report, blocks: &[Block]) -> String {
                 .collect(),
         ));
         for r in rows {
-            s.push_str(&cells(r.iter().map(|c| md(c)).collect()));
+            s.push_str(&cells(r.iter().map(|c| md(&c.full())).collect()));
         }
     };
     let mut n = 0;
@@ -1389,18 +1787,49 @@ fn markdown(r: &Report, blocks: &[Block]) -> String {
             Block::Heading(t) => s.push_str(&format!("\n### {}\n", md(t))),
             Block::Explain(t) => s.push_str(&format!("\n{}\n", md(t))),
             Block::Note(t) => s.push_str(&format!("\n*{}*\n", md(t))),
+            Block::Summary(figures) => {
+                s.push('\n');
+                for (label, value, what) in figures {
+                    s.push_str(&format!(
+                        "- **{}: {}** ({})\n",
+                        md(label),
+                        md(value),
+                        md(what)
+                    ));
+                }
+            }
             Block::Table { head, rows } => table(&mut s, head, rows),
             Block::Bars(_) => {}
-            Block::Heat { corner, grid, .. } => {
+            Block::Heat {
+                corner,
+                grid,
+                rows,
+                columns,
+                numbered,
+                ..
+            } => {
                 let mut h = vec![(corner.clone(), false)];
-                h.extend(grid.columns.iter().map(|c| (c.clone(), true)));
-                let rows: Vec<Vec<String>> = grid
-                    .rows
+                h.extend(columns.iter().enumerate().map(|(j, c)| {
+                    (
+                        if *numbered {
+                            (j + 1).to_string()
+                        } else {
+                            c.text.clone()
+                        },
+                        true,
+                    )
+                }));
+                let rows: Vec<Vec<Cell>> = rows
                     .iter()
                     .zip(&grid.counts)
-                    .map(|(label, counts)| {
-                        std::iter::once(label.clone())
-                            .chain(counts.iter().map(u64::to_string))
+                    .enumerate()
+                    .map(|(i, (label, counts))| {
+                        let mut label = label.clone();
+                        if *numbered {
+                            label.text = format!("{}. {}", i + 1, label.text);
+                        }
+                        std::iter::once(label)
+                            .chain(counts.iter().map(|n| Cell::from(n.to_string())))
                             .collect()
                     })
                     .collect();
@@ -1592,7 +2021,23 @@ mod tests {
                 platforms: vec![],
                 months: vec![],
             },
-            codes: code_tables(&books(), &BTreeMap::new(), &c),
+            codes: code_tables(&books(), &BTreeMap::new(), &c, &BTreeMap::new()),
+            names: BTreeMap::new(),
+            summary: Summary {
+                documents: 2,
+                suggestions: 4,
+                decided: 2,
+                accepted: 1,
+                precision: Some(0.5),
+                coders: vec!["ann".into()],
+            },
+            coders: vec![CoderRow {
+                codebook: "cb".into(),
+                coder: "ann".into(),
+                decided: 2,
+                accepted: 1,
+                precision: Some(0.5),
+            }],
             attributes: attribute_matrices(&c, &owners, &doc_attrs, &HashMap::new()),
             cooccurrence: cooccurrence(&books(), &c),
             coverage: coverage(&docs, &c, &owners, &HashMap::new()),
@@ -1605,6 +2050,7 @@ mod tests {
                 ranked: vec![RankedRule {
                     codebook: "cb".into(),
                     code: "x".into(),
+                    name: String::new(),
                     rule: "a | b_c *d* `e`".into(),
                     fired: 4,
                     decided: 2,
@@ -1730,7 +2176,17 @@ mod tests {
                 total: coverage(&[], &Codings::new(), &Owners::new(), &HashMap::new()).total,
             },
             agreement: vec![],
-            rules: ranked_rules(&BTreeMap::new()),
+            rules: ranked_rules(&BTreeMap::new(), &BTreeMap::new()),
+            names: BTreeMap::new(),
+            summary: Summary {
+                documents: 0,
+                suggestions: 0,
+                decided: 0,
+                accepted: 0,
+                precision: None,
+                coders: vec![],
+            },
+            coders: vec![],
         };
         for text in [render(write_html, &r), render(write_markdown, &r)] {
             assert_eq!(text.matches("Nothing yet").count(), 7, "{text}");
@@ -1743,6 +2199,97 @@ mod tests {
     fn one_coder_is_said_plainly() {
         let md = render(write_markdown, &report());
         assert!(md.contains("Only one coder (ann)"), "{md}");
+    }
+
+    // r15 item 24: forty codes read as a list of pairs, not a matrix forty cells wide.
+    #[test]
+    fn r15_many_codes_together_are_listed_as_their_top_pairs() {
+        let mut c = Codings::new();
+        for k in 0..40i64 {
+            // Code k on segments k..k+3: neighbours share segments.
+            let segs = (k..k + 3).collect();
+            c.insert(("cb".into(), format!("c{k:02}")), segs);
+        }
+        let books = books();
+        let co = cooccurrence(&books, &c);
+        let pairs = &co[0].pairs;
+        assert_eq!(pairs.len(), MAX_PAIRS);
+        assert!(
+            pairs.windows(2).all(|w| w[0].both >= w[1].both),
+            "{pairs:?}"
+        );
+        assert_eq!(
+            (
+                pairs[0].first.as_str(),
+                pairs[0].second.as_str(),
+                pairs[0].both
+            ),
+            ("c00", "c01", 2)
+        );
+        let mut r = report();
+        r.cooccurrence = co;
+        r.names = BTreeMap::from([(
+            "cb".to_string(),
+            BTreeMap::from([("c00".to_string(), "First code".to_string())]),
+        )]);
+        let blocks = layout(&r);
+        let at = blocks
+            .iter()
+            .position(|b| matches!(b, Block::Section("cooccurrence", _)))
+            .unwrap();
+        let section: Vec<&Block> = blocks[at + 1..]
+            .iter()
+            .take_while(|b| !matches!(b, Block::Section(..)))
+            .collect();
+        assert!(
+            !section.iter().any(|b| matches!(b, Block::Heat { .. })),
+            "{section:?}"
+        );
+        let rows = section
+            .iter()
+            .find_map(|b| match b {
+                Block::Table { head, rows } if head[2].0 == "together with" => Some(rows),
+                _ => None,
+            })
+            .expect("a table of pairs");
+        assert_eq!(rows.len(), MAX_PAIRS);
+        assert_eq!(rows[0][0].text, "First code");
+        assert_eq!(rows[0][0].id.as_deref(), Some("c00"));
+        // A few codes still get the matrix, numbered, with names on hover.
+        let html = render(write_html, &report());
+        assert!(html.contains("segments carrying both codes"));
+    }
+
+    // r15 item 24: chart labels wrap between words; two long names stay apart.
+    #[test]
+    fn r15_chart_labels_wrap_and_stay_apart() {
+        let a = html::label_lines(
+            "Beliefs about consequences of sharing on social media platforms",
+            30,
+        );
+        let b = html::label_lines(
+            "Beliefs about consequences of sharing on social media accounts",
+            30,
+        );
+        assert_ne!(a, b);
+        assert_eq!(a[0], "Beliefs about consequences of");
+        assert!(a.iter().all(|l| l.chars().count() <= 30), "{a:?}");
+        // No word is cut when the label fits two lines.
+        let c = html::label_lines("Social/professional role and identity of educators", 30);
+        assert_eq!(c, ["Social/professional role and", "identity of educators"]);
+        assert_eq!(html::label_lines("Barriers", 30), ["Barriers"]);
+        // Two codes of one name are told apart by their ids.
+        let mut r = report();
+        r.names = BTreeMap::from([(
+            "cb".to_string(),
+            BTreeMap::from([
+                ("x".to_string(), "Optimism".to_string()),
+                ("y".to_string(), "Optimism".to_string()),
+            ]),
+        )]);
+        let html = render(write_html, &r);
+        assert!(html.contains("<tspan>Optimism (x)</tspan>"), "{html}");
+        assert!(html.contains("<tspan>Optimism (y)</tspan>"), "{html}");
     }
 
     #[test]

@@ -113,8 +113,9 @@ pub struct View {
     /// The codes one can change to for the current item (id, name); None when its codebook
     /// cannot be loaded, and then the code id is typed.
     codes: Option<Vec<(String, String)>>,
-    /// Lines the text panel is scrolled down by.
-    pub scroll: u16,
+    /// Rows the text panel is scrolled down by; None opens the item at its first evidence
+    /// word (the draw says where that was, and scrolling by hand goes on from there).
+    pub scroll: Option<u16>,
     /// Counts for the summary.
     session: Session,
 }
@@ -131,7 +132,7 @@ impl View {
             status: None,
             error: false,
             codes: None,
-            scroll: 0,
+            scroll: None,
             session: Session::default(),
         }
     }
@@ -168,18 +169,18 @@ impl View {
         }
     }
 
-    /// The codes whose id or name contains `filter`, ignoring case.
+    /// The codes matching `filter`, best first (see [`rank`]); all of them, in codebook
+    /// order, when it is empty.
     fn matching(&self, filter: &str) -> Vec<&(String, String)> {
-        let filter = filter.trim().to_lowercase();
-        self.codes
+        let mut ranked: Vec<(u8, &(String, String))> = self
+            .codes
             .iter()
             .flatten()
-            .filter(|(id, name)| {
-                filter.is_empty()
-                    || id.to_lowercase().contains(&filter)
-                    || name.to_lowercase().contains(&filter)
-            })
-            .collect()
+            .filter_map(|c| Some((rank(filter, &c.0, &c.1)?, c)))
+            .collect();
+        // Stable: codebook order within a rank.
+        ranked.sort_by_key(|(r, _)| *r);
+        ranked.into_iter().map(|(_, c)| c).collect()
     }
 
     fn say(&mut self, msg: impl Into<String>) {
@@ -218,19 +219,19 @@ impl View {
             KeyCode::Char(c) => c.to_ascii_lowercase(),
             KeyCode::Esc => return Action::Quit,
             KeyCode::Down => {
-                self.scroll = self.scroll.saturating_add(1);
+                self.scroll = Some(self.scroll.unwrap_or(0).saturating_add(1));
                 return Action::None;
             }
             KeyCode::Up => {
-                self.scroll = self.scroll.saturating_sub(1);
+                self.scroll = Some(self.scroll.unwrap_or(0).saturating_sub(1));
                 return Action::None;
             }
             KeyCode::PageDown => {
-                self.scroll = self.scroll.saturating_add(10);
+                self.scroll = Some(self.scroll.unwrap_or(0).saturating_add(10));
                 return Action::None;
             }
             KeyCode::PageUp => {
-                self.scroll = self.scroll.saturating_sub(10);
+                self.scroll = Some(self.scroll.unwrap_or(0).saturating_sub(10));
                 return Action::None;
             }
             _ => return Action::None,
@@ -265,7 +266,7 @@ impl View {
                 self.order.pop_front();
                 self.session.skipped += 1;
                 self.memo = None;
-                self.scroll = 0;
+                self.scroll = None;
                 self.say("skipped");
                 Action::None
             }
@@ -372,7 +373,7 @@ impl View {
                 self.session.decided += 1;
                 self.memo = None;
                 self.mode = Mode::Normal;
-                self.scroll = 0;
+                self.scroll = None;
                 self.say(what);
             }
             Ok(None) => {}
@@ -390,7 +391,7 @@ impl View {
                     let (i, _) = self.done.remove(pos);
                     self.order.push_front(i);
                     self.session.decided -= 1;
-                    self.scroll = 0;
+                    self.scroll = None;
                     self.say(msg);
                 } else {
                     self.say(format!("{msg} (from an earlier session)"));
@@ -406,7 +407,50 @@ impl View {
         if self.order.pop_front().is_some() {
             self.session.skipped += 1;
         }
+        self.scroll = None;
         self.fail(format!("skipped an item that cannot be shown: {e}"));
+    }
+}
+
+/// How well a code (`id`, `name`) matches what was typed in the change dialog, ignoring case:
+/// 0 the name or id itself, 1 a prefix of the name, 2 every typed word starts a word of the name,
+/// 3 the name or id contains the text, 4 its letters appear in that order in the name or id;
+/// None: no match. Everything matches an empty filter, at 0.
+pub fn rank(filter: &str, id: &str, name: &str) -> Option<u8> {
+    let f = filter.trim().to_lowercase();
+    let (id, name) = (id.to_lowercase(), name.to_lowercase());
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let typed = words(&f);
+    let name_words = words(&name);
+    // Typed with spaces where an id has underscores or dots.
+    let id_text = id.replace(['_', '.', '-'], " ");
+    let in_order = |hay: &str| {
+        let mut rest = hay.chars();
+        f.chars()
+            .filter(|c| !c.is_whitespace())
+            .all(|c| rest.any(|h| h == c))
+    };
+    if f.is_empty() || name == f || id == f {
+        Some(0)
+    } else if name.starts_with(&f) {
+        Some(1)
+    } else if !typed.is_empty()
+        && typed
+            .iter()
+            .all(|t| name_words.iter().any(|w| w.starts_with(t.as_str())))
+    {
+        Some(2)
+    } else if name.contains(&f) || id.contains(&f) || id_text.contains(&f) {
+        Some(3)
+    } else if in_order(&name) || in_order(&id) {
+        Some(4)
+    } else {
+        None
     }
 }
 
@@ -432,7 +476,8 @@ pub struct Shown<'a> {
     pub code_progress: (usize, usize),
 }
 
-/// Draws the view. Returns how far the text panel can scroll.
+/// Draws the view. Returns the rows the text panel is scrolled down by (within what it can
+/// scroll; at the first evidence word when `view.scroll` is None), for the view to keep.
 pub fn draw(frame: &mut Frame, view: &View, shown: Option<&Shown>) -> u16 {
     let area = frame.area();
     if area.width == 0 || area.height == 0 {
@@ -446,7 +491,7 @@ pub fn draw(frame: &mut Frame, view: &View, shown: Option<&Shown>) -> u16 {
     ])
     .areas(area);
 
-    let mut max_scroll = 0;
+    let mut scrolled = 0;
     match shown {
         Some(s) => {
             draw_header(frame, header, s);
@@ -458,7 +503,7 @@ pub fn draw(frame: &mut Frame, view: &View, shown: Option<&Shown>) -> u16 {
                 Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)])
                     .areas(body)
             };
-            max_scroll = draw_text(frame, text_area, s.item, view.scroll);
+            scrolled = draw_text(frame, text_area, s.item, view.scroll);
             draw_code(frame, code_area, s);
         }
         None => {
@@ -497,7 +542,7 @@ pub fn draw(frame: &mut Frame, view: &View, shown: Option<&Shown>) -> u16 {
             draw_change(frame, body, view, filter, *selected, book.unwrap_or(""));
         }
     }
-    max_scroll
+    scrolled
 }
 
 fn who(s: &Segment) -> String {
@@ -578,13 +623,32 @@ fn context(text: &str, tail: bool) -> String {
     }
 }
 
-/// Rows `lines` take when wrapped at `width` (an estimate: word wrapping can take more).
-fn rows(lines: &[Line], width: u16) -> usize {
-    let w = usize::from(width.max(1));
-    lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum()
+/// Rows `lines` take when word-wrapped at `width`, as the text panel wraps them.
+fn rows(lines: &[Line<'static>], width: u16) -> usize {
+    Paragraph::new(lines.to_vec())
+        .wrap(Wrap { trim: false })
+        .line_count(width)
 }
 
-fn draw_text(frame: &mut Frame, area: Rect, item: &Item, scroll: u16) -> u16 {
+/// The row (0-based, wrapped at `width`) of the first word marked [`HIGHLIGHT`] in `lines`.
+fn evidence_row(lines: &[Line<'static>], width: u16) -> Option<usize> {
+    let (li, si) = lines.iter().enumerate().find_map(|(li, l)| {
+        let si = l.spans.iter().position(|s| s.style == HIGHLIGHT)?;
+        Some((li, si))
+    })?;
+    // The line up to the evidence's first word wraps as the whole line does up to there.
+    let mut head = Line::from(lines[li].spans[..si].to_vec());
+    let word = lines[li].spans[si].content.split_whitespace().next();
+    head.push_span(Span::raw(word.unwrap_or("").to_string()));
+    Some(rows(&lines[..li], width) + rows(&[head], width).saturating_sub(1))
+}
+
+/// Rows of context kept above the evidence when an item opens scrolled to it.
+const CONTEXT_ROWS: usize = 2;
+
+/// Draws the segment with its context, scrolled by `scroll` (None: so the first evidence
+/// word is in view). Returns the scroll used.
+fn draw_text(frame: &mut Frame, area: Rect, item: &Item, scroll: Option<u16>) -> u16 {
     let mut lines: Vec<Line<'static>> = Vec::new();
     if let Some(b) = &item.before {
         lines.push(Line::styled(
@@ -606,17 +670,25 @@ fn draw_text(frame: &mut Frame, area: Rect, item: &Item, scroll: u16) -> u16 {
     }
     let block = Block::bordered().title(" Segment ");
     let inner = block.inner(area);
-    // A word can be pushed to the next row by wrapping: allow a little more than counted.
-    let total = rows(&lines, inner.width) + lines.len() / 4;
-    let max = u16::try_from(total.saturating_sub(usize::from(inner.height))).unwrap_or(u16::MAX);
+    let height = usize::from(inner.height);
+    let max = rows(&lines, inner.width).saturating_sub(height);
+    let scroll = match scroll {
+        Some(s) => usize::from(s),
+        // Left at the top when the evidence shows there, else a little context above it.
+        None => match evidence_row(&lines, inner.width) {
+            Some(row) if row >= height => row.saturating_sub(CONTEXT_ROWS),
+            _ => 0,
+        },
+    };
+    let scroll = u16::try_from(scroll.min(max)).unwrap_or(u16::MAX);
     frame.render_widget(
         Paragraph::new(Text::from(lines))
             .wrap(Wrap { trim: false })
-            .scroll((scroll.min(max), 0))
+            .scroll((scroll, 0))
             .block(block),
         area,
     );
-    max
+    scroll
 }
 
 fn draw_code(frame: &mut Frame, area: Rect, s: &Shown) {
@@ -878,9 +950,9 @@ pub fn run(project: &mut Project, coder: &str, queue: &Queue) -> Result<Session>
             progress: view.progress(),
             code_progress: queue.code_progress(*i),
         });
-        let mut max_scroll = 0;
-        terminal.draw(|f| max_scroll = draw(f, &view, shown.as_ref()))?;
-        view.scroll = view.scroll.min(max_scroll);
+        let mut scrolled = 0;
+        terminal.draw(|f| scrolled = draw(f, &view, shown.as_ref()))?;
+        view.scroll = Some(scrolled);
         let key = match event::read()? {
             Event::Key(k) => k,
             _ => continue,
@@ -1219,6 +1291,106 @@ mod tests {
         assert!(b[(x, y as u16)].modifier.contains(Modifier::DIM));
     }
 
+    /// Whether the word `w` is on screen with the evidence highlight.
+    fn highlighted(b: &ratatui::buffer::Buffer, w: &str) -> bool {
+        let s = screen(b);
+        s.lines().enumerate().any(|(y, line)| {
+            line.match_indices(w).any(|(at, _)| {
+                let x = line[..at].chars().count() as u16;
+                (0..w.chars().count() as u16)
+                    .all(|k| b[(x + k, y as u16)].modifier.contains(Modifier::REVERSED))
+            })
+        })
+    }
+
+    // r15 item 21: a long turn whose evidence is near its end opens scrolled to it.
+    #[test]
+    fn a_long_turn_opens_at_its_evidence_and_scrolls_by_hand_from_there() {
+        let mut it = item();
+        let filler = "We talked about the timetable and the rota for a while. ".repeat(40);
+        let text = format!("{filler}\n\nIn the end I only trust posts from colleagues I know.");
+        let at = text.find("trust").unwrap();
+        it.segment.text = text.clone();
+        it.highlights = vec![(at, at + "trust".len())];
+        let mut v = View::new(1);
+        let mut t = Terminal::new(TestBackend::new(120, 24)).unwrap();
+        let shown = Shown {
+            item: &it,
+            progress: (1, 1),
+            code_progress: (1, 1),
+        };
+        let mut scrolled = 0;
+        t.draw(|f| scrolled = draw(f, &v, Some(&shown))).unwrap();
+        let first = t.backend().buffer().clone();
+        assert!(highlighted(&first, "trust"), "{}", screen(&first));
+        assert!(scrolled > 0);
+        // A line of context above: the paragraph break before the evidence's line.
+        assert!(screen(&first).contains("rota for a while."));
+        // Scrolling by hand goes on from where it opened, up and back down.
+        v.scroll = Some(scrolled);
+        for _ in 0..3 {
+            v.key(press(KeyCode::Up));
+        }
+        let mut up = 0;
+        t.draw(|f| up = draw(f, &v, Some(&shown))).unwrap();
+        assert_eq!(up, scrolled - 3);
+        v.key(press(KeyCode::PageDown));
+        let mut down = 0;
+        t.draw(|f| down = draw(f, &v, Some(&shown))).unwrap();
+        assert!(down > up && highlighted(t.backend().buffer(), "trust"));
+        // The next item opens at its own evidence again; a short turn stays at the top.
+        v.decided(Ok(Some(1)), "accepted");
+        assert_eq!(v.scroll, None);
+        let short = item();
+        let b = render(&v, Some(&short), 120, 24);
+        assert!(screen(&b).contains("Which sources do you believe?"));
+        assert!(highlighted(&b, "trust"));
+    }
+
+    // r15 item 22: "professional ro" picks the construct named so, not the domain whose id
+    // and name contain the letters.
+    #[test]
+    fn change_ranks_names_before_ids_as_typed_in_the_tdf() {
+        let tdf = crate::codebook::load("tdf").unwrap();
+        let mut v = View::new(1);
+        v.set_codes(Some(
+            tdf.codes
+                .iter()
+                .map(|c| (c.id.clone(), c.name.clone()))
+                .collect(),
+        ));
+        v.key(ch('c'));
+        typed(&mut v, "professional ro");
+        assert_eq!(
+            v.key(press(KeyCode::Enter)),
+            Action::Decide(Command::Change(
+                "tdf.social_professional_role_and_identity.professional_role".into(),
+                None
+            ))
+        );
+        // The order of the ranks on one list.
+        let codes = [
+            ("x.role", "Roles and identity"),
+            ("x.pro_role", "Social/professional role"),
+            ("x.professional_role", "Professional role"),
+            ("x.prc", "Pro role"),
+            ("professional_ro.x", "Something else"),
+            ("x.y", "Proud"),
+        ];
+        let ranked: Vec<_> = codes
+            .iter()
+            .map(|(id, name)| rank("professional ro", id, name))
+            .collect();
+        assert_eq!(
+            ranked,
+            vec![None, Some(2), Some(1), None, Some(3), None],
+            "{codes:?}"
+        );
+        assert_eq!(rank("pro role", "x.prc", "Pro role"), Some(0));
+        assert_eq!(rank("prrl", "x.prc", "Pro role"), Some(4));
+        assert_eq!(rank("professional ro", "a.professional_role", "Z"), Some(3));
+    }
+
     #[test]
     fn overlays_show_the_code_list_the_memo_and_the_help() {
         let it = item();
@@ -1293,7 +1465,7 @@ mod tests {
         ] {
             for mode in &modes {
                 v.mode = mode.clone();
-                v.scroll = u16::MAX;
+                v.scroll = Some(u16::MAX);
                 render(&v, Some(&it), w, h);
                 render(&v, None, w, h);
             }

@@ -2,7 +2,7 @@
 //! (horizontal bars, heat maps as grids of cells). Every string from the project goes
 //! through [`esc`]; nothing here is a script or points outside the page.
 
-use super::{Block, Grid, Report};
+use super::{Block, Cell, Grid, Report};
 
 /// Text for HTML and SVG, in element content and in quoted attributes alike: control
 /// characters become U+FFFD (XML has no place for them), markup characters entities.
@@ -36,6 +36,78 @@ pub(super) fn short(s: &str, n: usize) -> String {
     t
 }
 
+/// A label in at most two lines of `n` characters, broken between words; what the second
+/// line cannot hold is cut from its middle (see [`short`]). One word longer than a line is
+/// cut the same way.
+pub(super) fn label_lines(s: &str, n: usize) -> Vec<String> {
+    if s.chars().count() <= n {
+        return vec![s.to_string()];
+    }
+    let mut first = String::new();
+    let mut words = s.split(' ').peekable();
+    while let Some(w) = words.peek() {
+        let len = first.chars().count() + usize::from(!first.is_empty()) + w.chars().count();
+        if len > n {
+            break;
+        }
+        if !first.is_empty() {
+            first.push(' ');
+        }
+        first.push_str(w);
+        words.next();
+    }
+    if first.is_empty() {
+        return vec![short(s, n)];
+    }
+    let rest: Vec<&str> = words.collect();
+    vec![first, short(&rest.join(" "), n)]
+}
+
+/// The labels' texts, with the id added where two share a text (codes of one name in
+/// different places of a codebook), so no two labels read the same.
+fn distinct<'a>(labels: impl Iterator<Item = &'a Cell> + Clone) -> Vec<String> {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for l in labels.clone() {
+        *seen.entry(l.text.as_str()).or_default() += 1;
+    }
+    labels
+        .map(|l| {
+            if seen[l.text.as_str()] > 1 {
+                l.full()
+            } else {
+                l.text.clone()
+            }
+        })
+        .collect()
+}
+
+/// An id in small print, with a place to break after each dot and underscore (so a long id
+/// wraps between its parts, never inside a word).
+fn small_id(id: &str) -> String {
+    let breakable = esc(id).replace('.', ".<wbr>").replace('_', "_<wbr>");
+    format!("<br><small class=\"id\">{breakable}</small>")
+}
+
+/// SVG text of up to two lines at `x`, the first baseline at `y`.
+fn svg_lines(lines: &[String], x: f64, y: f64, anchor: &str) -> String {
+    let mut t = format!("<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\">");
+    for (k, l) in lines.iter().enumerate() {
+        if k == 0 {
+            t.push_str(&format!("<tspan>{}</tspan>", esc(l)));
+        } else {
+            t.push_str(&format!(
+                "<tspan x=\"{x:.1}\" dy=\"{LINE_H:.0}\">{}</tspan>",
+                esc(l)
+            ));
+        }
+    }
+    t.push_str("</text>\n");
+    t
+}
+
+/// Height of a line of chart text.
+const LINE_H: f64 = 13.0;
+
 const STYLE: &str = "
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif;
    color: #1b1b1b; background: #fff; max-width: 1120px; margin: 2em auto; padding: 0 1.2em;
@@ -50,7 +122,14 @@ p.note { font-style: italic; color: #555; }
 table { border-collapse: collapse; margin: .8em 0; font-size: .9em; }
 table { max-width: 100%; }
 th, td { border: 1px solid #c8ced4; padding: .25em .6em; text-align: left; vertical-align: top;
-     overflow-wrap: anywhere; }
+     overflow-wrap: break-word; word-break: normal; hyphens: manual; }
+small.id { color: #6a737d; font-size: .78em; }
+.summary { display: flex; flex-wrap: wrap; gap: .6em; margin: 1.2em 0 .4em; }
+.summary div { border: 1px solid #d0d7de; border-radius: 6px; padding: .45em .9em; min-width: 8.5em;
+     flex: 1 1 8.5em; background: #f8fafc; }
+.summary .v { display: block; font-size: 1.6em; font-weight: 600; font-variant-numeric: tabular-nums; }
+.summary .l { display: block; font-weight: 600; }
+.summary .w { display: block; color: #555; font-size: .85em; }
 th { background: #eef2f5; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr:last-child td { border-bottom: 1px solid #c8ced4; }
@@ -112,14 +191,30 @@ pub(super) fn page(r: &Report, blocks: &[Block]) -> String {
             Block::Heading(t) => h.push_str(&format!("<h3>{}</h3>\n", esc(t))),
             Block::Explain(t) => h.push_str(&format!("<p class=\"explain\">{}</p>\n", esc(t))),
             Block::Note(t) => h.push_str(&format!("<p class=\"note\">{}</p>\n", esc(t))),
+            Block::Summary(figures) => {
+                h.push_str("<div class=\"summary\">\n");
+                for (label, value, what) in figures {
+                    h.push_str(&format!(
+                        "<div><span class=\"v\">{}</span><span class=\"l\">{}</span>\
+                         <span class=\"w\">{}</span></div>\n",
+                        esc(value),
+                        esc(label),
+                        esc(what)
+                    ));
+                }
+                h.push_str("</div>\n");
+            }
             Block::Table { head, rows } => table(&mut h, head, rows),
             Block::Bars(bars) => h.push_str(&bar_chart(bars)),
             Block::Heat {
                 title,
                 grid,
+                rows,
+                columns,
                 diagonal,
+                numbered,
                 ..
-            } => h.push_str(&heat_map(title, grid, *diagonal)),
+            } => h.push_str(&heat_map(title, grid, rows, columns, *diagonal, *numbered)),
         }
     }
     if open {
@@ -129,7 +224,7 @@ pub(super) fn page(r: &Report, blocks: &[Block]) -> String {
     h
 }
 
-fn table(h: &mut String, head: &[(String, bool)], rows: &[Vec<String>]) {
+fn table(h: &mut String, head: &[(String, bool)], rows: &[Vec<Cell>]) {
     let class = |n: bool| if n { " class=\"n\"" } else { "" };
     h.push_str("<table>\n<thead><tr>");
     for (c, n) in head {
@@ -140,7 +235,8 @@ fn table(h: &mut String, head: &[(String, bool)], rows: &[Vec<String>]) {
         h.push_str("<tr>");
         for (i, c) in row.iter().enumerate() {
             let n = head.get(i).is_some_and(|x| x.1);
-            h.push_str(&format!("<td{}>{}</td>", class(n), esc(c)));
+            let id = c.id.as_deref().map(small_id).unwrap_or_default();
+            h.push_str(&format!("<td{}>{}{id}</td>", class(n), esc(&c.text)));
         }
         h.push_str("</tr>\n");
     }
@@ -160,9 +256,9 @@ fn svg_open(title: &str, width: f64, height: f64) -> String {
 }
 
 /// Room for a row label.
-const LABEL_W: f64 = 250.0;
-/// Characters of a label shown.
-const LABEL_CHARS: usize = 34;
+const LABEL_W: f64 = 290.0;
+/// Characters of a label's line.
+const LABEL_CHARS: usize = 42;
 
 pub(super) fn bar_chart(b: &super::Bars) -> String {
     const BAR_W: f64 = 420.0;
@@ -170,7 +266,13 @@ pub(super) fn bar_chart(b: &super::Bars) -> String {
     const ROW_H: f64 = 22.0;
     const TOP: f64 = 28.0;
     let width = LABEL_W + BAR_W + TEXT_W;
-    let height = TOP + ROW_H * b.rows.len() as f64 + 8.0;
+    // A label of two lines takes a taller row.
+    let labels: Vec<Vec<String>> = distinct(b.rows.iter().map(|r| &r.0))
+        .iter()
+        .map(|t| label_lines(t, LABEL_CHARS))
+        .collect();
+    let row_h = |k: usize| ROW_H + LINE_H * (labels[k].len() as f64 - 1.0);
+    let height = TOP + (0..b.rows.len()).map(row_h).sum::<f64>() + 8.0;
     let mut s = svg_open(&b.title, width, height);
     // Legend.
     let mut x = LABEL_W;
@@ -183,16 +285,19 @@ pub(super) fn bar_chart(b: &super::Bars) -> String {
         ));
         x += 24.0 + 7.0 * name.chars().count() as f64;
     }
+    let mut y = TOP;
     for (i, (label, values, text)) in b.rows.iter().enumerate() {
-        let y = TOP + ROW_H * i as f64;
+        let h = row_h(i);
         s.push_str(&format!(
-            "<g><title>{}: {}</title>\n<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\n",
-            esc(label),
-            esc(text),
-            LABEL_W - 8.0,
-            y + 15.0,
-            esc(&short(label, LABEL_CHARS))
+            "<g><title>{}: {}</title>\n",
+            esc(&label.full()),
+            esc(text)
         ));
+        s.push_str(&svg_lines(&labels[i], LABEL_W - 8.0, y + 15.0, "end"));
+        // The bars in the middle of a tall row.
+        let y_bar = y + (h - ROW_H) / 2.0;
+        y += h;
+        let y = y_bar;
         let (mut end, mut inner): (f64, f64) = (0.0, 0.0);
         for (k, v) in values.iter().enumerate() {
             let (colour, bar_h) = (
@@ -246,14 +351,30 @@ fn heat_colour(n: u64, max: u64) -> (String, &'static str) {
     )
 }
 
-pub(super) fn heat_map(title: &str, g: &Grid, diagonal: bool) -> String {
+/// A grid of counts with `rows` and `columns` as labels; `numbered` numbers the rows and
+/// heads the columns with those numbers (the full names on hover).
+pub(super) fn heat_map(
+    title: &str,
+    g: &Grid,
+    rows: &[Cell],
+    columns: &[Cell],
+    diagonal: bool,
+    numbered: bool,
+) -> String {
     const CELL_W: f64 = 50.0;
-    const CELL_H: f64 = 26.0;
+    const CELL_H: f64 = 28.0;
     const COL_CHARS: usize = 24;
-    let col_len = g
-        .columns
+    let column_text = |j: usize, c: &Cell| {
+        if numbered {
+            (j + 1).to_string()
+        } else {
+            short(&c.text, COL_CHARS)
+        }
+    };
+    let col_len = columns
         .iter()
-        .map(|c| c.chars().count().min(COL_CHARS))
+        .enumerate()
+        .map(|(j, c)| column_text(j, c).chars().count())
         .max()
         .unwrap_or(0) as f64;
     // Column labels are turned 45°: they rise and reach right by about their length.
@@ -276,24 +397,30 @@ pub(super) fn heat_map(title: &str, g: &Grid, diagonal: bool) -> String {
         .max()
         .unwrap_or(0);
     let mut s = svg_open(title, width, height);
-    for (j, c) in g.columns.iter().enumerate() {
+    for (j, c) in columns.iter().enumerate() {
         let x = LABEL_W + CELL_W * j as f64 + CELL_W / 2.0;
+        let turn = if numbered { "" } else { " rotate(-45)" };
         s.push_str(&format!(
-            "<text transform=\"translate({x:.1},{:.1}) rotate(-45)\"><title>{}</title>{}</text>\n",
+            "<g><title>{}</title><text transform=\"translate({x:.1},{:.1}){turn}\"{}>{}</text></g>\n",
+            esc(&c.full()),
             top - 6.0,
-            esc(c),
-            esc(&short(c, COL_CHARS))
+            if numbered { " text-anchor=\"middle\"" } else { "" },
+            esc(&column_text(j, c))
         ));
     }
-    for (i, (label, row)) in g.rows.iter().zip(&g.counts).enumerate() {
+    let texts = distinct(rows.iter());
+    for (i, (label, row)) in rows.iter().zip(&g.counts).enumerate() {
         let y = top + CELL_H * i as f64;
-        s.push_str(&format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\"><title>{}</title>{}</text>\n",
-            LABEL_W - 8.0,
-            y + CELL_H / 2.0 + 4.0,
-            esc(label),
-            esc(&short(label, LABEL_CHARS))
-        ));
+        let text = if numbered {
+            format!("{}. {}", i + 1, texts[i])
+        } else {
+            texts[i].clone()
+        };
+        let lines = label_lines(&text, LABEL_CHARS);
+        let first = y + CELL_H / 2.0 + 4.0 - LINE_H / 2.0 * (lines.len() as f64 - 1.0);
+        s.push_str(&format!("<g><title>{}</title>", esc(&label.full())));
+        s.push_str(&svg_lines(&lines, LABEL_W - 8.0, first, "end"));
+        s.push_str("</g>\n");
         for (j, n) in row.iter().enumerate() {
             let x = LABEL_W + CELL_W * j as f64;
             let (fill, ink) = if diagonal && i == j {
@@ -305,8 +432,8 @@ pub(super) fn heat_map(title: &str, g: &Grid, diagonal: bool) -> String {
                 "<g><title>{} × {}: {n}</title><rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{CELL_W:.1}\" \
                  height=\"{CELL_H:.1}\" fill=\"{fill}\" stroke=\"#ffffff\"/>\
                  <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{ink}\">{n}</text></g>\n",
-                esc(label),
-                esc(g.columns.get(j).map_or("", String::as_str)),
+                esc(&label.full()),
+                esc(&columns.get(j).map_or(String::new(), Cell::full)),
                 x + CELL_W / 2.0,
                 y + CELL_H / 2.0 + 4.0
             ));

@@ -13,6 +13,7 @@ mod props;
 mod r15_codebooks;
 mod r15_query;
 mod r15_exports;
+mod r15_demo;
 mod refi;
 mod report;
 mod review;

@@ -245,6 +245,74 @@ fn report_in_html_markdown_and_json_matches_the_other_commands() {
     fails(d, &["report", "--out", "no/such/folder/r.html"], "r.html");
 }
 
+// r15 item 24: names where ids were, a headline summary, decisions per coder, pairs of
+// codes, and the .md and .json forms carry the names too.
+#[test]
+fn r15_report_leads_with_a_summary_and_names_codes() {
+    let p = coded_study();
+    let d = p.path();
+    ok(d, &["report", "--out", "r.json"]);
+    let r = json(&read(&d.join("r.json")));
+    // Names in the JSON, beside every code id.
+    let codes = r["codes"][0]["codes"].as_array().unwrap();
+    let barriers = codes.iter().find(|c| c["code"] == "smu.barriers").unwrap();
+    assert_eq!(barriers["name"], "Barriers");
+    assert_eq!(
+        r["names"]["sm-uptake"]["smu.facilitators.accessibility"],
+        "Accessibility"
+    );
+    assert!(r["rules"]["ranked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| !x["name"].as_str().unwrap().is_empty()));
+    // The summary adds up to the tables, and per coder to the codes' decided.
+    let s = &r["summary"];
+    let sum = |key: &str| -> u64 { codes.iter().map(|c| c[key].as_u64().unwrap()).sum() };
+    assert_eq!(s["documents"], r["corpus"]["documents"]);
+    assert_eq!(s["suggestions"], sum("suggested"));
+    assert_eq!(s["decided"], sum("decided"));
+    assert_eq!(s["accepted"], sum("accepted"));
+    assert_eq!(s["coders"], serde_json::json!(["ana", "bo"]));
+    let coders = r["coders"].as_array().unwrap();
+    assert_eq!(coders.len(), 2, "{coders:?}");
+    let per: u64 = coders.iter().map(|c| c["decided"].as_u64().unwrap()).sum();
+    assert_eq!(per, sum("decided"));
+
+    ok(d, &["report", "--out", "r.html"]);
+    let html = read(&d.join("r.html"));
+    let summary = &html[html.find("class=\"summary\"").expect("a summary")..];
+    let summary = &summary[..summary.find("</div>\n</div>").unwrap()];
+    for want in [
+        "Documents",
+        "Suggestions",
+        "Decided",
+        "Accepted",
+        "Precision",
+        "Coders",
+        "ana, bo",
+    ] {
+        assert!(summary.contains(want), "{want} not in {summary}");
+    }
+    // It comes before the first section.
+    assert!(html.find("class=\"summary\"") < html.find("<section"));
+    // A code's name, with its id in small print that breaks only between its parts.
+    assert!(
+        html.contains("<td>Barriers<br><small class=\"id\">smu.<wbr>barriers</small></td>"),
+        "no name with id"
+    );
+    assert!(html.contains("decisions per coder"));
+    assert!(
+        !html.contains("overflow-wrap: anywhere"),
+        "breaks words anywhere"
+    );
+    // Markdown: names with their ids.
+    ok(d, &["report", "--out", "r.md"]);
+    let md = read(&d.join("r.md"));
+    assert!(md.contains("| Barriers (smu.barriers) |"), "{md}");
+    assert!(md.contains("**Decided:"), "{md}");
+}
+
 #[test]
 fn an_empty_project_reports_nothing_yet() {
     let p = project();
