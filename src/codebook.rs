@@ -245,8 +245,8 @@ pub fn source(name_or_path: &str) -> Result<(String, PathBuf), CodebookError> {
             line: 0,
             column: 0,
             message: format!(
-                "no codebook `{name_or_path}`: no built-in one of that name ({}) and no such \
-                 file; give the path of a codebook's TOML file",
+                "no codebook `{name_or_path}`: no such file, and no built-in codebook of \
+                 that name (built in: {}); give the path of a codebook's TOML file",
                 built_in_names().join(", ")
             ),
         });
