@@ -64,9 +64,10 @@ enum Command {
     Add(Box<AddArgs>),
     /// Search quotes; see README.md for the query syntax.
     Search(SearchArgs),
-    /// Print a document as a transcript, or one segment in its place (DOC#SEGMENT).
+    /// Print a document as a transcript, or one segment in its place (DOC#SEGMENT or #SEGMENT).
     Show {
-        /// Document name, optionally with #SEGMENT (a segment id).
+        /// Document name (or a unique start of it), optionally with #SEGMENT (a segment id);
+        /// #SEGMENT alone finds the segment's document.
         target: String,
         /// With #SEGMENT: turns shown around it.
         #[arg(long, default_value_t = 2)]
@@ -76,9 +77,12 @@ enum Command {
     List {
         /// What to list.
         what: ListWhat,
-        /// Only this document (for segments).
+        /// Only this document (for segments; a unique start of its name will do).
         #[arg(long)]
         document: Option<String>,
+        /// Show code ids instead of code names (suggestions).
+        #[arg(long)]
+        ids: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
@@ -123,9 +127,9 @@ enum Command {
         /// Only this code and its descendants.
         #[arg(long, value_name = "ID")]
         code: Option<String>,
-        /// Rows per list (0: all).
-        #[arg(long, default_value_t = 10)]
-        limit: usize,
+        /// Rows per list (0: all). Default: 10 in the table, every row in csv, json and jsonl.
+        #[arg(long)]
+        limit: Option<usize>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
@@ -196,18 +200,24 @@ enum Command {
         /// Compare the coder with the rules (the suggestions as a second coder).
         #[arg(long)]
         rules: bool,
-        /// The codebook.
+        /// The codebook (default: the one the coders decided on).
         #[arg(long, value_name = "NAME")]
-        codebook: String,
+        codebook: Option<String>,
         /// Only this code and the codes below it.
         #[arg(long, value_name = "ID")]
         code: Option<String>,
+        /// Show code ids instead of code names.
+        #[arg(long)]
+        ids: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
     },
     /// Documents, segments and suggestions pending, accepted and rejected per code and coder.
     Status {
+        /// Show code ids instead of code names.
+        #[arg(long)]
+        ids: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
@@ -341,7 +351,8 @@ struct QueueArgs {
     /// Only this code and the codes below it.
     #[arg(long, value_name = "ID")]
     code: Option<String>,
-    /// Only this document (`*` at the end: names starting so).
+    /// Only this document (a unique start of its name will do; `*` at the end: every name
+    /// starting so).
     #[arg(long, value_name = "NAME")]
     document: Option<String>,
     /// Only this speaker.
@@ -370,8 +381,14 @@ struct QueueArgs {
 }
 
 impl QueueArgs {
-    fn filter(&self) -> quarry::review::Filter {
-        quarry::review::Filter {
+    fn filter(&self, p: &Project) -> Result<quarry::review::Filter> {
+        // A document is named as `show` takes it (a unique start will do); `NAME*` is a
+        // pattern and stays one.
+        let document = match &self.document {
+            Some(d) if !d.ends_with('*') => Some(p.find_document(d)?.name),
+            other => other.clone(),
+        };
+        Ok(quarry::review::Filter {
             // A codebook file names its codebook by the id inside it.
             codebook: self.codebook.as_ref().map(|b| {
                 codebook::load(b)
@@ -379,7 +396,7 @@ impl QueueArgs {
                     .unwrap_or_else(|_| b.clone())
             }),
             code: self.code.clone(),
-            document: self.document.clone(),
+            document,
             speaker: self.speaker.clone(),
             attrs: self.attr.clone(),
             order: match self.order {
@@ -391,7 +408,7 @@ impl QueueArgs {
             sample: self.sample,
             per_term: self.per_term,
             min_fired: self.min_fired,
-        }
+        })
     }
 }
 
@@ -597,9 +614,10 @@ struct SearchArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutFormat::Table)]
     format: OutFormat,
-    /// At most this many hits (0: all).
-    #[arg(long, default_value_t = 20)]
-    limit: usize,
+    /// At most this many hits (0: all). Default: 20 in the table, every hit in csv, json
+    /// and jsonl.
+    #[arg(long)]
+    limit: Option<usize>,
     /// Skip this many hits.
     #[arg(long, default_value_t = 0)]
     offset: usize,
@@ -632,7 +650,7 @@ enum SpeakersCmd {
 
 #[derive(Subcommand)]
 enum CodebookCmd {
-    /// List the built-in codebooks.
+    /// List the built-in codebooks (and, in a project, the codebooks it knows by id).
     List,
     /// Print a codebook's tree: ids, names, definitions, notes and rules.
     Show {
@@ -695,6 +713,10 @@ enum CodebookCmd {
         /// Where to write the tuned codebook.
         #[arg(long, short = 'o', value_name = "FILE.toml")]
         out: PathBuf,
+        /// Give the tuned codebook this id, as a codebook of its own (default: the
+        /// original's id, so the decisions made on its suggestions stay with it).
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
         /// Replace --out if it exists (never the codebook being tuned).
         #[arg(long)]
         force: bool,
@@ -734,6 +756,18 @@ enum ListWhat {
     Speakers,
     /// Stored suggestions, with the rules that fired and their evidence.
     Suggestions,
+}
+
+/// A codebook by built-in name, TOML file, or (in a project) the id of one the project knows;
+/// an unknown name lists what is available.
+fn book(project: Option<&Path>, name: &str) -> Result<codebook::Codebook> {
+    match codebook::load(name) {
+        Err(e) if e.not_found() => match open(project) {
+            Ok(p) => Ok(p.codebook(name)?),
+            Err(_) => Err(e.into()),
+        },
+        r => Ok(r?),
+    }
 }
 
 /// The codebook a hand-coded code belongs to: `--codebook` (its id), else the one codebook
@@ -868,7 +902,7 @@ pub fn run() -> Result<Exit> {
         }
         Command::Search(a) => {
             let codebook = match &a.codebook {
-                Some(name) => Some(codebook::load(name)?),
+                Some(name) => Some(book(project, name)?),
                 None => None,
             };
             match (&a.code, &codebook) {
@@ -920,7 +954,9 @@ pub fn run() -> Result<Exit> {
             }
             let cfg = SearchConfig {
                 query: query.clone(),
-                limit: a.limit,
+                limit: a
+                    .limit
+                    .unwrap_or(if a.format == OutFormat::Table { 20 } else { 0 }),
                 offset: a.offset,
                 context: a.context,
                 rank: a.rank,
@@ -929,6 +965,41 @@ pub fn run() -> Result<Exit> {
             };
             let r = search::search(&p, &mut index, &cfg).map_err(query_error(&query))?;
             print::hits(&mut out, &r, a.format.into(), style())?;
+            let shown = r.hits.len();
+            if a.format == OutFormat::Table {
+                if shown < r.total {
+                    writeln!(
+                        out,
+                        "{} matching segments; showing {}-{} (--limit 0 shows all)",
+                        r.total,
+                        a.offset + 1,
+                        a.offset + shown
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "{} matching segment{}",
+                        r.total,
+                        if r.total == 1 { "" } else { "s" }
+                    )?;
+                }
+            } else if shown < r.total {
+                eprintln!(
+                    "note: wrote {shown} of {} matching segments (--limit {}, --offset {}); \
+                     without --limit every one is written",
+                    r.total, cfg.limit, a.offset
+                );
+            }
+            // Corpus words the query's words miss: under a table, on stderr otherwise.
+            if a.code.is_none() {
+                let (q, mut analyzer) = search::prepare_with(&p, &query, cfg.codebook.as_ref())?;
+                let forms = search::other_forms(&mut index, &mut analyzer, &q)?;
+                if a.format == OutFormat::Table {
+                    print::other_forms(&mut out, &forms, "")?;
+                } else {
+                    print::other_forms(&mut std::io::stderr(), &forms, "note: ")?;
+                }
+            }
             if let Some(code) = &a.code_hits {
                 let coder = quarry::review::coder(a.coder.as_deref())?;
                 let book = cfg.codebook.as_ref().expect("clap requires --codebook");
@@ -959,35 +1030,6 @@ pub fn run() -> Result<Exit> {
                 )?;
                 return Ok(Exit::Ok);
             }
-            if a.format == OutFormat::Table {
-                let shown = r.hits.len();
-                if shown < r.total {
-                    writeln!(
-                        out,
-                        "{} matching segments; showing {}-{} (--limit 0 shows all)",
-                        r.total,
-                        a.offset + 1,
-                        a.offset + shown
-                    )?;
-                } else {
-                    writeln!(
-                        out,
-                        "{} matching segment{}",
-                        r.total,
-                        if r.total == 1 { "" } else { "s" }
-                    )?;
-                }
-            }
-            // Corpus words the query's words miss: under a table, on stderr otherwise.
-            if a.code.is_none() {
-                let (q, mut analyzer) = search::prepare_with(&p, &query, cfg.codebook.as_ref())?;
-                let forms = search::other_forms(&mut index, &mut analyzer, &q)?;
-                if a.format == OutFormat::Table {
-                    print::other_forms(&mut out, &forms, "")?;
-                } else {
-                    print::other_forms(&mut std::io::stderr(), &forms, "note: ")?;
-                }
-            }
             out.flush()?;
             exit_fast(p, index);
             Ok(Exit::Ok)
@@ -996,16 +1038,26 @@ pub fn run() -> Result<Exit> {
             let p = open(project)?;
             let (name, seg) = match target.rsplit_once('#') {
                 Some((n, s)) => (
-                    n,
+                    n.trim(),
                     Some(
-                        s.parse::<i64>()
+                        s.trim()
+                            .parse::<i64>()
                             .with_context(|| format!("`{s}` after # is not a segment id"))?,
                     ),
                 ),
                 None => (target.as_str(), None),
             };
-            let Some(doc) = p.store().document_by_name(name)? else {
-                bail!("no document named `{name}`; `quarry list documents` shows them");
+            // `#ID` alone: segment ids are unique across the project.
+            let found = match seg {
+                Some(id) if name.is_empty() => p.store().segments(&[id])?.into_iter().next(),
+                _ => None,
+            };
+            let doc = match (&found, seg) {
+                (Some(s), _) => p.find_document(&s.document)?,
+                (None, Some(id)) if name.is_empty() => {
+                    bail!("no segment #{id} in this project")
+                }
+                _ => p.find_document(name)?,
             };
             let segs = match seg {
                 None => p.store().segments(&p.store().segment_ids(doc.id)?)?,
@@ -1029,6 +1081,7 @@ pub fn run() -> Result<Exit> {
         Command::List {
             what,
             document,
+            ids,
             format,
         } => {
             let p = open(project)?;
@@ -1042,19 +1095,16 @@ pub fn run() -> Result<Exit> {
                 ListWhat::Suggestions => {
                     let mut rows = p.store().suggestions()?;
                     quarry::suggest::fill_spans(p.store(), &mut rows)?;
-                    print::suggestions(&mut out, &rows, format.into())?
+                    let labels = print::Labels {
+                        names: p.code_names(rows.iter().map(|r| r.codebook.as_str())),
+                        ids,
+                    };
+                    print::suggestions(&mut out, &rows, &labels, format.into())?
                 }
                 ListWhat::Segments => {
                     let docs = p.store().documents()?;
                     let docs: Vec<_> = match &document {
-                        Some(n) => {
-                            let Some(d) = p.store().document_by_name(n)? else {
-                                bail!(
-                                    "no document named `{n}`; `quarry list documents` shows them"
-                                );
-                            };
-                            vec![d]
-                        }
+                        Some(n) => vec![p.find_document(n)?],
                         None => docs,
                     };
                     let mut segs = Vec::new();
@@ -1091,7 +1141,10 @@ pub fn run() -> Result<Exit> {
             let (mut index, _) = p.index()?;
             let mut books = Vec::new();
             for n in &names {
-                books.push(codebook::load(n)?);
+                books.push(p.codebook(n)?);
+            }
+            for note in quarry::suggest::version_notes(&p, &books)? {
+                eprintln!("note: {}", print::sanitize(&note, true));
             }
             let report = quarry::suggest::run(
                 &mut p,
@@ -1120,7 +1173,13 @@ pub fn run() -> Result<Exit> {
                     let coder = quarry::review::coder(queue.coder.as_deref())?;
                     let p = open(project)?;
                     let unit = unit.into();
-                    let w = quarry::review::export_sheet(&p, &coder, &queue.filter(), unit, &file)?;
+                    let w = quarry::review::export_sheet(
+                        &p,
+                        &coder,
+                        &queue.filter(&p)?,
+                        unit,
+                        &file,
+                    )?;
                     writeln!(
                         out,
                         "Wrote {} suggestions for {coder} to {} (quotes: {}); fill in the \
@@ -1169,9 +1228,9 @@ pub fn run() -> Result<Exit> {
             }
             let coder = quarry::review::coder(a.queue.coder.as_deref())?;
             let mut p = open(project)?;
-            let filter = a.queue.filter();
+            let filter = a.queue.filter(&p)?;
             if a.unsuggested {
-                let cb = codebook::load(filter.codebook.as_deref().expect("clap requires it"))?;
+                let cb = p.codebook(filter.codebook.as_deref().expect("clap requires it"))?;
                 let stdin = std::io::stdin();
                 let mut input = stdin.lock();
                 quarry::review::run_unsuggested(
@@ -1312,6 +1371,7 @@ pub fn run() -> Result<Exit> {
             rules,
             codebook: name,
             code,
+            ids,
             format,
         } => {
             let (first, second) = match (coders.as_slice(), rules) {
@@ -1320,16 +1380,30 @@ pub fn run() -> Result<Exit> {
                 _ => bail!("give two coders (--coders A,B), or one with --rules"),
             };
             let p = open(project)?;
-            let id = codebook::load(&name).map(|c| c.id).unwrap_or(name);
+            let id = match name {
+                Some(name) => codebook::load(&name).map(|c| c.id).unwrap_or(name),
+                None => quarry::quality::agreement_codebook(
+                    &p,
+                    &coders.iter().map(String::as_str).collect::<Vec<_>>(),
+                )?,
+            };
             let r =
                 quarry::quality::agreement(&p, &id, &first, second.as_deref(), code.as_deref())?;
-            print::agreement(&mut out, &r, format.into())?;
+            let labels = print::Labels {
+                names: p.code_names([id.as_str()]),
+                ids,
+            };
+            print::agreement(&mut out, &r, &labels, format.into())?;
             Ok(Exit::Ok)
         }
-        Command::Status { format } => {
+        Command::Status { ids, format } => {
             let p = open(project)?;
             let st = quarry::review::status(&p)?;
-            print::status(&mut out, &st, format.into())?;
+            let labels = print::Labels {
+                names: p.code_names(st.codes.iter().map(|c| c.codebook.as_str())),
+                ids,
+            };
+            print::status(&mut out, &st, &labels, format.into())?;
             Ok(Exit::Ok)
         }
         Command::Triage {
@@ -1342,12 +1416,25 @@ pub fn run() -> Result<Exit> {
             let t = quarry::triage::run(
                 &p,
                 &quarry::triage::TriageConfig {
-                    codebook: codebook::load(&name)?,
+                    codebook: p.codebook(&name)?,
                     code,
-                    limit,
+                    limit: limit.unwrap_or(if format == OutFormat::Table { 10 } else { 0 }),
                 },
             )?;
             print::triage(&mut out, &t, format.into())?;
+            if format != OutFormat::Table && t.cut() {
+                eprintln!(
+                    "note: --limit {} left rows out (documents {} of {}, segments {} of {}, \
+                     unsuggested {} of {}); without --limit every row is written",
+                    limit.unwrap_or(0),
+                    t.documents.len(),
+                    t.documents_total,
+                    t.segments.len(),
+                    t.suggested,
+                    t.unsuggested_segments.len(),
+                    t.unsuggested
+                );
+            }
             Ok(Exit::Ok)
         }
         Command::Export {
@@ -1464,13 +1551,18 @@ pub fn run() -> Result<Exit> {
                             cb.source
                         )?;
                     }
+                    if let Ok(p) = open(project) {
+                        for (id, origin) in p.stored_codebooks()? {
+                            writeln!(out, "{id:10} in this project: {origin}")?;
+                        }
+                    }
                 }
                 CodebookCmd::Check {
                     codebook: name,
                     corpus,
                     max_share,
                 } => {
-                    let cb = codebook::load(&name)?;
+                    let cb = book(project, &name)?;
                     let rules: usize = cb.codes.iter().map(|c| c.rules.len()).sum();
                     writeln!(
                         out,
@@ -1530,7 +1622,7 @@ pub fn run() -> Result<Exit> {
                     if format != "qdc" {
                         bail!("--format {format}: only qdc (REFI-QDA codebook) is written");
                     }
-                    let cb = codebook::load(&name)?;
+                    let cb = book(project, &name)?;
                     let dest = dest.unwrap_or_else(|| PathBuf::from(format!("{}.qdc", cb.id)));
                     std::fs::write(&dest, quarry::qdc::export(&cb))
                         .with_context(|| format!("writing {}", dest.display()))?;
@@ -1554,7 +1646,7 @@ pub fn run() -> Result<Exit> {
                     )?;
                 }
                 CodebookCmd::Show { codebook: name } => {
-                    let cb = codebook::load(&name)?;
+                    let cb = book(project, &name)?;
                     print::codebook(&mut out, &cb)?;
                 }
                 CodebookCmd::Tune {
@@ -1563,6 +1655,7 @@ pub fn run() -> Result<Exit> {
                     confidence,
                     coder,
                     out: dest,
+                    id,
                     force,
                     format,
                 } => {
@@ -1571,6 +1664,7 @@ pub fn run() -> Result<Exit> {
                         below,
                         confidence,
                         coder,
+                        id,
                     };
                     let t = quarry::tune::tune(&p, &name, &cfg)?;
                     let wrote = t.edits();
@@ -1589,7 +1683,7 @@ pub fn run() -> Result<Exit> {
                     codebook: name,
                     code,
                 } => {
-                    let cb = codebook::load(&name)?;
+                    let cb = book(project, &name)?;
                     let which: Vec<usize> = match &code {
                         Some(id) => {
                             vec![cb.codes.iter().position(|c| c.id == *id).with_context(|| {

@@ -56,13 +56,14 @@ definition = "A narrower idea within the domain."
 rules = ["confident BEFORE/4 teach", "exact:guidelines -\"clinical guidelines\""]
 "##;
 
-/// A codebook that could not be read. Displays as `file:line:column: what is wrong`.
+/// A codebook that could not be read. Displays as `file:line:column: what is wrong`, or only
+/// what is wrong when no codebook of that name was found (line 0).
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{}:{line}:{column}: {message}", path.display())]
+#[error("{}", if *line == 0 { message.clone() } else { format!("{}:{line}:{column}: {message}", path.display()) })]
 pub struct CodebookError {
     /// The file (or `built-in:NAME`).
     pub path: PathBuf,
-    /// 1-based line.
+    /// 1-based line; 0 when there is no such codebook.
     pub line: usize,
     /// 1-based column, in characters.
     pub column: usize,
@@ -219,30 +220,56 @@ pub fn load(name_or_path: &str) -> Result<Codebook, CodebookError> {
 }
 
 /// The TOML text of a codebook named as [`load`] takes it, with the origin errors name
-/// (`built-in:NAME` or the file).
+/// (`built-in:NAME` or the file). A built-in name is found whatever its case, unless a file
+/// of that spelling exists.
 pub fn source(name_or_path: &str) -> Result<(String, PathBuf), CodebookError> {
-    if let Some((name, text)) = BUILT_IN.iter().find(|(n, _)| *n == name_or_path) {
+    let built_in = |exact: bool| {
+        BUILT_IN.iter().find(|(n, _)| {
+            if exact {
+                *n == name_or_path
+            } else {
+                n.eq_ignore_ascii_case(name_or_path.trim())
+            }
+        })
+    };
+    if let Some((name, text)) = built_in(true) {
         return Ok((text.to_string(), PathBuf::from(format!("built-in:{name}"))));
     }
     let path = Path::new(name_or_path);
+    if !path.exists() {
+        if let Some((name, text)) = built_in(false) {
+            return Ok((text.to_string(), PathBuf::from(format!("built-in:{name}"))));
+        }
+        return Err(CodebookError {
+            path: path.into(),
+            line: 0,
+            column: 0,
+            message: format!(
+                "no codebook `{name_or_path}`: no such file, and no built-in codebook of \
+                 that name (built in: {}); give the path of a codebook's TOML file",
+                built_in_names().join(", ")
+            ),
+        });
+    }
     let text = std::fs::read_to_string(path).map_err(|e| CodebookError {
         path: path.into(),
         line: 1,
         column: 1,
-        message: if path.exists() {
-            format!("cannot read: {e}")
-        } else {
-            format!(
-                "no such file, and no built-in codebook of that name (built in: {})",
-                BUILT_IN
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        },
+        message: format!("cannot read: {e}"),
     })?;
     Ok((text, path.to_path_buf()))
+}
+
+/// The names of the built-in codebooks.
+pub fn built_in_names() -> Vec<&'static str> {
+    BUILT_IN.iter().map(|(n, _)| *n).collect()
+}
+
+impl CodebookError {
+    /// Whether no codebook of the name was found (neither built in nor a file).
+    pub fn not_found(&self) -> bool {
+        self.line == 0
+    }
 }
 
 /// Where a codebook came from, as recorded in a project: `built-in:NAME` or the file's
@@ -571,7 +598,8 @@ fn widened_scope(w: Widen) -> Option<Query> {
     (!parts.is_empty()).then(|| Query::And(parts))
 }
 
-fn valid_id(id: &str) -> bool {
+/// Whether `id` is a valid codebook or code id.
+pub fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && !id.starts_with('.')
         && !id.ends_with('.')

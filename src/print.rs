@@ -219,6 +219,90 @@ pub fn other_forms(w: &mut dyn Write, forms: &[OtherForms], indent: &str) -> io:
     Ok(())
 }
 
+/// The columns of `search --format csv`: every field of a hit's JSON, flattened. The first ten
+/// are the JSON keys of the same name (`quote` is `text`), then `start_ms`, `end_ms`,
+/// `highlights`, one `post_FIELD` per field of `post`, and the context turns (`before`,
+/// `after`).
+fn hit_csv_columns() -> Vec<String> {
+    let mut cols: Vec<String> = [
+        "segment",
+        "document",
+        "speaker",
+        "role",
+        "start",
+        "line",
+        "char_start",
+        "char_end",
+        "matches",
+        "quote",
+        "start_ms",
+        "end_ms",
+        "highlights",
+    ]
+    .map(String::from)
+    .to_vec();
+    if let serde_json::Value::Object(m) = json!(PostMeta::default()) {
+        cols.extend(m.keys().map(|k| format!("post_{k}")));
+    }
+    cols.extend(["before".to_string(), "after".to_string()]);
+    cols
+}
+
+/// A JSON value as one CSV cell: lists joined with `; `, pairs with `-` (numbers, such as
+/// highlight ranges) or `=` (a key and its value), strings formula-guarded.
+fn csv_flat(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    fn plain(v: &Value) -> String {
+        match v {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            Value::Array(a) => {
+                let sep = if a.iter().all(Value::is_number) {
+                    "-"
+                } else {
+                    "="
+                };
+                a.iter().map(plain).collect::<Vec<_>>().join(sep)
+            }
+            other => other.to_string(),
+        }
+    }
+    match v {
+        Value::Array(a) => csv_cell(&a.iter().map(plain).collect::<Vec<_>>().join("; ")),
+        Value::String(s) => csv_cell(s),
+        other => plain(other),
+    }
+}
+
+/// One hit as the row of [`hit_csv_columns`]; context turns as `speaker: text`, one a line.
+fn hit_csv_row(h: &Hit, columns: &[String]) -> Vec<String> {
+    let v = hit_json(h);
+    let turns = |segs: &[Segment]| {
+        csv_cell(
+            &segs
+                .iter()
+                .map(|s| match &s.speaker {
+                    Some(sp) => format!("{sp}: {}", s.text),
+                    None => s.text.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    };
+    columns
+        .iter()
+        .map(|col| match col.as_str() {
+            "quote" => csv_flat(&v["text"]),
+            "before" => turns(&h.before),
+            "after" => turns(&h.after),
+            c => match c.strip_prefix("post_") {
+                Some(k) => csv_flat(&v["post"][k]),
+                None => csv_flat(&v[c]),
+            },
+        })
+        .collect()
+}
+
 /// Prints search hits.
 pub fn hits(w: &mut dyn Write, r: &SearchResult, format: Format, style: Style) -> io::Result<()> {
     match format {
@@ -235,66 +319,37 @@ pub fn hits(w: &mut dyn Write, r: &SearchResult, format: Format, style: Style) -
         }
         Format::Csv => {
             let mut c = csv::Writer::from_writer(w);
-            c.write_record([
-                "segment",
-                "document",
-                "speaker",
-                "role",
-                "start",
-                "line",
-                "char_start",
-                "char_end",
-                "matches",
-                "quote",
-            ])?;
+            let columns = hit_csv_columns();
+            c.write_record(&columns)?;
             for h in &r.hits {
-                let s = &h.segment;
-                let words: Vec<&str> = h.highlights.iter().map(|&(a, b)| &s.text[a..b]).collect();
-                c.write_record([
-                    s.id.to_string(),
-                    csv_cell(&s.document),
-                    csv_cell(s.speaker.as_deref().unwrap_or("")),
-                    s.role.map(|r| r.to_string()).unwrap_or_default(),
-                    s.start_ms.map(format_ms).unwrap_or_default(),
-                    s.line.to_string(),
-                    s.char_start.to_string(),
-                    s.char_end.to_string(),
-                    csv_cell(&words.join("; ")),
-                    csv_cell(&s.text),
-                ])?;
+                c.write_record(hit_csv_row(h, &columns))?;
             }
             c.flush()
         }
         Format::Table => {
-            let dw = r
+            let docs = Column::fit(r.hits.iter().map(|h| h.segment.document.as_str()), 28);
+            let segs = r
                 .hits
                 .iter()
-                .map(|h| h.segment.document.chars().count())
-                .max()
-                .unwrap_or(0)
-                .min(28);
-            let sw = r
-                .hits
-                .iter()
-                .map(|h| h.segment.speaker.as_deref().unwrap_or("").chars().count())
-                .max()
-                .unwrap_or(0)
-                .min(20);
+                .flat_map(|h| h.before.iter().chain([&h.segment]).chain(h.after.iter()));
+            let speakers = Column::fit(segs.map(|s| s.speaker.as_deref().unwrap_or("")), 20);
+            let dw = docs.width;
+            let sw = speakers.width;
             for h in &r.hits {
                 for b in &h.before {
-                    context_line(w, b, dw, sw, style)?;
+                    context_line(w, b, dw, &speakers, style)?;
                 }
                 let s = &h.segment;
                 writeln!(
                     w,
                     "{:dw$}  {:sw$}  {:>8}  {}",
-                    cut(&sanitize(&s.document, true), dw),
-                    cut(&sanitize(s.speaker.as_deref().unwrap_or(""), true), sw),
+                    docs.get(&s.document),
+                    speakers.get(s.speaker.as_deref().unwrap_or("")),
                     place(s),
                     kwic(&s.text, &h.highlights, 70, style.color),
                 )?;
                 for a in &h.after {
-                    context_line(w, a, dw, sw, style)?;
+                    context_line(w, a, dw, &speakers, style)?;
                 }
                 if !h.before.is_empty() || !h.after.is_empty() {
                     writeln!(w)?;
@@ -309,7 +364,7 @@ fn context_line(
     w: &mut dyn Write,
     s: &Segment,
     dw: usize,
-    sw: usize,
+    speakers: &Column,
     style: Style,
 ) -> io::Result<()> {
     let (on, off) = if style.color {
@@ -317,23 +372,120 @@ fn context_line(
     } else {
         ("", "")
     };
+    let sw = speakers.width;
     writeln!(
         w,
         "{on}{:dw$}  {:sw$}  {:>8}  {}{off}",
         "",
-        cut(&sanitize(s.speaker.as_deref().unwrap_or(""), true), sw),
+        speakers.get(s.speaker.as_deref().unwrap_or("")),
         place(s),
         kwic(&s.text, &[], 70, false),
     )
 }
 
-fn cut(s: &str, n: usize) -> String {
+/// A quote shortened to `n` characters at its end, with `…` saying so.
+fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
         let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
         t.push('…');
         t
+    }
+}
+
+/// A name or id shortened to `n` characters in the middle, keeping its start and its end
+/// (where ids that share a long prefix differ), with `…` saying so.
+fn cut(s: &str, n: usize) -> String {
+    let len = s.chars().count();
+    if len <= n {
+        return s.to_string();
+    }
+    let keep = n.saturating_sub(1);
+    let tail = keep / 2;
+    let mut t: String = s.chars().take(keep - tail).collect();
+    t.push('…');
+    t.extend(s.chars().skip(len - tail));
+    t
+}
+
+/// A column of names or ids, each shortened in the middle to at most `max` characters, but
+/// never two different values to the same text: the column widens until they differ.
+pub struct Column {
+    cuts: std::collections::HashMap<String, String>,
+    /// The widest shortened value, in characters.
+    pub width: usize,
+}
+
+impl Column {
+    /// Fits `values` (terminal escapes neutralised) into at most `max` characters where
+    /// that keeps them apart.
+    pub fn fit<'a>(values: impl IntoIterator<Item = &'a str>, max: usize) -> Column {
+        let mut all: Vec<String> = values.into_iter().map(|v| sanitize(v, true)).collect();
+        all.sort();
+        all.dedup();
+        let longest = all.iter().map(|v| v.chars().count()).max().unwrap_or(0);
+        let mut n = max.max(1).min(longest);
+        loop {
+            let cuts: std::collections::HashMap<String, String> =
+                all.iter().map(|v| (v.clone(), cut(v, n))).collect();
+            let distinct: std::collections::HashSet<&String> = cuts.values().collect();
+            if distinct.len() == all.len() || n >= longest {
+                let width = cuts.values().map(|c| c.chars().count()).max().unwrap_or(0);
+                return Column { cuts, width };
+            }
+            n += 1;
+        }
+    }
+
+    /// `value` as the column shows it.
+    pub fn get(&self, value: &str) -> String {
+        let v = sanitize(value, true);
+        self.cuts.get(&v).cloned().unwrap_or(v)
+    }
+}
+
+/// How codes are labelled in tables: by name (the default; a name several codes share gets
+/// its id too), or by id (`--ids`).
+#[derive(Debug, Clone, Default)]
+pub struct Labels {
+    /// (codebook, code id) to the code's name.
+    pub names: std::collections::HashMap<(String, String), String>,
+    /// Show ids instead of names.
+    pub ids: bool,
+}
+
+impl Labels {
+    /// The label of each (codebook, code), in order.
+    pub fn codes<'a>(&self, codes: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+        let codes: Vec<(&str, &str)> = codes.into_iter().collect();
+        let name = |b: &str, c: &str| {
+            self.names
+                .get(&(b.to_string(), c.to_string()))
+                .filter(|n| !self.ids && !n.trim().is_empty())
+                .cloned()
+        };
+        // A name is shared when different codes carry it.
+        let mut owners: std::collections::HashMap<String, std::collections::HashSet<(&str, &str)>> =
+            Default::default();
+        for &(b, c) in &codes {
+            if let Some(n) = name(b, c) {
+                owners.entry(n).or_default().insert((b, c));
+            }
+        }
+        codes
+            .iter()
+            .map(|&(b, c)| match name(b, c) {
+                Some(n) if owners[&n].len() > 1 => format!("{n} ({c})"),
+                Some(n) => n,
+                None => c.to_string(),
+            })
+            .collect()
+    }
+
+    /// The label of one code.
+    pub fn code(&self, codebook: &str, code: &str) -> String {
+        self.codes([(codebook, code)]).remove(0)
     }
 }
 
@@ -500,13 +652,17 @@ pub fn segments(w: &mut dyn Write, segs: &[Segment], format: Format) -> io::Resu
             c.flush()
         }
         Format::Table => {
+            let docs = Column::fit(segs.iter().map(|s| s.document.as_str()), 20);
+            let speakers =
+                Column::fit(segs.iter().map(|s| s.speaker.as_deref().unwrap_or("-")), 16);
+            let (dw, sw) = (docs.width.max(20), speakers.width.max(16));
             for s in segs {
                 writeln!(
                     w,
-                    "#{:<6} {:20} {:16} {:>8} {:>6}..{:<6} {}",
+                    "#{:<6} {:dw$} {:sw$} {:>8} {:>6}..{:<6} {}",
                     s.id,
-                    cut(&sanitize(&s.document, true), 20),
-                    cut(&sanitize(s.speaker.as_deref().unwrap_or("-"), true), 16),
+                    docs.get(&s.document),
+                    speakers.get(s.speaker.as_deref().unwrap_or("-")),
                     place(s),
                     s.char_start,
                     s.char_end,
@@ -542,12 +698,8 @@ pub fn speakers(w: &mut dyn Write, sp: &[Speaker], format: Format) -> io::Result
             c.flush()
         }
         Format::Table => {
-            let nw = sp
-                .iter()
-                .map(|s| s.name.chars().count())
-                .max()
-                .unwrap_or(7)
-                .clamp(7, 40);
+            let names = Column::fit(sp.iter().map(|s| s.name.as_str()), 40);
+            let nw = names.width.max(7);
             writeln!(
                 w,
                 "{:nw$}  {:12} {:7} {:>6} {:>9}",
@@ -557,7 +709,7 @@ pub fn speakers(w: &mut dyn Write, sp: &[Speaker], format: Format) -> io::Result
                 writeln!(
                     w,
                     "{:nw$}  {:12} {:7} {:>6} {:>9}",
-                    cut(&sanitize(&s.name, true), nw),
+                    names.get(&s.name),
                     s.role.map_or("-".to_string(), |r| r.to_string()),
                     s.role_source.map_or("-", |r| r.as_str()),
                     s.turns,
@@ -727,6 +879,7 @@ fn state_name(s: crate::store::SuggestionState) -> &'static str {
 pub fn suggestions(
     w: &mut dyn Write,
     rows: &[crate::store::SuggestionListing],
+    labels: &Labels,
     format: Format,
 ) -> io::Result<()> {
     match format {
@@ -757,12 +910,15 @@ pub fn suggestions(
             c.flush()
         }
         Format::Table => {
-            for r in rows {
+            let names = labels.codes(rows.iter().map(|r| (r.codebook.as_str(), r.code.as_str())));
+            let col = Column::fit(names.iter().map(String::as_str), 32);
+            let cw = col.width.max(32);
+            for (r, name) in rows.iter().zip(&names) {
                 writeln!(
                     w,
-                    "#{:<6} {:32} {:>6.2} {:9} {}",
+                    "#{:<6} {:cw$} {:>6.2} {:9} {}",
                     r.segment,
-                    cut(&sanitize(&r.code, true), 32),
+                    col.get(name),
                     r.score,
                     if r.changed {
                         format!("{}*", state_name(r.state))
@@ -852,7 +1008,26 @@ pub fn triage(w: &mut dyn Write, t: &crate::triage::Triage, format: Format) -> i
                 t.in_scope,
                 pct(t.suggested, t.in_scope)
             )?;
-            writeln!(w, "\nDocuments by suggestion density:")?;
+            let of = |shown: usize, total: usize| {
+                if shown < total {
+                    format!(" (the first {shown} of {total}; --limit 0 shows all)")
+                } else {
+                    String::new()
+                }
+            };
+            writeln!(
+                w,
+                "\nDocuments by suggestion density{}:",
+                of(t.documents.len(), t.documents_total)
+            )?;
+            let docs = Column::fit(t.documents.iter().map(|d| d.document.as_str()), 40);
+            let seg_docs = Column::fit(
+                t.segments
+                    .iter()
+                    .chain(&t.unsuggested_segments)
+                    .map(|s| s.document.as_str()),
+                30,
+            );
             for d in &t.documents {
                 writeln!(
                     w,
@@ -860,7 +1035,7 @@ pub fn triage(w: &mut dyn Write, t: &crate::triage::Triage, format: Format) -> i
                     100.0 * d.density,
                     d.suggested,
                     d.in_scope,
-                    cut(&sanitize(&d.document, true), 40),
+                    docs.get(&d.document),
                     sanitize(&codes(&d.codes), true)
                 )?;
             }
@@ -869,12 +1044,16 @@ pub fn triage(w: &mut dyn Write, t: &crate::triage::Triage, format: Format) -> i
                     w,
                     "  #{:<6} {} {}: {}",
                     s.segment,
-                    cut(&sanitize(&s.document, true), 30),
+                    seg_docs.get(&s.document),
                     sanitize(s.speaker.as_deref().unwrap_or("-"), true),
-                    cut(&sanitize(&s.text, true), 70)
+                    clip(&sanitize(&s.text, true), 70)
                 )
             };
-            writeln!(w, "\nSegments with the most codes:")?;
+            writeln!(
+                w,
+                "\nSegments with the most codes{}:",
+                of(t.segments.len(), t.suggested)
+            )?;
             for s in &t.segments {
                 seg(w, s)?;
                 writeln!(
@@ -886,9 +1065,10 @@ pub fn triage(w: &mut dyn Write, t: &crate::triage::Triage, format: Format) -> i
             }
             writeln!(
                 w,
-                "\nIn scope with no suggestion at all: {} segments ({:.1}%); the longest:",
+                "\nIn scope with no suggestion at all: {} segments ({:.1}%); the longest{}:",
                 t.unsuggested,
-                pct(t.unsuggested, t.in_scope)
+                pct(t.unsuggested, t.in_scope),
+                of(t.unsuggested_segments.len(), t.unsuggested)
             )?;
             for s in &t.unsuggested_segments {
                 seg(w, s)?;
@@ -981,7 +1161,7 @@ pub fn review_item(
             w,
             "  before, {}: {}",
             who(b),
-            cut(&sanitize(&b.text, true), 200)
+            clip(&sanitize(&b.text, true), 200)
         )?;
     }
     let marked = sanitize(&bracket(&s.text, &item.highlights), false);
@@ -993,7 +1173,7 @@ pub fn review_item(
             w,
             "  after, {}: {}",
             who(a),
-            cut(&sanitize(&a.text, true), 200)
+            clip(&sanitize(&a.text, true), 200)
         )?;
     }
     for (label, text) in [
@@ -1013,7 +1193,12 @@ pub fn review_item(
 }
 
 /// Prints `quarry status`.
-pub fn status(w: &mut dyn Write, st: &crate::review::Status, format: Format) -> io::Result<()> {
+pub fn status(
+    w: &mut dyn Write,
+    st: &crate::review::Status,
+    labels: &Labels,
+    format: Format,
+) -> io::Result<()> {
     match format {
         Format::Json => writeln!(w, "{}", serde_json::to_string_pretty(st)?),
         Format::Jsonl => writeln!(w, "{}", serde_json::to_string(st)?),
@@ -1076,27 +1261,31 @@ pub fn status(w: &mut dyn Write, st: &crate::review::Status, format: Format) -> 
                 );
             }
             writeln!(w)?;
-            write!(w, "{:44} {:>9}", "code", "suggested")?;
+            let names = labels.codes(
+                st.codes
+                    .iter()
+                    .map(|x| (x.codebook.as_str(), x.code.as_str())),
+            );
+            let col = Column::fit(names.iter().map(String::as_str), 44);
+            let cw = col.width.max(4);
+            let coders = Column::fit(st.coders.iter().map(String::as_str), 22);
+            let kw = coders.width.max(22);
+            write!(w, "{:cw$} {:>9}", "code", "suggested")?;
             for c in &st.coders {
-                write!(w, "  {:>22}", cut(&sanitize(c, true), 22))?;
+                write!(w, "  {:>kw$}", coders.get(c))?;
             }
             writeln!(w)?;
-            write!(w, "{:44} {:>9}", "", "")?;
+            write!(w, "{:cw$} {:>9}", "", "")?;
             for _ in &st.coders {
-                write!(w, "  {:>22}", "acc/rej/pending")?;
+                write!(w, "  {:>kw$}", "acc/rej/pending")?;
             }
             writeln!(w)?;
-            for x in &st.codes {
-                write!(
-                    w,
-                    "{:44} {:>9}",
-                    cut(&sanitize(&x.code, true), 44),
-                    x.suggested
-                )?;
+            for (x, name) in st.codes.iter().zip(&names) {
+                write!(w, "{:cw$} {:>9}", col.get(name), x.suggested)?;
                 for k in &x.coders {
                     write!(
                         w,
-                        "  {:>22}",
+                        "  {:>kw$}",
                         format!("{}/{}/{}", k.accepted + k.changed_to, k.rejected, k.pending)
                     )?;
                 }
@@ -1217,6 +1406,19 @@ pub fn rules(w: &mut dyn Write, r: &crate::quality::RulesReport, format: Format)
                 "{:>6} {:>7} {:>8} {:>9} {:>11}  code / rule",
                 "fired", "decided", "accepted", "precision", "interval"
             )?;
+            let rule_col = Column::fit(
+                r.codes
+                    .iter()
+                    .flat_map(|c| c.rules.iter().map(|x| x.rule.as_str())),
+                60,
+            );
+            let term_col = Column::fit(
+                r.codes
+                    .iter()
+                    .flat_map(|c| c.rules.iter().flat_map(|x| x.terms.iter()))
+                    .map(|t| t.term.as_str()),
+                40,
+            );
             for code in &r.codes {
                 writeln!(
                     w,
@@ -1237,7 +1439,7 @@ pub fn rules(w: &mut dyn Write, r: &crate::quality::RulesReport, format: Format)
                         x.accepted,
                         opt(x.precision),
                         interval(x.interval),
-                        cut(&sanitize(&x.rule, true), 60),
+                        rule_col.get(&x.rule),
                         if x.rejected_words.is_empty() {
                             String::new()
                         } else {
@@ -1253,7 +1455,7 @@ pub fn rules(w: &mut dyn Write, r: &crate::quality::RulesReport, format: Format)
                             t.accepted,
                             opt(t.precision),
                             interval(t.interval),
-                            cut(&sanitize(&t.term, true), 40),
+                            term_col.get(&t.term),
                             match t.only_share {
                                 Some(s) if t.only > 0 => format!(
                                     "  alone in {} accepted ({:.0}% of the code's)",
@@ -1340,6 +1542,7 @@ pub fn worst_terms(
                 "{:>7} {:>8} {:>9} {:>11} {:>5} {:>5}  term (code: rule)",
                 "decided", "accepted", "precision", "interval", "alone", "more"
             )?;
+            let rule_col = Column::fit(terms.iter().map(|t| t.rule.as_str()), 50);
             for t in terms {
                 let q = &t.quality;
                 writeln!(
@@ -1353,7 +1556,7 @@ pub fn worst_terms(
                     q.more.map_or("-".into(), |m| m.to_string()),
                     sanitize(&q.term, true),
                     sanitize(&t.code, true),
-                    cut(&sanitize(&t.rule, true), 50)
+                    rule_col.get(&t.rule)
                 )?;
             }
             Ok(())
@@ -1385,6 +1588,8 @@ pub fn tuned(
                 "below": cfg.below,
                 "confidence": cfg.confidence,
                 "written": wrote.map(|p| p.display().to_string()),
+                "tuned_id": t.tuned.0,
+                "tuned_version": t.tuned.1,
                 "changes": t.changes,
                 "codes": t.codes,
                 "diff": t.diff,
@@ -1439,6 +1644,7 @@ pub fn tuned(
                 "{:>7} {:>8} {:>11} {:>5}  term (code: rule) -> what was done",
                 "decided", "accepted", "interval", "alone"
             )?;
+            let rule_col = Column::fit(t.changes.iter().map(|c| c.rule.as_str()), 50);
             for ch in &t.changes {
                 writeln!(
                     w,
@@ -1449,7 +1655,7 @@ pub fn tuned(
                     ch.only,
                     sanitize(&ch.term, true),
                     sanitize(&ch.code, true),
-                    cut(&sanitize(&ch.rule, true), 50),
+                    rule_col.get(&ch.rule),
                     sanitize(&action(&ch.action), true)
                 )?;
             }
@@ -1480,16 +1686,32 @@ pub fn tuned(
                     )?;
                 }
             }
-            match wrote {
-                Some(p) => writeln!(
+            match (wrote, &cfg.id) {
+                (Some(p), None) => writeln!(
                     w,
-                    "\nWrote {} (the original is unchanged). Check it with `quarry codebook check \
-                     {}`; `quarry suggest --codebook {}` applies it, and decisions stay.",
+                    "\nWrote {} (the original is unchanged), codebook `{}` version {}. Check it \
+                     with `quarry codebook check {}`; `quarry suggest --codebook {}` applies it \
+                     in place of the rules the last run used, and decisions stay. (A later \
+                     `suggest --codebook {}` by name applies the original again, and says so.)",
+                    p.display(),
+                    sanitize(&t.codebook, true),
+                    sanitize(&t.tuned.1, true),
                     p.display(),
                     p.display(),
-                    p.display()
+                    sanitize(&t.codebook, true)
                 ),
-                None => writeln!(
+                (Some(p), Some(id)) => writeln!(
+                    w,
+                    "\nWrote {} (the original is unchanged) as codebook `{}` version {}, a \
+                     codebook of its own: `quarry suggest --codebook {}` makes its own \
+                     suggestions, and decisions on `{}` do not carry over to it.",
+                    p.display(),
+                    sanitize(id, true),
+                    sanitize(&t.tuned.1, true),
+                    p.display(),
+                    sanitize(&t.codebook, true)
+                ),
+                (None, _) => writeln!(
                     w,
                     "\nNothing could be changed automatically; nothing was written."
                 ),
@@ -1498,10 +1720,12 @@ pub fn tuned(
     }
 }
 
-/// Prints `quarry agreement`.
+/// Prints `quarry agreement`: per code and overall ("–" where no unit was judged by both,
+/// with a sentence why), then each disagreement with its quote, code and both decisions.
 pub fn agreement(
     w: &mut dyn Write,
     r: &crate::quality::AgreementReport,
+    labels: &Labels,
     format: Format,
 ) -> io::Result<()> {
     match format {
@@ -1515,7 +1739,7 @@ pub fn agreement(
                     csv_cell(code),
                     a.units.to_string(),
                     a.agreed.to_string(),
-                    format!("{:.1}", a.percent),
+                    a.percent().map_or(String::new(), |p| format!("{p:.1}")),
                     a.kappa.map_or(String::new(), |v| format!("{v:.4}")),
                     a.alpha.map_or(String::new(), |v| format!("{v:.4}")),
                 ])
@@ -1542,31 +1766,68 @@ pub fn agreement(
             let line = |w: &mut dyn Write, code: &str, a: &crate::stats::Agreement| {
                 writeln!(
                     w,
-                    "{:>6} {:>7.1}% {:>6} {:>6}  {}",
+                    "{:>6} {:>8} {:>6} {:>6}  {}",
                     a.units,
-                    a.percent,
+                    a.percent().map_or("–".to_string(), |p| format!("{p:.1}%")),
                     opt(a.kappa),
                     opt(a.alpha),
                     sanitize(code, true)
                 )
             };
-            for x in &r.codes {
-                line(w, &x.code, &x.agreement)?;
+            let names = labels.codes(
+                r.codes
+                    .iter()
+                    .map(|x| (r.codebook.as_str(), x.code.as_str())),
+            );
+            for (x, name) in r.codes.iter().zip(&names) {
+                line(w, name, &x.agreement)?;
             }
             line(w, "(overall)", &r.overall)?;
+            if r.overall.units == 0 {
+                writeln!(
+                    w,
+                    "\nNo (segment, code) pair was judged by both, so there is nothing to agree \
+                     or disagree on yet: {} judged {} and {} judged {} in {}.",
+                    sanitize(&r.first, true),
+                    r.judged.0,
+                    sanitize(&r.second, true),
+                    r.judged.1,
+                    sanitize(&r.codebook, true)
+                )?;
+            }
             if !r.disagreements.is_empty() {
+                const QUOTE: usize = 160;
                 writeln!(w, "\nTo discuss ({}):", r.disagreements.len())?;
                 for d in &r.disagreements {
-                    let yn = |b: bool| if b { "yes" } else { "no" };
+                    let len = d.text.chars().count();
                     writeln!(
                         w,
-                        "  #{:<6} {}  {}: {}, {}: {}",
+                        "  #{} {} · {}",
                         d.segment,
-                        sanitize(&d.code, true),
+                        sanitize(&d.document, true),
+                        sanitize(&labels.code(&r.codebook, &d.code), true)
+                    )?;
+                    writeln!(
+                        w,
+                        "    \"{}\"{}",
+                        clip(&sanitize(&d.text, true), QUOTE),
+                        if len > QUOTE {
+                            format!(
+                                " (first {} of {len} characters; `quarry show '#{}'` shows it whole)",
+                                QUOTE - 1,
+                                d.segment
+                            )
+                        } else {
+                            String::new()
+                        }
+                    )?;
+                    writeln!(
+                        w,
+                        "    {}: {} · {}: {}",
                         sanitize(&r.first, true),
-                        yn(d.first),
+                        sanitize(&d.first_decision, true),
                         sanitize(&r.second, true),
-                        yn(d.second)
+                        sanitize(&d.second_decision, true)
                     )?;
                 }
             }
@@ -1732,6 +1993,36 @@ mod tests {
         );
         assert_eq!(sanitize("a\nb", true), "a b");
         assert_eq!(sanitize("a\nb", false), "a\nb");
+    }
+
+    #[test]
+    fn names_are_cut_in_the_middle_and_never_to_the_same_text() {
+        let a = "tdf.knowledge_and_skills_of_the_professional.procedural_knowledge";
+        let b = "tdf.knowledge_and_skills_of_the_professional.procedural_skills";
+        assert_eq!(a[..44], b[..44]);
+        let c = cut(a, 20);
+        assert_eq!(c.chars().count(), 20);
+        assert_eq!(c, "tdf.knowle…knowledge");
+        let col = Column::fit([a, b, "short"], 44);
+        assert_ne!(col.get(a), col.get(b));
+        assert!(col.width <= 44);
+        assert_eq!(col.get("short"), "short");
+        // Values that differ only in the middle widen the column until they differ.
+        let x = format!("{}x{}", "a".repeat(30), "z".repeat(30));
+        let y = format!("{}y{}", "a".repeat(30), "z".repeat(30));
+        let col = Column::fit([x.as_str(), y.as_str()], 10);
+        assert_ne!(col.get(&x), col.get(&y));
+        // Names several codes share get their ids; --ids shows ids.
+        let mut labels = Labels::default();
+        for (c, n) in [("b.x", "Other"), ("b.y", "Other"), ("b.z", "Trust")] {
+            labels.names.insert(("b".into(), c.into()), n.into());
+        }
+        assert_eq!(
+            labels.codes([("b", "b.x"), ("b", "b.y"), ("b", "b.z"), ("b", "b.q")]),
+            ["Other (b.x)", "Other (b.y)", "Trust", "b.q"]
+        );
+        labels.ids = true;
+        assert_eq!(labels.code("b", "b.z"), "b.z");
     }
 
     #[test]

@@ -275,6 +275,138 @@ impl Project {
         })
     }
 
+    /// The document a person means by `name`: the one of that name (case aside), else the
+    /// one whose name starts with it. Several starting so are listed; no match lists the
+    /// closest names.
+    pub fn find_document(&self, name: &str) -> Result<crate::model::Document> {
+        if let Some(d) = self.store.document_by_name(name)? {
+            return Ok(d);
+        }
+        let docs = self.store.documents()?;
+        let lower = name.to_lowercase();
+        let mut starting: Vec<crate::model::Document> = docs
+            .iter()
+            .filter(|d| d.name.to_lowercase().starts_with(&lower))
+            .cloned()
+            .collect();
+        if starting.len() == 1 && !name.is_empty() {
+            return Ok(starting.remove(0));
+        }
+        let listed = |names: Vec<&str>| {
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if starting.len() > 1 && !name.is_empty() {
+            const SHOWN: usize = 10;
+            let more = starting.len().saturating_sub(SHOWN);
+            return Err(crate::Error::Other(format!(
+                "`{name}` starts {} document names: {}{}; give more of the name",
+                starting.len(),
+                listed(
+                    starting
+                        .iter()
+                        .take(SHOWN)
+                        .map(|d| d.name.as_str())
+                        .collect()
+                ),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            )));
+        }
+        let near = closest(name, docs.iter().map(|d| d.name.as_str()), 3);
+        Err(crate::Error::Other(if near.is_empty() {
+            format!("no document named `{name}`; `quarry list documents` shows them")
+        } else {
+            format!(
+                "no document named `{name}`; the closest: {} (`quarry list documents` shows \
+                 them all)",
+                listed(near)
+            )
+        }))
+    }
+
+    /// The codebooks this project knows by id besides the built-in ones, with where each is
+    /// read from: those `suggest` ran (their last origin) and those an import wrote to
+    /// `codebooks/`.
+    pub fn stored_codebooks(&self) -> Result<Vec<(String, String)>> {
+        let mut out: Vec<(String, String)> = self
+            .store
+            .codebooks_run()?
+            .into_iter()
+            .filter(|(_, origin)| !origin.starts_with("built-in:"))
+            .collect();
+        if let Ok(dir) = std::fs::read_dir(self.root.join(crate::refi::CODEBOOK_DIR)) {
+            for e in dir.flatten() {
+                let path = e.path();
+                if path.extension().is_some_and(|x| x == "toml") {
+                    if let Some(id) = path.file_stem().and_then(|s| s.to_str()) {
+                        if !out.iter().any(|(b, _)| b == id) {
+                            out.push((id.to_string(), path.to_string_lossy().into_owned()));
+                        }
+                    }
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// A codebook named on the command line: a built-in name (any case) or a TOML file, else
+    /// the id of a codebook this project knows ([`Project::stored_codebooks`]). An unknown
+    /// name gets the list of what is available.
+    pub fn codebook(&self, name_or_path: &str) -> Result<crate::codebook::Codebook> {
+        let e = match crate::codebook::load(name_or_path) {
+            Err(e) if e.not_found() => e,
+            other => return Ok(other?),
+        };
+        let stored = self.stored_codebooks()?;
+        if let Some((_, origin)) = stored
+            .iter()
+            .find(|(id, _)| id.eq_ignore_ascii_case(name_or_path.trim()))
+        {
+            return Ok(crate::codebook::load(origin)?);
+        }
+        if stored.is_empty() {
+            return Err(e.into());
+        }
+        Err(crate::Error::Other(format!(
+            "{}. This project also knows: {}",
+            e.message,
+            stored
+                .iter()
+                .map(|(id, origin)| format!("{id} ({origin})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+    }
+
+    /// The names of the codes of these codebooks, by (codebook, code id), from each
+    /// codebook as [`Project::load_codebook`] finds it (a codebook that cannot be read
+    /// gives no names: its ids are shown).
+    pub fn code_names<'a>(
+        &self,
+        codebooks: impl IntoIterator<Item = &'a str>,
+    ) -> HashMap<(String, String), String> {
+        let mut books: Vec<&str> = codebooks.into_iter().collect();
+        books.sort();
+        books.dedup();
+        let mut names = HashMap::new();
+        for b in books {
+            if let Ok(cb) = self.load_codebook(b) {
+                for c in cb.codes {
+                    names.insert((b.to_string(), c.id), c.name);
+                }
+            }
+        }
+        names
+    }
+
     /// Rebuilds the index from the database (waiting for whoever is using it). The index
     /// returned holds no lock: use [`Project::index`] to search.
     pub fn reindex(&self) -> Result<Index> {
@@ -563,5 +695,59 @@ impl Project {
             }
         }
         Ok((applied, problems))
+    }
+}
+
+/// Up to `n` of `names` closest to `name` (case aside): by edit distance, a name that starts
+/// with it or that it starts with counting as near; only names within half their length.
+pub fn closest<'a>(name: &str, names: impl IntoIterator<Item = &'a str>, n: usize) -> Vec<&'a str> {
+    let want: Vec<char> = name.to_lowercase().chars().collect();
+    let mut scored: Vec<(usize, &str)> = names
+        .into_iter()
+        .filter_map(|cand| {
+            let c: Vec<char> = cand.to_lowercase().chars().collect();
+            let d = if c.starts_with(&want) || want.starts_with(&c) {
+                0
+            } else {
+                edit_distance(&want, &c)
+            };
+            (d <= want.len().max(c.len()) / 2).then_some((d, cand))
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(n).map(|(_, c)| c).collect()
+}
+
+/// Levenshtein distance between two strings of characters.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closest;
+
+    #[test]
+    fn closest_names_by_edit_distance_and_prefix() {
+        let names = [
+            "P07_interview",
+            "P08_interview",
+            "fieldnotes",
+            "P17_interview",
+        ];
+        assert_eq!(closest("P7_interview", names, 1), ["P07_interview"]);
+        assert_eq!(closest("fieldnote", names, 3), ["fieldnotes"]);
+        assert!(closest("zzz", names, 3).is_empty());
     }
 }

@@ -530,6 +530,15 @@ pub struct Disagreement {
     pub first: bool,
     /// Whether the second says it applies.
     pub second: bool,
+    /// The first side's decision in words (`accepted`, `rejected`, `changed to CODE`,
+    /// `applied instead of CODE`; for the rules `suggested` or `not suggested`).
+    pub first_decision: String,
+    /// The second side's, in the same words.
+    pub second_decision: String,
+    /// The segment's document.
+    pub document: String,
+    /// The segment's text, whole.
+    pub text: String,
 }
 
 /// Agreement on one code.
@@ -557,6 +566,43 @@ pub struct AgreementReport {
     pub overall: Agreement,
     /// What to discuss.
     pub disagreements: Vec<Disagreement>,
+    /// (segment, code) pairs each side judged in this codebook (within `code`): the units
+    /// are the pairs both judged.
+    pub judged: (usize, usize),
+}
+
+/// The codebook to measure agreement on when none is named: the one codebook these coders
+/// decided on (else the one the project ran); several are listed.
+pub fn agreement_codebook(project: &Project, coders: &[&str]) -> Result<String> {
+    let mut books: Vec<String> = project
+        .store()
+        .decisions(None)?
+        .into_iter()
+        .filter(|d| coders.contains(&d.coder.as_str()))
+        .map(|d| d.codebook)
+        .collect();
+    if books.is_empty() {
+        books = project
+            .store()
+            .codebooks_run()?
+            .into_iter()
+            .map(|(b, _)| b)
+            .collect();
+    }
+    books.sort();
+    books.dedup();
+    match books.len() {
+        1 => Ok(books.remove(0)),
+        0 => Err(crate::Error::Other(format!(
+            "{} decided nothing yet, and no codebook has been run: nothing to compare",
+            coders.join(" and ")
+        ))),
+        _ => Err(crate::Error::Other(format!(
+            "{} decided on several codebooks ({}); choose one with --codebook",
+            coders.join(" and "),
+            books.join(", ")
+        ))),
+    }
 }
 
 /// Agreement of `first` and `second` (None: the rules) on `codebook`, over the (segment,
@@ -572,16 +618,30 @@ pub fn agreement(
 ) -> Result<AgreementReport> {
     let store = project.store();
     let decisions = store.decisions(None)?;
-    let verdicts = verdicts(&decisions, codebook);
-    let mine = |who: &str| -> BTreeMap<(i64, String), bool> {
-        verdicts
+    let wanted = |c: &str| {
+        code.is_none_or(|w| c == w || c.strip_prefix(w).is_some_and(|r| r.starts_with('.')))
+    };
+    // (segment, code) -> (applies, the decision in words).
+    type Side = BTreeMap<(i64, String), (bool, String)>;
+    let said = |code: &str, v: &Verdict| {
+        let d = v.decision;
+        match (&d.replacement, d.code == code) {
+            (Some(r), true) => format!("changed to {r}"),
+            (Some(_), false) => format!("applied instead of {}", d.code),
+            (None, _) if d.accept => "accepted".to_string(),
+            (None, _) => "rejected".to_string(),
+        }
+    };
+    let standing = standing(&decisions);
+    let mine = |who: &str| -> Side {
+        standing
             .iter()
-            .filter(|((c, _, _), _)| c == who)
-            .map(|((_, s, k), v)| ((*s, k.clone()), *v))
+            .filter(|((c, book, _, k), _)| c == who && book == codebook && wanted(k))
+            .map(|((_, _, s, k), v)| ((*s, k.clone()), (v.applies, said(k, v))))
             .collect()
     };
     let a = mine(first);
-    let b: BTreeMap<(i64, String), bool> = match second {
+    let b: Side = match second {
         Some(who) => mine(who),
         None => {
             let live: HashSet<(i64, String)> = store
@@ -590,21 +650,21 @@ pub fn agreement(
                 .filter(|s| s.state != SuggestionState::Withdrawn)
                 .map(|s| (s.segment, s.code))
                 .collect();
-            a.keys().map(|k| (k.clone(), live.contains(k))).collect()
+            a.keys()
+                .map(|k| {
+                    let yes = live.contains(k);
+                    let words = if yes { "suggested" } else { "not suggested" };
+                    (k.clone(), (yes, words.to_string()))
+                })
+                .collect()
         }
-    };
-    let wanted = |c: &str| {
-        code.is_none_or(|w| c == w || c.strip_prefix(w).is_some_and(|r| r.starts_with('.')))
     };
     let mut per_code: BTreeMap<String, Vec<(bool, bool)>> = BTreeMap::new();
     let mut disagreements = Vec::new();
-    for ((seg, c), x) in &a {
-        let Some(y) = b.get(&(*seg, c.clone())) else {
+    for ((seg, c), (x, xd)) in &a {
+        let Some((y, yd)) = b.get(&(*seg, c.clone())) else {
             continue;
         };
-        if !wanted(c) {
-            continue;
-        }
         per_code.entry(c.clone()).or_default().push((*x, *y));
         if x != y {
             disagreements.push(Disagreement {
@@ -612,7 +672,23 @@ pub fn agreement(
                 code: c.clone(),
                 first: *x,
                 second: *y,
+                first_decision: xd.clone(),
+                second_decision: yd.clone(),
+                document: String::new(),
+                text: String::new(),
             });
+        }
+    }
+    let ids: Vec<i64> = disagreements.iter().map(|d| d.segment).collect();
+    let segments: HashMap<i64, crate::model::Segment> = store
+        .segments(&ids)?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    for d in &mut disagreements {
+        if let Some(s) = segments.get(&d.segment) {
+            d.document = s.document.clone();
+            d.text = s.text.clone();
         }
     }
     let all: Vec<(bool, bool)> = per_code.values().flatten().copied().collect();
@@ -629,5 +705,6 @@ pub fn agreement(
             .collect(),
         overall: stats::agreement(&all),
         disagreements,
+        judged: (a.len(), b.len()),
     })
 }

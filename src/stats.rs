@@ -115,20 +115,43 @@ pub fn more_for_width(successes: u64, n: u64, width: f64, z: f64) -> Option<u64>
 }
 
 /// How far two coders agree on nominal categories over the same units.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Agreement {
     /// Units both coders coded.
     pub units: usize,
     /// Units on which they gave the same value.
     pub agreed: usize,
-    /// Raw agreement as a percentage, `100 · agreed / units` (0 when there are no units).
-    /// Not corrected for chance: read it next to `kappa` and `alpha`.
+    /// Raw agreement as a percentage, `100 · agreed / units` (0 when there are no units,
+    /// serialized as null then). Not corrected for chance: read it next to `kappa` and
+    /// `alpha`.
     pub percent: f64,
     /// Cohen's kappa; None when undefined (see [`cohen_kappa`]).
     pub kappa: Option<f64>,
     /// Krippendorff's alpha, nominal; None when undefined (see
     /// [`krippendorff_alpha_nominal`]).
     pub alpha: Option<f64>,
+}
+
+/// `percent` is undefined without units: null rather than a 0 that reads as total
+/// disagreement.
+impl Serialize for Agreement {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Agreement", 5)?;
+        st.serialize_field("units", &self.units)?;
+        st.serialize_field("agreed", &self.agreed)?;
+        st.serialize_field("percent", &self.percent())?;
+        st.serialize_field("kappa", &self.kappa)?;
+        st.serialize_field("alpha", &self.alpha)?;
+        st.end()
+    }
+}
+
+impl Agreement {
+    /// The raw agreement, None when there are no units to agree on.
+    pub fn percent(&self) -> Option<f64> {
+        (self.units > 0).then_some(self.percent)
+    }
 }
 
 /// Agreement between two coders, one `(coder A's value, coder B's value)` pair per unit.

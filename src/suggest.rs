@@ -251,6 +251,45 @@ fn rule_hash(q: &Query) -> u64 {
     }
 }
 
+/// Which version of each codebook a run applies, where the project's last run of the same id
+/// applied another (a tuned file after the built-in one, or the built-in one after a tuned
+/// file): one sentence each, for the person to see which rules now make the suggestions.
+pub fn version_notes(project: &Project, codebooks: &[Codebook]) -> Result<Vec<String>> {
+    let describe = |origin: &str, version: &str| match origin.strip_prefix("built-in:") {
+        Some(name) => format!("the built-in {name} (version {version})"),
+        None => format!("version {version} from {origin}"),
+    };
+    let mut notes = Vec::new();
+    for cb in codebooks {
+        let Some(last) = project.store().suggest_run(&cb.id)? else {
+            continue;
+        };
+        let origin = crate::codebook::origin_of(cb);
+        if last.origin == origin {
+            continue;
+        }
+        let other = project
+            .stored_codebooks()?
+            .into_iter()
+            .filter(|(id, o)| id != &cb.id && id.starts_with(&cb.id) && *o != origin)
+            .map(|(id, o)| format!("{id} from {o}"))
+            .collect::<Vec<_>>();
+        notes.push(format!(
+            "applying {} as codebook `{}`; its last run applied {}. Suggestions only those \
+             rules made are withdrawn (decisions stay){}.",
+            describe(&origin, &cb.version),
+            cb.id,
+            describe(&last.origin, &last.version),
+            if other.is_empty() {
+                String::new()
+            } else {
+                format!("; the project also has {}", other.join(", "))
+            }
+        ));
+    }
+    Ok(notes)
+}
+
 /// Runs the codebooks over the project.
 pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Result<SuggestReport> {
     let last = project.store().last_segment()?;

@@ -70,6 +70,8 @@ pub struct Triage {
     pub suggested: usize,
     /// Documents by density, densest first.
     pub documents: Vec<DocumentRank>,
+    /// Documents with segments in scope (`documents` may hold fewer: `limit`).
+    pub documents_total: usize,
     /// Segments by number of codes, then score.
     pub segments: Vec<SegmentRank>,
     /// In-scope segments with no suggestion of any code of the codebook.
@@ -208,6 +210,7 @@ pub fn run(project: &Project, cfg: &TriageConfig) -> Result<Triage> {
     });
     segments.sort_by(by_codes);
     unsuggested.sort_by(by_length);
+    let documents_total = documents.len();
     if cfg.limit > 0 {
         documents.truncate(cfg.limit);
         segments.truncate(cfg.limit);
@@ -219,10 +222,20 @@ pub fn run(project: &Project, cfg: &TriageConfig) -> Result<Triage> {
         in_scope,
         suggested,
         documents,
+        documents_total,
         segments,
         unsuggested: missed,
         unsuggested_segments: unsuggested,
     })
+}
+
+impl Triage {
+    /// Whether `limit` left rows out of any list.
+    pub fn cut(&self) -> bool {
+        self.documents.len() < self.documents_total
+            || self.segments.len() < self.suggested
+            || self.unsuggested_segments.len() < self.unsuggested
+    }
 }
 
 /// More codes first, then a higher score, then document order.

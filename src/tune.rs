@@ -35,6 +35,10 @@ pub struct TuneConfig {
     pub confidence: f64,
     /// Only this coder's decisions (None: everyone's).
     pub coder: Option<String>,
+    /// A new id for the tuned codebook (None: the original's, so its suggestions and the
+    /// decisions on them stay one codebook's). Under a new id it is a codebook of its own:
+    /// decisions on the original do not carry over.
+    pub id: Option<String>,
 }
 
 impl Default for TuneConfig {
@@ -43,6 +47,7 @@ impl Default for TuneConfig {
             below: 0.2,
             confidence: 0.95,
             coder: None,
+            id: None,
         }
     }
 }
@@ -112,6 +117,8 @@ pub struct Tuned {
     pub codebook: String,
     /// Where its text came from.
     pub origin: String,
+    /// The tuned codebook's id (the original's, or `TuneConfig::id`) and version.
+    pub tuned: (String, String),
     /// Every term below the threshold and what became of it.
     pub changes: Vec<Change>,
     /// Per code whose rules changed (or whose ancestors' masks did), the measured effect.
@@ -145,6 +152,18 @@ pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned
         Some(f) => codebook::load(f)?.id,
         None => codebook.to_string(),
     };
+    if let Some(new_id) = &cfg.id {
+        if *new_id == id {
+            return Err(Error::Other(format!(
+                "--id {id} is the codebook's own id; leave --id out to keep it"
+            )));
+        }
+        if !codebook::valid_id(new_id) {
+            return Err(Error::Other(format!(
+                "--id {new_id}: an id is lowercase letters, digits, `_`, `-` and `.`"
+            )));
+        }
+    }
     let run = project.store().suggest_run(&id)?.ok_or_else(|| {
         Error::Other(format!(
             "codebook {id} has no suggestions yet: run `quarry suggest --codebook {codebook}` first"
@@ -270,6 +289,17 @@ pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned
     }
     if !changes.is_empty() {
         bump_version(&mut doc, &changes, cfg);
+        if let Some(new_id) = &cfg.id {
+            if let Some(v) = doc
+                .get_mut("codebook")
+                .and_then(|h| h.get_mut("id"))
+                .and_then(Item::as_value_mut)
+            {
+                let decor = v.decor().clone();
+                *v = Value::from(new_id.as_str());
+                *v.decor_mut() = decor;
+            }
+        }
     }
     let text = doc.to_string();
     let tuned = codebook::parse(&text, Path::new("tuned codebook")).map_err(|e| {
@@ -286,6 +316,7 @@ pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned
         .header(&origin, "tuned")
         .to_string();
     Ok(Tuned {
+        tuned: (tuned.id.clone(), tuned.version.clone()),
         codebook: id,
         origin,
         changes,

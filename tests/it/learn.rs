@@ -95,7 +95,7 @@ fn suggested_project() -> tempfile::TempDir {
 }
 
 /// [`suggested_project`] with every suggestion decided by `answer`.
-fn decided_project() -> tempfile::TempDir {
+pub(super) fn decided_project() -> tempfile::TempDir {
     let p = suggested_project();
     decide_all(p.path(), &[]);
     p

@@ -14,6 +14,7 @@ mod r15_codebooks;
 mod r15_query;
 mod r15_exports;
 mod r15_demo;
+mod r15_outputs;
 mod refi;
 mod report;
 mod review;
