@@ -186,11 +186,7 @@ impl Analyzer {
     pub fn for_each_word(&mut self, text: &str, mut f: impl FnMut(usize, usize, u32, &str, &str)) {
         let mut lower = String::new();
         // Where the sentences start (after the first), in order.
-        let mut sentences = text
-            .split_sentence_bound_indices()
-            .map(|(i, _)| i)
-            .skip(1)
-            .peekable();
+        let mut sentences = sentence_starts(text).skip(1).peekable();
         let mut last: Option<(usize, u32)> = None; // end and position of the previous word
         for (start, word) in text.unicode_word_indices() {
             if word.len() > MAX_WORD_BYTES {
@@ -232,6 +228,48 @@ impl Analyzer {
     pub fn stems(&mut self, text: &str) -> Vec<String> {
         self.analyze(text).into_iter().map(|t| t.stem).collect()
     }
+}
+
+/// Where the sentences of `text` start (byte offsets, the first at 0): Unicode's sentence
+/// boundaries (UAX #29), except that a single line break does not end a sentence. Subtitle
+/// cues and hard-wrapped lines break sentences anywhere ("social\nmedia"); a blank line, or
+/// a full stop before the break, still ends one. Index, rules and sentence units use this.
+pub fn sentence_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let unwrapped = unwrap_lines(text);
+    let starts: Vec<usize> = unwrapped
+        .split_sentence_bound_indices()
+        .map(|(i, _)| i)
+        .collect();
+    starts.into_iter()
+}
+
+/// `text` with each line break that is alone (a run of spaces holding one line end, `\n`,
+/// `\r\n` or `\r`) turned into spaces: same length, so offsets carry over.
+fn unwrap_lines(text: &str) -> Cow<'_, str> {
+    if !text.contains(['\n', '\r']) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = text.as_bytes().to_vec();
+    let mut i = 0;
+    while i < out.len() {
+        if !matches!(out[i], b' ' | b'\t' | b'\r' | b'\n') {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < out.len() && matches!(out[i], b' ' | b'\t' | b'\r' | b'\n') {
+            i += 1;
+        }
+        let run = &out[start..i];
+        let ends = run.iter().filter(|&&c| c == b'\n').count()
+            + run.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count()
+            + usize::from(run.last() == Some(&b'\r'));
+        if ends == 1 {
+            out[start..i].fill(b' ');
+        }
+    }
+    // Only ASCII whitespace became ASCII spaces, so the bytes are still UTF-8.
+    Cow::Owned(String::from_utf8(out).unwrap_or_else(|_| text.to_string()))
 }
 
 /// Lowercases `word` into `buf` (ASCII fast path).
@@ -340,6 +378,24 @@ mod tests {
             toks.iter().map(|t| t.position).collect::<Vec<_>>(),
             [0, 1, c, c + SENTENCE_STEP, c + SENTENCE_STEP + CLAUSE_STEP]
         );
+    }
+
+    #[test]
+    fn a_single_line_break_does_not_end_a_sentence() {
+        let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
+        let positions = |a: &mut Analyzer, t: &str| {
+            a.analyze(t).iter().map(|t| t.position).collect::<Vec<_>>()
+        };
+        // A subtitle cue or a wrapped line going on: the phrase "social media" holds.
+        assert_eq!(positions(&mut a, "I use social\nmedia daily"), [0, 1, 2, 3, 4]);
+        assert_eq!(positions(&mut a, "social \r\n media"), [0, 1]);
+        // A full stop before the break, or a blank line, still ends the sentence.
+        assert_eq!(positions(&mut a, "social.\nMedia"), [0, SENTENCE_STEP]);
+        assert_eq!(positions(&mut a, "social\n\nmedia"), [0, SENTENCE_STEP]);
+        assert_eq!(positions(&mut a, "social\n \n media"), [0, SENTENCE_STEP]);
+        let starts: Vec<usize> = sentence_starts("One\ntwo. Three\n\nfour").collect();
+        // "One two. " | "Three\n" | "\n" (each line end of a blank line breaks) | "four".
+        assert_eq!(starts, [0, 9, 15, 16]);
     }
 
     #[test]

@@ -24,7 +24,6 @@ use crate::store::{Evidence, RunState, SuggestionChange, SuggestionRow, Suggesti
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
-use unicode_segmentation::UnicodeSegmentation;
 
 /// The stretch of text a suggestion is about, when exported or reviewed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -1108,7 +1107,9 @@ pub fn spans(unit: Unit, seg: &Segment, evidence: &[(usize, usize)]) -> Vec<(usi
     let mut out: Vec<(usize, usize)> = Vec::new();
     let mut chars = seg.char_start;
     let mut previous_taken = false;
-    for sentence in seg.text.split_sentence_bounds() {
+    let starts: Vec<usize> = crate::analyzer::sentence_starts(&seg.text).collect();
+    let ends = starts.iter().skip(1).copied().chain([seg.text.len()]);
+    for sentence in starts.iter().zip(ends).map(|(&a, b)| &seg.text[a..b]) {
         let n = sentence.chars().count();
         let lead = sentence.chars().take_while(|c| c.is_whitespace()).count();
         let body = sentence.trim().chars().count();
