@@ -10,6 +10,7 @@ mod integrity;
 mod learn;
 mod posts;
 mod props;
+mod r15_ingest;
 mod refi;
 mod report;
 mod review;
