@@ -11,7 +11,7 @@ use quarry::ingest::posts::PostOptions;
 use quarry::ingest::ReadOptions;
 use quarry::model::Format;
 use quarry::print::{self, Style};
-use quarry::project::{AddConfig, AddReport, InitConfig, Project};
+use quarry::project::{AddConfig, AddReport, InitConfig, Project, RemoveConfig};
 use quarry::search::{self, SearchConfig};
 use quarry::{Platform, Role};
 use std::io::{IsTerminal, Write};
@@ -87,10 +87,19 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
     },
-    /// Speakers: set a role by hand.
+    /// Speakers: set a role by hand, or name who speaks in a document's unlabelled paragraphs.
     Speakers {
         #[command(subcommand)]
         cmd: SpeakersCmd,
+    },
+    /// Remove documents with their segments, suggestions and index entries.
+    Remove {
+        /// Document names (as `quarry list documents` shows them).
+        #[arg(required = true)]
+        documents: Vec<String>,
+        /// Also remove documents people made decisions on, with those decisions.
+        #[arg(long)]
+        force: bool,
     },
     /// Apply codebooks: store candidate codes for a person to confirm or reject.
     Suggest {
@@ -547,6 +556,22 @@ struct AddArgs {
     /// Read every file as this format instead of detecting it.
     #[arg(long, value_enum, value_name = "FORMAT")]
     format: Option<InFormat>,
+    /// In transcripts that label some speakers (a moderator), the unlabelled paragraphs are
+    /// this participant's; `{doc}` stands for the document's name.
+    #[arg(long, value_name = "NAME")]
+    unlabelled: Option<String>,
+    /// Add files whose text nearly matches a document already in the project (the same
+    /// interview as .vtt and .srt); by default they are reported and not added.
+    #[arg(long)]
+    allow_duplicates: bool,
+    /// Posts: the author of every post in an export without an author column.
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Post exports",
+        conflicts_with = "author_col"
+    )]
+    author: Option<String>,
     /// Posts: the column (CSV) holding the text.
     #[arg(long, value_name = "NAME", help_heading = "Post exports")]
     text_col: Option<String>,
@@ -645,6 +670,14 @@ enum SpeakersCmd {
         /// The role.
         #[arg(long, value_enum)]
         role: RoleArg,
+    },
+    /// Give a document's unlabelled paragraphs (no speaker) to a participant: think-aloud
+    /// sessions that label only the moderator.
+    Unlabelled {
+        /// Document name.
+        document: String,
+        /// The participant speaking in them.
+        name: String,
     },
 }
 
@@ -1126,6 +1159,37 @@ pub fn run() -> Result<Exit> {
             };
             let found = p.store_mut().set_role(&name, role)?;
             writeln!(out, "{found} is now {role}")?;
+            Ok(Exit::Ok)
+        }
+        Command::Speakers {
+            cmd: SpeakersCmd::Unlabelled { document, name },
+        } => {
+            let mut p = open(project)?;
+            let (doc, n) = p.set_unlabelled(&document, &name)?;
+            let name = print::sanitize(name.trim(), true);
+            let doc = print::sanitize(&doc, true);
+            if n == 0 {
+                writeln!(out, "{doc} has no unlabelled segments; nothing changed.")?;
+            } else {
+                writeln!(out, "{n} unlabelled segment(s) of {doc} are now {name}'s.")?;
+            }
+            Ok(Exit::Ok)
+        }
+        Command::Remove { documents, force } => {
+            let mut p = open(project)?;
+            let removed = p.remove(&RemoveConfig { documents, force })?;
+            for r in &removed {
+                write!(
+                    out,
+                    "Removed {} ({} segment(s)",
+                    print::sanitize(&r.name, true),
+                    r.segments
+                )?;
+                if r.decisions > 0 {
+                    write!(out, ", {} decision(s)", r.decisions)?;
+                }
+                writeln!(out, ").")?;
+            }
             Ok(Exit::Ok)
         }
         Command::Suggest {
@@ -1931,6 +1995,8 @@ fn add_config(a: AddArgs) -> Result<AddConfig> {
         interviewers: a.interviewer,
         participants: a.participant,
         attrs,
+        unlabelled: a.unlabelled.filter(|n| !n.trim().is_empty()),
+        allow_duplicates: a.allow_duplicates,
         read: ReadOptions {
             format,
             posts: PostOptions {
@@ -1942,6 +2008,7 @@ fn add_config(a: AddArgs) -> Result<AddConfig> {
                 columns,
                 text_field: a.text_field,
                 platform,
+                author: a.author.filter(|n| !n.trim().is_empty()),
             },
         },
     })
@@ -2131,6 +2198,22 @@ pub fn print_add_report(out: &mut dyn Write, r: &AddReport) -> Result<()> {
             "Skipped {d}: same content as {twin}, already in the project."
         )?;
     }
+    for (file, twin, twin_file, percent) in &r.similar {
+        let [file, twin, twin_file] = [file, twin, twin_file].map(|v| print::sanitize(v, true));
+        writeln!(
+            out,
+            "{file} looks like {twin} ({twin_file}) already in the project ({percent}% of the \
+             text the same); not added, --allow-duplicates adds it."
+        )?;
+    }
+    if !r.plain.is_empty() {
+        writeln!(
+            out,
+            "Added as plain text (no speaker labels, unlike the rest): {}; `quarry remove NAME` \
+             takes one out.",
+            print::sanitize(&r.plain.join(", "), true)
+        )?;
+    }
     if r.posts > 0 || r.posts_known > 0 {
         writeln!(
             out,
@@ -2171,9 +2254,11 @@ pub fn print_add_report(out: &mut dyn Write, r: &AddReport) -> Result<()> {
         eprintln!("{e}");
     }
     if !r.errors.is_empty() {
+        let anything = r.added + r.unchanged + r.replaced.len() + r.duplicates.len() > 0;
         eprintln!(
-            "{} file(s) or line(s) could not be added; the rest were.",
-            r.errors.len()
+            "{} file(s) or line(s) could not be added{}",
+            r.errors.len(),
+            if anything { "; the rest were." } else { "." }
         );
     }
     Ok(())

@@ -186,7 +186,7 @@ pub const TARGETS: &[(&str, FuzzFn)] = &[
 
 fn bytes_as(format: Format, data: &[u8]) {
     let path = Path::new("fuzz");
-    if let Ok((text, segments, _)) = ingest::parse_bytes(path, format, data) {
+    if let Ok((text, segments, _, _)) = ingest::parse_bytes(path, format, data) {
         check_segments(&text, &segments);
     }
 }

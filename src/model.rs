@@ -153,6 +153,9 @@ pub struct ParsedDocument {
     pub segments: Vec<ParsedSegment>,
     /// For a document of posts: each segment's post, in the same order (empty otherwise).
     pub posts: Vec<PostMeta>,
+    /// Attributes the file itself gives (an Otter.ai header's title, date, keywords and
+    /// speakers), stored as document attributes.
+    pub attributes: Vec<(String, String)>,
 }
 
 /// A stored document.

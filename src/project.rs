@@ -5,11 +5,11 @@
 //! and keeping the index in step with the database. Nothing here parses or prints.
 
 use crate::analyzer::{AnalyzerConfig, StemmerKind};
-use crate::error::{IngestError, ProjectError, Result};
+use crate::error::{IngestError, ProjectError, Result, StoreError};
 use crate::index::Index;
 use crate::ingest::{self, RoleGuess, SpeakerStats};
 use crate::model::{Format, Role, RoleSource};
-use crate::store::{post_key, AttrTarget, PostIndex, Store, Stored};
+use crate::store::{post_key, AttrTarget, PostIndex, RemovedDocument, Store, Stored};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -36,6 +36,13 @@ pub struct AddConfig {
     pub participants: Vec<String>,
     /// Attributes for every document added.
     pub attrs: Vec<(String, String)>,
+    /// The participant who speaks in the unlabelled paragraphs of documents that label
+    /// other speakers (think-aloud sessions that label only the moderator). `{doc}` in it
+    /// stands for the document's name.
+    pub unlabelled: Option<String>,
+    /// Add files whose text nearly matches a stored document's (the same interview in
+    /// another format) instead of reporting them.
+    pub allow_duplicates: bool,
     /// Format and column choices.
     pub read: ingest::ReadOptions,
 }
@@ -56,6 +63,12 @@ pub struct AddReport {
     pub held: Vec<(String, Vec<i64>)>,
     /// (document name, the stored twin) for content already stored from another path.
     pub duplicates: Vec<(String, String)>,
+    /// Files not added because their text nearly matches a stored document's: (the file's
+    /// name, the stored document's name, its file's name, percent of the text shared).
+    pub similar: Vec<(String, String, String, u32)>,
+    /// Documents added without any speaker label while others of this add have them (a
+    /// README or notes in a folder of transcripts), by name.
+    pub plain: Vec<String>,
     /// Files and lines that could not be read.
     pub errors: Vec<IngestError>,
     /// Files in folders that are not in a format quarry reads.
@@ -77,6 +90,15 @@ pub struct AddReport {
     pub authors: usize,
     /// Things left out on purpose, per file (posts without text).
     pub notes: Vec<IngestError>,
+}
+
+/// What `remove` should do.
+#[derive(Debug, Clone, Default)]
+pub struct RemoveConfig {
+    /// Document names.
+    pub documents: Vec<String>,
+    /// Remove documents people made decisions on, with those decisions.
+    pub force: bool,
 }
 
 /// An open project.
@@ -419,21 +441,119 @@ impl Project {
         let generation = self.store.generation()?;
         let idx = Index::recreate(&self.index_dir(), &self.analyzer)?;
         let mut w = idx.writer(rayon::current_num_threads())?;
-        self.store.for_each_document(|doc, text, segs| {
-            let posts = match (segs.first(), segs.last()) {
-                (Some(a), Some(b)) => self.store.posts_between(a.id, b.id)?,
-                _ => Vec::new(),
-            };
-            let mut posts = posts.into_iter().peekable();
-            for s in segs {
-                let t = text.get(s.byte_start..s.byte_end).unwrap_or("");
-                let post = posts.next_if(|(id, _)| *id == s.id).map(|(_, p)| p);
-                w.add(s.id, doc, s.speaker.as_deref(), t, post.as_ref())?;
-            }
-            Ok(())
-        })?;
+        self.store
+            .for_each_document(|doc, text, segs| self.index_segments(&mut w, doc, text, segs))?;
         w.commit(generation)?;
         Ok(idx)
+    }
+
+    /// Queues a stored document's segments (with their posts) for the index.
+    fn index_segments(
+        &self,
+        w: &mut crate::index::IndexWriterHandle,
+        doc: i64,
+        text: &str,
+        segs: Vec<crate::store::SegmentRow>,
+    ) -> Result<()> {
+        let posts = match (segs.first(), segs.last()) {
+            (Some(a), Some(b)) => self.store.posts_between(a.id, b.id)?,
+            _ => Vec::new(),
+        };
+        let mut posts = posts.into_iter().peekable();
+        for s in segs {
+            let t = text.get(s.byte_start..s.byte_end).unwrap_or("");
+            let post = posts.next_if(|(id, _)| *id == s.id).map(|(_, p)| p);
+            w.add(s.id, doc, s.speaker.as_deref(), t, post.as_ref())?;
+        }
+        Ok(())
+    }
+
+    /// A document by name, or an error that says how to find the names.
+    fn document_named(&self, name: &str) -> Result<crate::model::Document> {
+        self.store.document_by_name(name)?.ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "no document named `{name}`; `quarry list documents` shows them"
+            ))
+            .into()
+        })
+    }
+
+    /// Removes documents with their segments and everything derived from them (index
+    /// entries, posts, attributes, suggestions). A document people made decisions on is
+    /// removed only with `force`, and then its decisions go too (the audit lists them);
+    /// otherwise nothing is removed and the error says how many decisions would go.
+    pub fn remove(&mut self, cfg: &RemoveConfig) -> Result<Vec<RemovedDocument>> {
+        let mut ids = Vec::new();
+        let mut held = Vec::new();
+        for name in &cfg.documents {
+            let d = self.document_named(name)?;
+            if ids.contains(&d.id) {
+                continue;
+            }
+            let dec = self.store.document_decisions(d.id)?;
+            if dec.total > 0 && !cfg.force {
+                held.push(format!(
+                    "{} has {} decision(s) by {} ({} not undone)",
+                    d.name,
+                    dec.total,
+                    dec.coders.join(", "),
+                    dec.standing
+                ));
+            }
+            ids.push(d.id);
+        }
+        if !held.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "nothing removed: {}; --force removes the decisions with the document(s)                  (the audit keeps a list of them)",
+                held.join("; ")
+            ))
+            .into());
+        }
+        let (idx, _) = self.index()?;
+        let mut iw = idx.writer(1)?;
+        let mut w = self.store.writer()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(w.remove_document(id)?);
+            iw.delete_document(id);
+        }
+        w.commit()?;
+        if out.iter().any(|r| r.posts) {
+            self.store.refresh_author_attributes()?;
+        }
+        iw.commit(self.store.generation()?)?;
+        Ok(out)
+    }
+
+    /// Gives the unlabelled segments of document `doc` (those without a speaker) the speaker
+    /// `name`, a participant unless their role is known, in the record and the index.
+    /// Returns the document's name and how many segments changed.
+    pub fn set_unlabelled(&mut self, doc: &str, name: &str) -> Result<(String, usize)> {
+        let d = self.document_named(doc)?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(StoreError::NotFound("the speaker's name is empty".into()).into());
+        }
+        if matches!(d.format, Format::Csv | Format::Json) {
+            return Err(StoreError::Conflict(format!(
+                "{} holds posts: their authors are their speakers (`add --author` names one \
+                 for exports without)",
+                d.name
+            ))
+            .into());
+        }
+        let (idx, _) = self.index()?;
+        let mut iw = idx.writer(1)?;
+        let mut w = self.store.writer()?;
+        let n = w.set_unlabelled(d.id, name)?;
+        w.commit()?;
+        if n > 0 {
+            iw.delete_document(d.id);
+            let (text, rows) = self.store.document_rows(d.id)?;
+            self.index_segments(&mut iw, d.id, &text, rows)?;
+        }
+        iw.commit(self.store.generation()?)?;
+        Ok((d.name, n))
     }
 
     /// Ingests files: parses in parallel, stores each document whole, indexes what is new,
@@ -509,6 +629,11 @@ impl Project {
             .and_then(|v| v.parse().ok())
             .unwrap_or(256usize << 20);
         let mut docs_done = 0;
+        let mut similar = ingest::Similar::default();
+        // Whether a document of this add has speakers; those that have none, by name.
+        let mut labelled = false;
+        let mut speakerless = Vec::new();
+        let mut unlabelled = std::collections::BTreeSet::new();
         for batch in batches {
             let mut docs = Vec::with_capacity(batch.len());
             for item in batch {
@@ -522,20 +647,45 @@ impl Project {
                                 continue;
                             }
                         }
+                        if let Some(name) = &cfg.unlabelled {
+                            assign_unlabelled(&mut d, name);
+                        }
                         docs.push(d)
                     }
                     Err(e) if e.note => report.notes.push(e),
                     Err(e) => report.errors.push(e),
                 }
             }
-            let stored = w.put_documents(&mut docs, cfg.replace, &mut post_index)?;
+            let stored = w.put_documents(
+                &mut docs,
+                cfg.replace,
+                &mut post_index,
+                (!cfg.allow_duplicates).then_some(&mut similar),
+            )?;
             for (doc, stored) in docs.iter().zip(stored) {
                 if let Some(o) = outcomes.as_deref_mut() {
                     o.push(stored.clone());
                 }
                 let (id, seg_ids) = match stored {
-                    Stored::Added { id, segments, .. } => {
+                    Stored::Added { id, segments, name } => {
                         report.added += 1;
+                        if let Some(n) = cfg.unlabelled.as_deref() {
+                            let n = unlabelled_name(n, &doc.name);
+                            if doc
+                                .segments
+                                .iter()
+                                .any(|s| s.speaker.as_deref() == Some(&n))
+                            {
+                                unlabelled.insert(n);
+                            }
+                        }
+                        if doc.posts.is_empty() {
+                            if doc.segments.iter().any(|s| s.speaker.is_some()) {
+                                labelled = true;
+                            } else {
+                                speakerless.push(name);
+                            }
+                        }
                         (id, segments)
                     }
                     Stored::Replaced {
@@ -564,6 +714,17 @@ impl Project {
                         report.duplicates.push((doc.name.clone(), name));
                         continue;
                     }
+                    Stored::Similar {
+                        name,
+                        file,
+                        percent,
+                    } => {
+                        let own = Path::new(&doc.path)
+                            .file_name()
+                            .map_or_else(|| doc.name.clone(), |f| f.to_string_lossy().into());
+                        report.similar.push((own, name, file, percent));
+                        continue;
+                    }
                 };
                 let mut st = SpeakerStats::default();
                 for (i, (s, sid)) in doc.segments.iter().zip(&seg_ids).enumerate() {
@@ -586,7 +747,8 @@ impl Project {
                         }
                     }
                 }
-                for (k, v) in &cfg.attrs {
+                // What the file says of itself first, so that --attr wins.
+                for (k, v) in doc.attributes.iter().chain(&cfg.attrs) {
                     w.put_document_attribute(id, k, v)?;
                 }
                 // Only conversations tell who asks and who answers; a post or a monologue
@@ -622,6 +784,10 @@ impl Project {
                 w.put_role(n, role, RoleSource::User)?;
             }
         }
+        // The speakers --unlabelled named are participants, as the person said.
+        for n in &unlabelled {
+            w.put_role(n, Role::Participant, RoleSource::User)?;
+        }
         w.commit()?;
         let known: HashMap<String, Role> = self
             .store
@@ -640,6 +806,9 @@ impl Project {
         }
         iw.commit(self.store.generation()?)?;
         report.speakers = speakers.len();
+        if labelled {
+            report.plain = speakerless;
+        }
         Ok(report)
     }
 
@@ -695,6 +864,26 @@ impl Project {
             }
         }
         Ok((applied, problems))
+    }
+}
+
+/// The name `--unlabelled` gives in document `doc`: `{doc}` stands for its name.
+fn unlabelled_name(pattern: &str, doc: &str) -> String {
+    pattern.replace("{doc}", doc).trim().to_string()
+}
+
+/// Gives the segments without a speaker the speaker `--unlabelled` names, in a transcript
+/// that labels other speakers (not posts, not prose).
+fn assign_unlabelled(d: &mut crate::model::ParsedDocument, pattern: &str) {
+    if !d.posts.is_empty() || d.segments.iter().all(|s| s.speaker.is_none()) {
+        return;
+    }
+    let name = unlabelled_name(pattern, &d.name);
+    if name.is_empty() {
+        return;
+    }
+    for s in d.segments.iter_mut().filter(|s| s.speaker.is_none()) {
+        s.speaker = Some(name.clone());
     }
 }
 

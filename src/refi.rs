@@ -821,7 +821,9 @@ pub fn import(project: &mut Project, file: &Path, cfg: &ImportConfig) -> Result<
                 report.documents += 1;
                 Some((*id, name.clone()))
             }
-            Stored::Unchanged { name } | Stored::Duplicate { name } => {
+            Stored::Unchanged { name }
+            | Stored::Duplicate { name }
+            | Stored::Similar { name, .. } => {
                 report.documents_known += 1;
                 store.document_by_name(name)?.map(|d| (d.id, d.name))
             }

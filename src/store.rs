@@ -7,6 +7,8 @@
 //! noticed and rebuilt.
 
 use crate::error::{sql, StoreError};
+use crate::ingest::similar::Fingerprint;
+use crate::ingest::Similar;
 use crate::model::{
     fnv1a, Document, Format, ParsedDocument, Platform, PostMeta, Role, RoleSource, Segment, Speaker,
 };
@@ -236,6 +238,16 @@ pub enum Stored {
     Duplicate {
         /// The stored document's name.
         name: String,
+    },
+    /// Nearly the same text as a stored document (the same interview in another format), and
+    /// duplicates were not allowed: not stored.
+    Similar {
+        /// The stored document's name.
+        name: String,
+        /// Its source file's name.
+        file: String,
+        /// Percent of the text the two share.
+        percent: u32,
     },
     /// The file changed since it was added and `--replace` was not given.
     Changed {
@@ -1078,6 +1090,80 @@ impl Store {
     }
 }
 
+/// The decisions people made on a document's segments, as `remove` reports them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentDecisions {
+    /// Decision rows (undone ones included: they are a person's acts too).
+    pub total: usize,
+    /// Of those, the ones not undone.
+    pub standing: usize,
+    /// Who made them, sorted.
+    pub coders: Vec<String>,
+}
+
+/// A document as `remove` took it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovedDocument {
+    /// Its id (its segments are gone from the index too).
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Segments removed with it.
+    pub segments: usize,
+    /// Decisions removed with it.
+    pub decisions: usize,
+    /// Whether it held posts.
+    pub posts: bool,
+}
+
+impl Store {
+    /// The decisions on document `id`'s segments.
+    pub fn document_decisions(&self, id: i64) -> R<DocumentDecisions> {
+        let what = "counting a document's decisions";
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT x.coder, count(*), sum(x.undone_at IS NULL) FROM documents d
+                 JOIN decisions x ON x.segment_id
+                   BETWEEN d.first_segment AND d.first_segment + d.segment_count - 1
+                 WHERE d.id = ?1 GROUP BY x.coder ORDER BY x.coder",
+            )
+            .map_err(sql(what))?;
+        let rows = st
+            .query_map([id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)? as usize,
+                    r.get::<_, i64>(2)? as usize,
+                ))
+            })
+            .map_err(sql(what))?;
+        let mut out = DocumentDecisions::default();
+        for row in rows {
+            let (coder, n, standing) = row.map_err(sql(what))?;
+            out.total += n;
+            out.standing += standing;
+            out.coders.push(coder);
+        }
+        Ok(out)
+    }
+
+    /// A document's text and segment rows, in order.
+    pub fn document_rows(&self, id: i64) -> R<(String, Vec<SegmentRow>)> {
+        let text = self.document_text(id)?;
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT {SEG_COLS} {DOC_SEGMENTS}"))
+            .map_err(sql("reading segments"))?;
+        let rows = st
+            .query_map([id], seg_row)
+            .map_err(sql("reading segments"))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(sql("reading segments"))?;
+        Ok((text, rows))
+    }
+}
+
 /// A decision's (id, codebook, code, code applied instead).
 pub type DecisionCodes = (i64, String, String, Option<String>);
 
@@ -1123,11 +1209,15 @@ impl Writer<'_> {
     /// Documents of posts hold only posts that are new (the caller has checked them against
     /// `posts`); storing them settles which are duplicates and which original a repost has,
     /// in `doc.posts`, and records their texts in `posts`.
+    ///
+    /// With `similar`, a whole file whose text is nearly that of a stored document (or of one
+    /// stored before it in this add) is not stored but reported as [`Stored::Similar`].
     pub fn put_documents(
         &mut self,
         docs: &mut [ParsedDocument],
         replace: bool,
         posts: &mut PostIndex,
+        mut similar: Option<&mut Similar>,
     ) -> R<Vec<Stored>> {
         let Writer {
             tx,
@@ -1174,7 +1264,14 @@ impl Writer<'_> {
         let mut out = Vec::with_capacity(docs.len());
         for doc in docs {
             out.push(put_one(
-                tx, &mut st, sources, speakers, doc, replace, posts,
+                tx,
+                &mut st,
+                sources,
+                speakers,
+                doc,
+                replace,
+                posts,
+                similar.as_deref_mut(),
             )?);
         }
         Ok(out)
@@ -1215,6 +1312,108 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Removes document `id` with everything that hangs on it: segments, posts, attributes,
+    /// suggestions, and the decisions on its segments (the caller has asked the person). The
+    /// audit keeps a row saying what went, decisions listed. Posts elsewhere that named one of
+    /// its posts as their original no longer do.
+    pub fn remove_document(&mut self, id: i64) -> R<RemovedDocument> {
+        let what = "removing a document";
+        let tx = &self.tx;
+        let (name, first, count, format): (String, i64, i64, String) = tx
+            .query_row(
+                "SELECT name, first_segment, segment_count, format FROM documents WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(sql(what))?
+            .ok_or_else(|| StoreError::NotFound(format!("no document with id {id}")))?;
+        let last = first + count - 1;
+        let decisions: Vec<String> = {
+            let mut st = tx
+                .prepare(
+                    "SELECT id || ' ' || coder || ' ' || codebook || ':' || code || ' ' || verdict
+                       || CASE WHEN undone_at IS NULL THEN '' ELSE ' (undone)' END
+                     FROM decisions WHERE segment_id BETWEEN ?1 AND ?2 ORDER BY id",
+                )
+                .map_err(sql(what))?;
+            let rows = st
+                .query_map([first, last], |r| r.get(0))
+                .map_err(sql(what))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(sql(what))?;
+            rows
+        };
+        let mut detail = format!("document `{name}` removed with its {count} segment(s)");
+        if !decisions.is_empty() {
+            detail.push_str(&format!(
+                " and {} decision(s): {}",
+                decisions.len(),
+                decisions.join("; ")
+            ));
+        }
+        tx.execute(
+            "INSERT INTO audit(at, coder, action, detail) VALUES (?1, 'quarry', 'remove', ?2)",
+            params![unix_ms(), detail],
+        )
+        .map_err(sql(what))?;
+        tx.execute(
+            "UPDATE audit SET decision_id = NULL WHERE decision_id IN
+               (SELECT id FROM decisions WHERE segment_id BETWEEN ?1 AND ?2)",
+            [first, last],
+        )
+        .map_err(sql(what))?;
+        tx.execute(
+            "DELETE FROM decisions WHERE segment_id BETWEEN ?1 AND ?2",
+            [first, last],
+        )
+        .map_err(sql(what))?;
+        let posts = matches!(format.as_str(), "csv" | "json");
+        if posts {
+            tx.execute(
+                "UPDATE posts SET original = NULL WHERE original BETWEEN ?1 AND ?2",
+                [first, last],
+            )
+            .map_err(sql(what))?;
+        }
+        // Segments, their posts and suggestions, and the document's attributes cascade.
+        tx.execute("DELETE FROM documents WHERE id = ?1", [id])
+            .map_err(sql(what))?;
+        Ok(RemovedDocument {
+            id,
+            name,
+            segments: count as usize,
+            decisions: decisions.len(),
+            posts,
+        })
+    }
+
+    /// Gives the segments of document `id` that have no speaker the speaker `name`, who is
+    /// recorded as a participant unless their role is already known. Returns how many.
+    pub fn set_unlabelled(&mut self, id: i64, name: &str) -> R<usize> {
+        let what = "naming unlabelled speech";
+        let n = self
+            .tx
+            .execute(
+                "UPDATE segments SET speaker = ?2 WHERE speaker IS NULL AND id BETWEEN
+                   (SELECT first_segment FROM documents WHERE id = ?1)
+                   AND (SELECT first_segment + segment_count - 1 FROM documents WHERE id = ?1)",
+                params![id, name],
+            )
+            .map_err(sql(what))?;
+        if n > 0 {
+            self.tx
+                .execute(
+                    "INSERT INTO speakers(name, role, role_source) VALUES (?1, 'participant', 'user')
+                     ON CONFLICT(name) DO UPDATE SET role = 'participant', role_source = 'user'
+                     WHERE role IS NULL",
+                    [name],
+                )
+                .map_err(sql(what))?;
+        }
+        Ok(n)
+    }
+
     /// Makes everything written durable.
     pub fn commit(self) -> R<()> {
         self.tx.commit().map_err(sql("committing"))
@@ -1235,6 +1434,7 @@ struct Stmts<'t> {
     post: rusqlite::Statement<'t>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn put_one(
     tx: &Transaction<'_>,
     st: &mut Stmts<'_>,
@@ -1243,6 +1443,7 @@ fn put_one(
     doc: &mut ParsedDocument,
     replace: bool,
     posts: &mut PostIndex,
+    mut similar: Option<&mut Similar>,
 ) -> R<Stored> {
     let (source_id, fresh) = match sources.get(&doc.path) {
         Some(&s) => s,
@@ -1269,6 +1470,7 @@ fn put_one(
     let hash = doc.hash as i64;
     let key_hash = fnv1a(doc.key.as_bytes()) as i64;
     let mut old_id = None;
+    let mut fingerprint = None;
     let mut moves: Vec<(i64, usize)> = Vec::new();
     let mut name = doc.name.clone();
     // A source this writer created has no stored documents yet: skip the lookup. Documents
@@ -1321,6 +1523,32 @@ fn put_one(
         if let Some(twin) = twin {
             return Ok(Stored::Duplicate { name: twin });
         }
+        if let Some(sim) = similar.as_deref_mut() {
+            let fp = Fingerprint::of(
+                doc.segments
+                    .iter()
+                    .map(|s| &doc.text[s.byte_start..s.byte_end]),
+            );
+            if let Some((id, share)) = near_twin(tx, sim, doc.text.len(), &fp)? {
+                let (name, path): (String, String) = tx
+                    .query_row(
+                        "SELECT d.name, src.path FROM documents d JOIN sources src
+                         ON src.id = d.source_id WHERE d.id = ?1",
+                        [id],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .map_err(sql("looking for the document"))?;
+                let file = Path::new(&path)
+                    .file_name()
+                    .map_or(path.clone(), |f| f.to_string_lossy().into_owned());
+                return Ok(Stored::Similar {
+                    name,
+                    file,
+                    percent: (share * 100.0).floor() as u32,
+                });
+            }
+            fingerprint = Some(fp);
+        }
     }
     // A document's segments take consecutive ids, so the document row holds their range.
     let first: i64 = st
@@ -1363,6 +1591,9 @@ fn put_one(
         name = format!("{base} ({n})");
     }
     let id = tx.last_insert_rowid();
+    if let (Some(sim), Some(fp)) = (similar, fingerprint) {
+        sim.insert_stored(id, doc.text.len(), &fp);
+    }
     for sp in doc.segments.iter().filter_map(|s| s.speaker.as_deref()) {
         if !speakers.contains(sp) {
             st.speaker.execute([sp]).map_err(sql("storing speakers"))?;
@@ -1428,6 +1659,61 @@ fn put_one(
             segments: ids,
         },
     })
+}
+
+/// The stored document whose text is most like `fp` (a new document of `len` bytes), with
+/// the share of text they have in common, when that share makes them the same text. Stored
+/// whole-file transcripts of about that length are read once per add (`similar` keeps them).
+fn near_twin(
+    tx: &Transaction<'_>,
+    similar: &mut Similar,
+    len: usize,
+    fp: &Fingerprint,
+) -> R<Option<(i64, f64)>> {
+    let what = "comparing with stored documents";
+    if !fp.usable() {
+        return Ok(None);
+    }
+    if !similar.listed() {
+        let mut st = tx
+            .prepare(
+                "SELECT id, length(text) FROM documents WHERE key = ''
+                 AND format IN ('text', 'markdown', 'vtt', 'srt', 'docx', 'odt')",
+            )
+            .map_err(sql(what))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as usize))
+            })
+            .map_err(sql(what))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(sql(what))?;
+        similar.list(rows);
+    }
+    let candidates = similar.candidates(len);
+    let mut text = tx
+        .prepare_cached("SELECT text FROM documents WHERE id = ?1")
+        .map_err(sql(what))?;
+    let mut ranges = tx
+        .prepare_cached(&format!("SELECT s.byte_start, s.byte_end {DOC_SEGMENTS}"))
+        .map_err(sql(what))?;
+    for &id in &candidates {
+        if similar.has(id) {
+            continue;
+        }
+        let bytes: Vec<u8> = text.query_row([id], |r| r.get(0)).map_err(sql(what))?;
+        let body = String::from_utf8_lossy(&bytes);
+        let spans = ranges
+            .query_map([id], |r| {
+                Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize))
+            })
+            .map_err(sql(what))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(sql(what))?;
+        let stored = Fingerprint::of(spans.iter().filter_map(|&(a, b)| body.get(a..b)));
+        similar.insert(id, &stored);
+    }
+    Ok(similar.best(fp, &candidates))
 }
 
 /// (old segment id, index of the new segment) pairs, or the segments that have none.

@@ -142,6 +142,7 @@ impl Builder<'_> {
             text,
             segments: std::mem::take(&mut self.segs),
             posts: Vec::new(),
+            attributes: Vec::new(),
         };
         out.send(Ok(d))
     }

@@ -11,10 +11,12 @@ mod jsonl;
 pub(crate) mod office;
 pub mod posts;
 mod roles;
+pub(crate) mod similar;
 pub(crate) mod subtitles;
 pub(crate) mod transcript;
 
 pub use roles::{guess_roles, RoleGuess, SpeakerStats};
+pub use similar::Similar;
 
 use crate::error::IngestError;
 use crate::model::{Format, ParsedDocument, ParsedSegment};
@@ -41,6 +43,10 @@ pub fn discover(
     let mut ignored = 0;
     for p in paths {
         match std::fs::metadata(p) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => errors.push(IngestError::file(
+                p,
+                "no such file or folder (check the path and the current folder)",
+            )),
             Err(e) => errors.push(IngestError::file(p, format!("cannot read: {e}"))),
             Ok(m) if m.is_dir() => {
                 let walk = walkdir::WalkDir::new(p)
@@ -378,7 +384,7 @@ fn parse_one(path: &Path, format: Option<Format>) -> Item {
     }
     let bytes =
         std::fs::read(path).map_err(|e| IngestError::file(path, format!("cannot read: {e}")))?;
-    let (text, segments, format) = parse_bytes(path, format, &bytes)?;
+    let (text, segments, format, attributes) = parse_bytes(path, format, &bytes)?;
     if segments.is_empty() {
         return Err(IngestError::file(
             path,
@@ -398,6 +404,7 @@ fn parse_one(path: &Path, format: Option<Format>) -> Item {
         text,
         segments,
         posts: Vec::new(),
+        attributes,
     })
 }
 
@@ -405,7 +412,7 @@ fn parse_one(path: &Path, format: Option<Format>) -> Item {
 /// project): normalised and split into turns as a `.txt` file would be. `path` says where it
 /// came from and `key` identifies it there.
 pub(crate) fn parse_text(name: &str, path: &Path, key: &str, text: &str) -> Item {
-    let (text, segments, format) = parse_bytes(path, Format::Text, text.as_bytes())?;
+    let (text, segments, format, attributes) = parse_bytes(path, Format::Text, text.as_bytes())?;
     if segments.is_empty() {
         return Err(IngestError::file(path, format!("{name}: holds no text")));
     }
@@ -419,17 +426,22 @@ pub(crate) fn parse_text(name: &str, path: &Path, key: &str, text: &str) -> Item
         text,
         segments,
         posts: Vec::new(),
+        attributes,
     };
     split_long(&mut d);
     Ok(d)
 }
+
+/// What [`parse_bytes`] makes of a file: stored text, segments, the format it was read as,
+/// and the attributes the file gives itself (an Otter.ai header's).
+pub(crate) type Parsed = (String, Vec<ParsedSegment>, Format, Vec<(String, String)>);
 
 /// Parses a file's bytes as `format` into stored text and segments.
 pub(crate) fn parse_bytes(
     path: &Path,
     format: Format,
     bytes: &[u8],
-) -> Result<(String, Vec<ParsedSegment>, Format), IngestError> {
+) -> Result<Parsed, IngestError> {
     let err = |m: String| IngestError::file(path, m);
     match format {
         Format::Docx | Format::Odt => {
@@ -440,8 +452,8 @@ pub(crate) fn parse_bytes(
             }
             .map_err(|e| err(e.to_string()))?;
             let text = decode::normalize(&render_blocks(&blocks));
-            let segs = transcript::parse(&text);
-            Ok((text, segs, format))
+            let (segs, attrs) = transcript::parse_with_header(&text);
+            Ok((text, segs, format, attrs))
         }
         _ => {
             let (text, _) = decode::decode(bytes).map_err(err)?;
@@ -465,11 +477,11 @@ pub(crate) fn parse_bytes(
                         IngestError::at(path, e.line(), msg)
                     })?;
                     let (text, segs) = render_cues(&cues);
-                    Ok((text, segs, format))
+                    Ok((text, segs, format, Vec::new()))
                 }
                 _ => {
-                    let segs = transcript::parse(&text);
-                    Ok((text, segs, format))
+                    let (segs, attrs) = transcript::parse_with_header(&text);
+                    Ok((text, segs, format, attrs))
                 }
             }
         }
@@ -616,6 +628,7 @@ mod tests {
                 },
             ],
             posts: Vec::new(),
+            attributes: Vec::new(),
         }
     }
 

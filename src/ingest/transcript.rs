@@ -3,8 +3,10 @@
 //! Reads the layouts transcripts come in: `Name: text`, `INTERVIEWER:` / `I:` / `P3:`, `[Name]`
 //! on its own line, `**Name:**`, each with or without a timestamp (`[00:01:23]`, `(00:01:23)`,
 //! `00:01:23 Name:`), and Otter.ai's `Name  00:13` line followed by the turn. Text without
-//! labels becomes one segment per paragraph. Works on the stored text itself, so every segment's
-//! byte range slices it exactly. Sans-IO; never fails: the worst case is prose.
+//! labels becomes one segment per paragraph. An Otter.ai header before the first turn (title,
+//! date, `SUMMARY KEYWORDS`, `SPEAKERS`) becomes document attributes, not a segment. Works on
+//! the stored text itself, so every segment's byte range slices it exactly. Sans-IO; never
+//! fails: the worst case is prose.
 
 use crate::model::{ParsedSegment, Role};
 use regex::Regex;
@@ -26,6 +28,13 @@ static BRACKET: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\[([^\]\[]{1,60})\]\s*(.*)$").expect("regex"));
 static BOLD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\*\*([^*]{1,60}?):?\*\*:?(?:\s+(.*))?$").expect("regex"));
+/// Otter.ai's date line under the title: `Tue, 10/20 10:15AM • 52:38`, `Oct 20, 2021, 3:45 PM`.
+static OTTER_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+\d{1,2}/\d{1,2}(?:/\d{2,4})?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4},?)\s+\d{1,2}:\d{2}\s*(?:am|pm)?(?:\s*•\s*\d{1,2}:\d{2}(?::\d{2})?)?$",
+    )
+    .expect("regex")
+});
 static COLON: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([^:\s][^:]{0,159}?):(?:\s+(.*))?$").expect("regex"));
 
@@ -183,9 +192,74 @@ fn label_of(line: &str, at: usize) -> Option<Label> {
     None
 }
 
+/// The header Otter.ai writes before the first turn, from the lines before it: a title, a
+/// date line, `SUMMARY KEYWORDS` and its list, `SPEAKERS` and their names (each part may be
+/// missing). Recognised only when a `SUMMARY KEYWORDS` or `SPEAKERS` heading or an Otter date
+/// line is there, and nothing else is: returns the attributes (title, date, keywords,
+/// speakers) it holds.
+fn otter_header(lines: &[(usize, usize, &str)]) -> Option<Vec<(String, String)>> {
+    #[derive(PartialEq)]
+    enum Part {
+        Title,
+        Keywords,
+        Speakers,
+    }
+    let mut part = Part::Title;
+    let (mut title, mut date, mut keywords, mut speakers) =
+        (Vec::new(), None, Vec::new(), Vec::new());
+    let mut heading = false;
+    for &(_, _, line) in lines {
+        let l = line.trim();
+        if l.is_empty() {
+            continue;
+        }
+        match l {
+            "SUMMARY KEYWORDS" => {
+                part = Part::Keywords;
+                heading = true;
+            }
+            "SPEAKERS" => {
+                part = Part::Speakers;
+                heading = true;
+            }
+            _ if part == Part::Title && date.is_none() && OTTER_DATE.is_match(l) => {
+                date = Some(l.to_string());
+                heading = true;
+            }
+            // A title is a line or two; anything longer before a heading is prose.
+            _ if part == Part::Title && (date.is_some() || title.len() >= 2) => return None,
+            _ => match part {
+                Part::Title => title.push(l),
+                Part::Keywords => keywords.push(l),
+                Part::Speakers => speakers.push(l),
+            },
+        }
+    }
+    if !heading {
+        return None;
+    }
+    let mut attrs = Vec::new();
+    let mut put = |k: &str, v: String| {
+        if !v.is_empty() {
+            attrs.push((k.to_string(), v));
+        }
+    };
+    put("title", title.join(" "));
+    put("date", date.unwrap_or_default());
+    put("keywords", keywords.join(", "));
+    put("speakers", speakers.join(", "));
+    Some(attrs)
+}
+
 /// Splits `text` into segments: speaker turns where the text has speaker labels that recur,
 /// paragraphs otherwise (and for any text before the first label).
 pub(crate) fn parse(text: &str) -> Vec<ParsedSegment> {
+    parse_with_header(text).0
+}
+
+/// [`parse`], and the attributes of an Otter.ai header before the first turn (whose lines
+/// then make no segment).
+pub(crate) fn parse_with_header(text: &str) -> (Vec<ParsedSegment>, Vec<(String, String)>) {
     let mut lines = Vec::new();
     let mut at = 0;
     for (no, line) in text.split('\n').enumerate() {
@@ -234,7 +308,7 @@ pub(crate) fn parse(text: &str) -> Vec<ParsedSegment> {
     }
     let n_accepted = accepted.iter().filter(|&&a| a).count();
     if n_accepted < 2 {
-        return paragraphs(text, &lines, 0, lines.len());
+        return (paragraphs(text, &lines, 0, lines.len()), Vec::new());
     }
 
     let distinct: std::collections::HashSet<&str> = labels
@@ -246,7 +320,10 @@ pub(crate) fn parse(text: &str) -> Vec<ParsedSegment> {
     let single_speaker = distinct.len() == 1;
     let mut out = Vec::new();
     let first = accepted.iter().position(|&a| a).unwrap_or(lines.len());
-    out.extend(paragraphs(text, &lines, 0, first));
+    let header = otter_header(&lines[..first]);
+    if header.is_none() {
+        out.extend(paragraphs(text, &lines, 0, first));
+    }
     let mut i = first;
     while i < lines.len() {
         let label = labels[i].as_ref().expect("accepted lines have labels");
@@ -310,7 +387,7 @@ pub(crate) fn parse(text: &str) -> Vec<ParsedSegment> {
         }
         i = j;
     }
-    out
+    (out, header.unwrap_or_default())
 }
 
 /// Paragraph segments (split at blank lines) over lines `from..to`.
@@ -417,13 +494,10 @@ mod tests {
     fn otter_layout_with_preamble() {
         let t = "Title line\nSPEAKERS\nBSR01, Sara\n\nBSR01  00:00\nFirst answer.\n\nSara Mannheimer  1:02:13\nA question?\nStill asking.\n";
         let got = check(t);
+        // The header is the document's attributes, not a segment.
+        assert_eq!(got[0], (sp("BSR01"), 6, Some(0), "First answer.".into()));
         assert_eq!(
-            got[0],
-            (None, 1, None, "Title line\nSPEAKERS\nBSR01, Sara".into())
-        );
-        assert_eq!(got[1], (sp("BSR01"), 6, Some(0), "First answer.".into()));
-        assert_eq!(
-            got[2],
+            got[1],
             (
                 sp("Sara Mannheimer"),
                 9,
@@ -431,6 +505,65 @@ mod tests {
                 "A question?\nStill asking.".into()
             )
         );
+    }
+
+    fn header(text: &str) -> Vec<(String, String)> {
+        parse_with_header(text).1
+    }
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn otter_headers_become_attributes_in_every_variant() {
+        let turns = "Ana Lima  00:00\nHello.\n\nP7  00:04\nHi there.\n";
+        let full = format!(
+            "\nGarden study P7\nTue, 3/14 9:05AM • 41:10\nSUMMARY KEYWORDS\ncompost, soil, rain\nSPEAKERS\nAna Lima, P7\n\n{turns}"
+        );
+        assert_eq!(
+            header(&full),
+            pairs(&[
+                ("title", "Garden study P7"),
+                ("date", "Tue, 3/14 9:05AM • 41:10"),
+                ("keywords", "compost, soil, rain"),
+                ("speakers", "Ana Lima, P7"),
+            ])
+        );
+        let segs = parse(&full);
+        assert_eq!(segs.len(), 2, "no segment for the header");
+        assert!(segs.iter().all(|s| s.speaker.is_some()));
+        // Without keywords; without the speakers line; blank lines between parts (.docx).
+        let t = format!("Garden study P7\nSPEAKERS\nAna Lima, P7\n\n{turns}");
+        assert_eq!(
+            header(&t),
+            pairs(&[("title", "Garden study P7"), ("speakers", "Ana Lima, P7")])
+        );
+        let t = format!("Garden study P7\n\nSUMMARY KEYWORDS\n\ncompost, soil\n\n{turns}");
+        assert_eq!(
+            header(&t),
+            pairs(&[("title", "Garden study P7"), ("keywords", "compost, soil")])
+        );
+        let t = format!("Garden study P7\nOct 3, 2021, 4:15 PM\n\n{turns}");
+        assert_eq!(
+            header(&t),
+            pairs(&[
+                ("title", "Garden study P7"),
+                ("date", "Oct 3, 2021, 4:15 PM")
+            ])
+        );
+        assert_eq!(parse(&t).len(), 2);
+        // A heading-less title, or prose before the turns, stays a segment.
+        for pre in [
+            "Garden study P7\n\n",
+            "We met at the allotment.\nIt rained.\nThe tape ran long.\nSPEAKERS\nAna\n\n",
+        ] {
+            let t = format!("{pre}{turns}");
+            assert!(header(&t).is_empty(), "{pre:?}");
+            assert_eq!(parse(&t)[0].speaker, None, "{pre:?}");
+        }
     }
 
     #[test]

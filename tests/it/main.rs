@@ -15,6 +15,7 @@ mod r15_query;
 mod r15_exports;
 mod r15_demo;
 mod r15_outputs;
+mod r15_ingest;
 mod refi;
 mod report;
 mod review;

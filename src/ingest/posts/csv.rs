@@ -620,6 +620,7 @@ fn read_csv<R: Read + Send>(
         delim,
         lines: LineCounter::default(),
         end: 0,
+        odd_quotes: false,
     };
     let mut header = ByteRecord::new();
     let names = match src.next(&mut header) {
@@ -640,6 +641,8 @@ struct CsvBatch {
     /// (line where the record starts, its fields); only the first `len` are this batch's.
     records: Vec<(usize, ByteRecord)>,
     len: usize,
+    /// Lines of this batch's records whose quotes are out of place (kept as read).
+    odd_quotes: Vec<usize>,
     /// A problem that ended the file after these records.
     end: Option<IngestError>,
 }
@@ -653,12 +656,15 @@ struct CsvSource<'a, R> {
     lines: LineCounter,
     /// Stream offset where the previous record ended.
     end: u64,
+    /// Whether the record just read has a quote out of place.
+    odd_quotes: bool,
 }
 
 impl<R: Read> CsvSource<'_, R> {
     fn fill(&mut self, b: &mut CsvBatch) -> bool {
         b.len = 0;
         b.end = None;
+        b.odd_quotes.clear();
         let mut bytes = 0;
         while b.len < BATCH_RECORDS && bytes < BATCH_BYTES {
             if b.len == b.records.len() {
@@ -668,6 +674,9 @@ impl<R: Read> CsvSource<'_, R> {
             match self.next(record) {
                 Ok(Some(l)) => {
                     *line = l;
+                    if self.odd_quotes {
+                        b.odd_quotes.push(l);
+                    }
                     bytes += record.as_slice().len() + 8 * record.len();
                     b.len += 1;
                 }
@@ -704,6 +713,7 @@ impl<R: Read> CsvSource<'_, R> {
             }
         };
         let raw = tee.slice(self.end, to);
+        self.odd_quotes = quote_out_of_place(raw, self.delim);
         let line = self.lines.start_of(raw);
         self.lines.advance(raw);
         self.end = to;
@@ -848,12 +858,52 @@ fn ends_inside_quotes(raw: &[u8], delim: u8) -> bool {
     quoted
 }
 
+/// Whether a record's raw bytes hold a quote where CSV has none: inside a field that does not
+/// start with one (`inner" quote`), or a closing quote followed by more text (`"a "b" c"`).
+/// The csv reader reads such a record somehow (the quote kept, or the text after it joined),
+/// so the reader says so instead of passing it on silently.
+fn quote_out_of_place(raw: &[u8], delim: u8) -> bool {
+    #[derive(Clone, Copy)]
+    enum At {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut at = At::FieldStart;
+    for &b in raw {
+        let ends_field = b == delim || b == b'\n' || b == b'\r';
+        at = match (at, b) {
+            (At::FieldStart, b'"') => At::Quoted,
+            (At::FieldStart | At::Unquoted, _) if ends_field => At::FieldStart,
+            (At::Unquoted, b'"') => return true,
+            (At::FieldStart | At::Unquoted, _) => At::Unquoted,
+            (At::Quoted, b'"') => At::QuoteInQuoted,
+            (At::Quoted, _) => At::Quoted,
+            (At::QuoteInQuoted, b'"') => At::Quoted,
+            (At::QuoteInQuoted, _) if ends_field => At::FieldStart,
+            (At::QuoteInQuoted, _) => return true,
+        };
+    }
+    false
+}
+
 fn convert_csv(layout: &Layout, path: &Path, b: &CsvBatch) -> Vec<Result<Post, IngestError>> {
     let mut out: Vec<_> = b.records[..b.len]
         .par_iter()
         .with_min_len(64)
         .filter_map(|(line, record)| record_to_post(layout, path, *line, record))
         .collect();
+    out.extend(b.odd_quotes.iter().map(|&line| {
+        let mut e = IngestError::at(
+            path,
+            line,
+            "a quote out of place (inside a field that does not start with one, or text after \
+             a closing quote): the record was kept as read; check its text",
+        );
+        e.note = true;
+        Err(e)
+    }));
     out.extend(b.end.clone().map(Err));
     out
 }

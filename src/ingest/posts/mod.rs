@@ -86,6 +86,9 @@ pub struct PostOptions {
     pub text_field: Option<String>,
     /// Platform to record when the export does not say.
     pub platform: Option<Platform>,
+    /// Author of every post that names none (an account's own export, without an author
+    /// column).
+    pub author: Option<String>,
 }
 
 /// Readers hand posts over in batches; the sink answers `Err(())` when the consumer has gone
@@ -160,8 +163,20 @@ pub(crate) fn stream(
     out: &mut Out,
 ) -> Result<(), ()> {
     let mut g = Grouper::new(path, format);
+    // Posts that name their own author, and those given `opts.author`.
+    let (mut own, mut given) = (0usize, 0usize);
     {
         let mut sink = |mut batch: Vec<Result<Post, IngestError>>| -> Result<(), ()> {
+            if let Some(a) = &opts.author {
+                for p in batch.iter_mut().flatten() {
+                    if p.author.as_deref().is_some_and(|x| !x.trim().is_empty()) {
+                        own += 1;
+                    } else {
+                        p.author = Some(a.clone());
+                        given += 1;
+                    }
+                }
+            }
             batch.par_iter_mut().with_min_len(256).for_each(|r| {
                 if let Ok(p) = r {
                     if !finish(p) {
@@ -184,6 +199,15 @@ pub(crate) fn stream(
             Format::Csv => csv::read(path, opts, tsv, &mut sink)?,
             _ => json::read(path, opts, &mut sink)?,
         }
+    }
+    if own > 0 {
+        out.send(Err(IngestError::note(
+            path,
+            format!(
+                "{own} post(s) name their author in the file and keep it; --author was given \
+                 to the {given} without one"
+            ),
+        )))?;
     }
     g.finish(out)
 }
@@ -393,6 +417,7 @@ impl Grouper {
             text,
             segments,
             posts: metas,
+            attributes: Vec::new(),
         }
     }
 }
