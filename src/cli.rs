@@ -139,6 +139,9 @@ enum Command {
         /// Rows per list (0: all). Default: 10 in the table, every row in csv, json and jsonl.
         #[arg(long)]
         limit: Option<usize>,
+        /// Show code ids instead of code names.
+        #[arg(long)]
+        ids: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
@@ -1474,6 +1477,7 @@ pub fn run() -> Result<Exit> {
             codebook: name,
             code,
             limit,
+            ids,
             format,
         } => {
             let p = open(project)?;
@@ -1485,7 +1489,11 @@ pub fn run() -> Result<Exit> {
                     limit: limit.unwrap_or(if format == OutFormat::Table { 10 } else { 0 }),
                 },
             )?;
-            print::triage(&mut out, &t, format.into())?;
+            let labels = print::Labels {
+                names: p.code_names([t.codebook.as_str()]),
+                ids,
+            };
+            print::triage_labelled(&mut out, &t, &labels, format.into())?;
             if format != OutFormat::Table && t.cut() {
                 eprintln!(
                     "note: --limit {} left rows out (documents {} of {}, segments {} of {}, \

@@ -936,7 +936,23 @@ pub fn suggestions(
 /// Prints a triage: documents by density, segments by codes, and what nothing was
 /// suggested for.
 pub fn triage(w: &mut dyn Write, t: &crate::triage::Triage, format: Format) -> io::Result<()> {
+    triage_labelled(w, t, &Labels::default(), format)
+}
+
+/// [`triage`], the table naming codes by `labels`.
+pub fn triage_labelled(
+    w: &mut dyn Write,
+    t: &crate::triage::Triage,
+    labels: &Labels,
+    format: Format,
+) -> io::Result<()> {
     use crate::triage::SegmentRank;
+    let named = |c: &[(String, usize)]| {
+        c.iter()
+            .map(|(c, n)| format!("{} ({n})", labels.code(&t.codebook, c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let codes = |c: &[(String, usize)]| {
         c.iter()
             .map(|(c, n)| format!("{c} ({n})"))
@@ -1036,7 +1052,7 @@ pub fn triage(w: &mut dyn Write, t: &crate::triage::Triage, format: Format) -> i
                     d.suggested,
                     d.in_scope,
                     docs.get(&d.document),
-                    sanitize(&codes(&d.codes), true)
+                    sanitize(&named(&d.codes), true)
                 )?;
             }
             let seg = |w: &mut dyn Write, s: &SegmentRank| {
@@ -1059,7 +1075,12 @@ pub fn triage(w: &mut dyn Write, t: &crate::triage::Triage, format: Format) -> i
                 writeln!(
                     w,
                     "           {} (score {:.2})",
-                    sanitize(&s.codes.join(", "), true),
+                    sanitize(
+                        &labels
+                            .codes(s.codes.iter().map(|c| (t.codebook.as_str(), c.as_str())))
+                            .join(", "),
+                        true
+                    ),
                     s.score
                 )?;
             }

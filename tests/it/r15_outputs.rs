@@ -81,6 +81,24 @@ fn r15_triage_machine_formats_write_every_row_and_the_table_says_when_cut() {
         )),
         "{table}"
     );
+    // Codes by name (item 16), ids on request.
+    let id = t["documents"][0]["codes"][0][0].as_str().unwrap();
+    let name = ok(d, &["codebook", "show", "tdf"])
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix(&format!("{id}  "))
+                .map(str::to_string)
+        })
+        .unwrap();
+    let first = |out: &str| {
+        out.lines()
+            .find(|l| l.contains('%') && l.contains('/'))
+            .unwrap()
+            .to_string()
+    };
+    assert!(first(&table).contains(&name), "{table}");
+    assert!(first(&ok(d, &["triage", "--codebook", "tdf", "--ids"])).contains(id));
 }
 
 // Item 4: every JSON key of a post hit has a CSV column, with the same value.
