@@ -88,8 +88,8 @@ pub(crate) struct Excerpt {
     /// The turn, or its sentences that hold evidence (joined by " … " where sentences
     /// between them are left out).
     pub text: String,
-    /// The evidence as byte ranges of `text`, in order; words of one phrase (only spaces
-    /// between them) form one range.
+    /// The evidence as byte ranges of `text`, in order; words of one phrase (only spaces or
+    /// hyphens between them: "social media", "Wi-Fi") form one range.
     pub marks: Vec<(usize, usize)>,
     /// The unit the text is: a sentence excerpt without evidence falls back to the turn.
     pub unit: Unit,
@@ -122,7 +122,7 @@ pub(crate) fn excerpt(unit: Unit, seg: &crate::Segment, evidence: &[(usize, usiz
             let (x, y) = (x - ba + offset, y - ba + offset);
             match marks.last_mut() {
                 Some(last) if x <= last.1 => last.1 = last.1.max(y),
-                Some(last) if text[last.1..x].chars().all(|c| c == ' ') => last.1 = y,
+                Some(last) if text[last.1..x].chars().all(|c| matches!(c, ' ' | '-')) => last.1 = y,
                 _ => marks.push((x, y)),
             }
         }
@@ -494,6 +494,34 @@ pub(crate) fn md_text(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excerpts_mark_a_phrase_once_and_keep_only_the_evidence_sentences() {
+        let text = "At [X] we use social media a lot. Nothing here. Wi-Fi is slow. Bye.";
+        let s = crate::suggest::tests::seg(text, 50);
+        let at = |w: &str| {
+            let b = text.find(w).unwrap();
+            let c = 50 + text[..b].chars().count();
+            (c, c + w.chars().count())
+        };
+        let ev = [at("social"), at("media"), at("Wi"), at("Fi")];
+        let marked = |e: &Excerpt| crate::print::mark(&e.text, &e.marks, '«', '»');
+        let turn = excerpt(Unit::Turn, &s, &ev);
+        assert_eq!(turn.unit, Unit::Turn);
+        assert_eq!(
+            marked(&turn),
+            "At [X] we use «social media» a lot. Nothing here. «Wi-Fi» is slow. Bye."
+        );
+        let sentences = excerpt(Unit::Sentence, &s, &ev);
+        assert_eq!(sentences.unit, Unit::Sentence);
+        assert_eq!(
+            marked(&sentences),
+            "At [X] we use «social media» a lot. … «Wi-Fi» is slow."
+        );
+        // Without evidence (a coding by hand) the sentence unit falls back to the turn.
+        let by_hand = excerpt(Unit::Sentence, &s, &[]);
+        assert_eq!((by_hand.unit, by_hand.text.as_str()), (Unit::Turn, text));
+    }
 
     #[test]
     fn markdown_text_cannot_carry_markup_or_html() {

@@ -1158,10 +1158,10 @@ pub fn fill_spans(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn seg(text: &str, char_start: usize) -> Segment {
+    pub(crate) fn seg(text: &str, char_start: usize) -> Segment {
         Segment {
             id: 1,
             document_id: 1,
