@@ -468,16 +468,6 @@ impl Project {
         Ok(())
     }
 
-    /// A document by name, or an error that says how to find the names.
-    fn document_named(&self, name: &str) -> Result<crate::model::Document> {
-        self.store.document_by_name(name)?.ok_or_else(|| {
-            StoreError::NotFound(format!(
-                "no document named `{name}`; `quarry list documents` shows them"
-            ))
-            .into()
-        })
-    }
-
     /// Removes documents with their segments and everything derived from them (index
     /// entries, posts, attributes, suggestions). A document people made decisions on is
     /// removed only with `force`, and then its decisions go too (the audit lists them);
@@ -486,7 +476,7 @@ impl Project {
         let mut ids = Vec::new();
         let mut held = Vec::new();
         for name in &cfg.documents {
-            let d = self.document_named(name)?;
+            let d = self.find_document(name)?;
             if ids.contains(&d.id) {
                 continue;
             }
@@ -504,7 +494,8 @@ impl Project {
         }
         if !held.is_empty() {
             return Err(StoreError::Conflict(format!(
-                "nothing removed: {}; --force removes the decisions with the document(s)                  (the audit keeps a list of them)",
+                "nothing removed: {}; --force removes the decisions with the document(s) \
+                 (the audit keeps a list of them)",
                 held.join("; ")
             ))
             .into());
@@ -529,7 +520,7 @@ impl Project {
     /// `name`, a participant unless their role is known, in the record and the index.
     /// Returns the document's name and how many segments changed.
     pub fn set_unlabelled(&mut self, doc: &str, name: &str) -> Result<(String, usize)> {
-        let d = self.document_named(doc)?;
+        let d = self.find_document(doc)?;
         let name = name.trim();
         if name.is_empty() {
             return Err(StoreError::NotFound("the speaker's name is empty".into()).into());

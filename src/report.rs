@@ -1618,7 +1618,8 @@ fn agreement_blocks(r: &Report, b: &mut Vec<Block>) {
                 let mut v = vec![code];
                 v.extend(cells(vec![
                     x.units.to_string(),
-                    format!("{:.1}%", x.percent),
+                    x.percent()
+                        .map_or_else(|| "–".to_string(), |v| format!("{v:.1}%")),
                     coef(x.kappa),
                     coef(x.alpha),
                 ]));

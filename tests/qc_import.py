@@ -244,10 +244,12 @@ def main():
         for code, coder, line, path in held["codings"]:
             qc_codings[(back.get(path, path), coder)].add((code, line))
         used = set()
-        accepted = [q for q in quotes if q.get("status", "accepted") == "accepted"]
-        for q in accepted:
-            label = f"quote {q.get('document')!r} {q.get('code')!r} by {q.get('coder')!r}"
-            doc, coder, code_id, text = q.get("document"), q.get("coder"), q.get("code"), q.get("text") or ""
+        # A quote lists every coder who accepted it (`coders`); each coded it in the file.
+        accepted = [(q, c) for q in quotes if q.get("status", "accepted") == "accepted"
+                    for c in (q.get("coders") or [q.get("coder")])]
+        for q, coder in accepted:
+            label = f"quote {q.get('document')!r} {q.get('code')!r} by {coder!r}"
+            doc, code_id, text = q.get("document"), q.get("code"), q.get("text") or ""
             if doc not in texts:
                 problems.append(f"{label}: qc has no such document")
                 continue

@@ -60,7 +60,9 @@ def main():
                     passages[(source.get("name"), users[user], text[start:end])] += 1
 
     with open(quotes_file, encoding="utf-8") as f:
-        quotes = Counter((q["document"], q["coder"], q["text"]) for q in json.load(f))
+        # One quote per segment and code lists every coder who accepted it; each made a coding.
+        quotes = Counter((q["document"], c, q["text"])
+                         for q in json.load(f) for c in (q.get("coders") or [q.get("coder")]))
     if passages != quotes:
         missing = list((quotes - passages).items())[:3]
         extra = list((passages - quotes).items())[:3]

@@ -858,10 +858,10 @@ fn ends_inside_quotes(raw: &[u8], delim: u8) -> bool {
     quoted
 }
 
-/// Whether a record's raw bytes hold a quote where CSV has none: inside a field that does not
-/// start with one (`inner" quote`), or a closing quote followed by more text (`"a "b" c"`).
-/// The csv reader reads such a record somehow (the quote kept, or the text after it joined),
-/// so the reader says so instead of passing it on silently.
+/// Whether a record's raw bytes hold a quoted field whose closing quote is followed by more
+/// text (`"a "b" c"`: an inner quote not doubled). The csv reader joins such a field with
+/// its quotes dropped, so the reader says so instead of passing it on silently. A quote
+/// inside a field that does not start with one (`a 5" screen`) is read as it stands.
 fn quote_out_of_place(raw: &[u8], delim: u8) -> bool {
     #[derive(Clone, Copy)]
     enum At {
@@ -876,7 +876,6 @@ fn quote_out_of_place(raw: &[u8], delim: u8) -> bool {
         at = match (at, b) {
             (At::FieldStart, b'"') => At::Quoted,
             (At::FieldStart | At::Unquoted, _) if ends_field => At::FieldStart,
-            (At::Unquoted, b'"') => return true,
             (At::FieldStart | At::Unquoted, _) => At::Unquoted,
             (At::Quoted, b'"') => At::QuoteInQuoted,
             (At::Quoted, _) => At::Quoted,
@@ -898,8 +897,9 @@ fn convert_csv(layout: &Layout, path: &Path, b: &CsvBatch) -> Vec<Result<Post, I
         let mut e = IngestError::at(
             path,
             line,
-            "a quote out of place (inside a field that does not start with one, or text after \
-             a closing quote): the record was kept as read; check its text",
+            "a quote out of place (text after the closing quote of a quoted field: an inner \
+             quote not doubled as \"\"): the record was kept as read, without that quote; \
+             check its text",
         );
         e.note = true;
         Err(e)
