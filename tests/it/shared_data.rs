@@ -63,7 +63,9 @@ fn mannheimer_interviews_in_every_format() {
     assert_eq!((docs, turns, speakers), (14, 1240, 15));
     let (p, docs, turns, speakers) = add(&d.join("derived_vtt_srt"));
     // 1,240 cues per format, 17 of which continue the previous cue's speaker and merge into it.
-    assert_eq!((docs, turns, speakers), (28, 2 * (1240 - 17), 15));
+    // Each .vtt is the .srt's interview again: reported as a likely duplicate, not added
+    // (issue 15; `r15_ingest::r15_real_vtt_and_srt_pairs_are_found`).
+    assert_eq!((docs, turns, speakers), (14, 1240 - 17, 15));
     let segs = json(&ok(
         p.path(),
         &[

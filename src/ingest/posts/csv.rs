@@ -1567,12 +1567,21 @@ mod tests {
                 (Some(3), "ERR a quoted field in this record is never closed: the file ends inside quotes".into()),
             ]
         );
-        // Quotes that do close, and a quote inside an unquoted field, are fine.
-        let ps = posts(run(
+        // Quotes that do close are fine; a quote inside an unquoted field is kept as read,
+        // with a note naming its line (issue 15: it was passed on without a word).
+        let out = run(
             "ok.csv",
-            b"id,text\n1,\"a \"\"b\"\"\"\n2,5\" screen\n",
+            b"id,text\n1,\"a \"\"b\"\"\"\n2,5\" screen\n3,\"a \"b\" c\",x\n",
             &no_opts(),
-        ));
+        );
+        let notes: Vec<usize> = out
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .inspect(|e| assert!(e.note && e.message.contains("quote out of place"), "{e}"))
+            .filter_map(|e| e.line)
+            .collect();
+        assert_eq!(notes, [3, 4]);
+        let ps = posts(out.into_iter().filter(|r| r.is_ok()).collect());
         assert_eq!(
             (ps[0].text.as_str(), ps[1].text.as_str()),
             ("a \"b\"", "5\" screen")
