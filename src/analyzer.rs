@@ -262,7 +262,10 @@ fn unwrap_lines(text: &str) -> Cow<'_, str> {
         }
         let run = &out[start..i];
         let ends = run.iter().filter(|&&c| c == b'\n').count()
-            + run.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count()
+            + run
+                .windows(2)
+                .filter(|w| w[0] == b'\r' && w[1] != b'\n')
+                .count()
             + usize::from(run.last() == Some(&b'\r'));
         if ends == 1 {
             out[start..i].fill(b' ');
@@ -383,11 +386,13 @@ mod tests {
     #[test]
     fn a_single_line_break_does_not_end_a_sentence() {
         let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
-        let positions = |a: &mut Analyzer, t: &str| {
-            a.analyze(t).iter().map(|t| t.position).collect::<Vec<_>>()
-        };
+        let positions =
+            |a: &mut Analyzer, t: &str| a.analyze(t).iter().map(|t| t.position).collect::<Vec<_>>();
         // A subtitle cue or a wrapped line going on: the phrase "social media" holds.
-        assert_eq!(positions(&mut a, "I use social\nmedia daily"), [0, 1, 2, 3, 4]);
+        assert_eq!(
+            positions(&mut a, "I use social\nmedia daily"),
+            [0, 1, 2, 3, 4]
+        );
         assert_eq!(positions(&mut a, "social \r\n media"), [0, 1]);
         // A full stop before the break, or a blank line, still ends the sentence.
         assert_eq!(positions(&mut a, "social.\nMedia"), [0, SENTENCE_STEP]);

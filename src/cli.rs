@@ -1240,13 +1240,8 @@ pub fn run() -> Result<Exit> {
                     let coder = quarry::review::coder(queue.coder.as_deref())?;
                     let p = open(project)?;
                     let unit = unit.into();
-                    let w = quarry::review::export_sheet(
-                        &p,
-                        &coder,
-                        &queue.filter(&p)?,
-                        unit,
-                        &file,
-                    )?;
+                    let w =
+                        quarry::review::export_sheet(&p, &coder, &queue.filter(&p)?, unit, &file)?;
                     writeln!(
                         out,
                         "Wrote {} suggestions for {coder} to {} (quotes: {}); fill in the \

@@ -307,7 +307,10 @@ fn r15_quotes_out_of_place_in_a_csv_are_reported_by_line() {
     assert!(!out.contains("posts.csv:2:"), "{out}");
     assert!(out.contains("posts.csv:3: a quote out of place"), "{out}");
     let amy = ok(p.path(), &["search", "author:amy", "--format", "jsonl"]);
-    assert!(amy.contains(r#""first post with inner\" quote\"""#), "{amy}");
+    assert!(
+        amy.contains(r#""first post with inner\" quote\"""#),
+        "{amy}"
+    );
     assert!(!out.contains("posts.csv:4:"), "{out}");
     assert!(!out.contains("posts.csv:5:"), "{out}");
     // The rows are kept as read.
