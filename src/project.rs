@@ -476,7 +476,15 @@ impl Project {
         let mut ids = Vec::new();
         let mut held = Vec::new();
         for name in &cfg.documents {
+            // A removal takes a whole name (case aside), never just its start.
             let d = self.find_document(name)?;
+            if d.name.to_lowercase() != name.to_lowercase() {
+                return Err(crate::Error::Other(format!(
+                    "nothing removed: `{name}` is only the start of `{}`; `quarry remove` \
+                     takes a document's whole name",
+                    d.name
+                )));
+            }
             if ids.contains(&d.id) {
                 continue;
             }

@@ -221,6 +221,10 @@ fn r15_plain_text_in_a_folder_of_transcripts_is_named_and_can_be_removed() {
         "no document named `README`",
     );
 
+    // A removal takes the whole name, not only its start (as `show` would).
+    fails(p.path(), &["remove", "gard"], "is only the start of `garden`");
+    assert_eq!(documents(p.path()).len(), 1);
+
     // Decisions refer to it: refused, counted; --force removes them, the audit says so.
     let seg = json(&ok(
         p.path(),
