@@ -231,9 +231,9 @@ impl Analyzer {
 }
 
 /// Where the sentences of `text` start (byte offsets, the first at 0): Unicode's sentence
-/// boundaries (UAX #29), except that a single line break does not end a sentence. Subtitle
-/// cues and hard-wrapped lines break sentences anywhere ("social\nmedia"); a blank line, or
-/// a full stop before the break, still ends one. Index, rules and sentence units use this.
+/// boundaries (UAX #29), except that a single line break does not end a sentence: a turn
+/// typed over several lines breaks them anywhere ("social\nmedia"); a blank line, or a full
+/// stop before the break, still ends one. Index, rules and sentence units use this.
 pub fn sentence_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
     let unwrapped = unwrap_lines(text);
     let starts: Vec<usize> = unwrapped
@@ -388,7 +388,7 @@ mod tests {
         let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
         let positions =
             |a: &mut Analyzer, t: &str| a.analyze(t).iter().map(|t| t.position).collect::<Vec<_>>();
-        // A subtitle cue or a wrapped line going on: the phrase "social media" holds.
+        // A turn typed over several lines: the phrase "social media" holds.
         assert_eq!(
             positions(&mut a, "I use social\nmedia daily"),
             [0, 1, 2, 3, 4]

@@ -58,7 +58,7 @@ fn r15_otter_header_is_attributes_not_a_segment() {
 
 #[test]
 fn r15_real_otter_files_have_no_header_segment() {
-    let Some(d) = shared_dir("interviews_mannheimer_qdr/transcripts_txt") else {
+    let Some(d) = shared_data::shared("interviews_mannheimer_qdr/transcripts_txt") else {
         return;
     };
     let p = project();
@@ -79,16 +79,6 @@ fn r15_real_otter_files_have_no_header_segment() {
     assert_eq!(count(p.path(), "role:none"), 0);
     let segs: u64 = docs.iter().map(|d| d["segments"].as_u64().unwrap()).sum();
     assert_eq!(segs, 1240, "1,240 turns (SOURCE.md), nothing else");
-}
-
-fn shared_dir(p: &str) -> Option<PathBuf> {
-    let d = repo().join("../shared/data").join(p);
-    if d.exists() {
-        Some(d)
-    } else {
-        skipped(&format!("{} is not here (it is in CI)", d.display()));
-        None
-    }
 }
 
 #[test]
@@ -176,7 +166,7 @@ fn r15_the_same_interview_in_two_formats_is_added_once() {
 
 #[test]
 fn r15_real_vtt_and_srt_pairs_are_found() {
-    let Some(d) = shared_dir("interviews_mannheimer_qdr/derived_vtt_srt") else {
+    let Some(d) = shared_data::shared("interviews_mannheimer_qdr/derived_vtt_srt") else {
         return;
     };
     let p = project();
@@ -222,7 +212,11 @@ fn r15_plain_text_in_a_folder_of_transcripts_is_named_and_can_be_removed() {
     );
 
     // A removal takes the whole name, not only its start (as `show` would).
-    fails(p.path(), &["remove", "gard"], "is only the start of `garden`");
+    fails(
+        p.path(),
+        &["remove", "gard"],
+        "is only the start of `garden`",
+    );
     assert_eq!(documents(p.path()).len(), 1);
 
     // Decisions refer to it: refused, counted; --force removes them, the audit says so.

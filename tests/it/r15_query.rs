@@ -104,6 +104,26 @@ fn r15_phrases_and_near_respect_punctuation() {
 }
 
 #[test]
+fn r15_a_turn_wrapped_over_lines_keeps_its_phrases() {
+    // A turn typed over several lines: a single line break is not a sentence end, so the
+    // phrase and NEAR hold across it; a full stop before the break, or a blank line, ends one.
+    let p = project();
+    std::fs::write(
+        p.path().join("talk.txt"),
+        "Interviewer: How do you learn?\n\
+         P1: I mostly learn on social\nmedia these days, with colleagues.\n\
+         Interviewer: Do you trust it.\nData like that is new to me\n\
+         P1: I trust it\n\ndata is another matter\n",
+    )
+    .unwrap();
+    ok(p.path(), &["add", "talk.txt"]);
+    let d = p.path();
+    assert_eq!(quotes(d, "\"social media\"").len(), 1);
+    assert_eq!(quotes(d, "learn NEAR/3 media").len(), 1);
+    assert!(quotes(d, "trust NEAR/3 data").is_empty());
+}
+
+#[test]
 fn r15_an_index_written_with_old_positions_is_rebuilt() {
     let p = punctuated();
     let d = p.path();

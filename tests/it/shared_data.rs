@@ -3,7 +3,8 @@
 
 use super::*;
 
-fn shared(p: &str) -> Option<PathBuf> {
+/// A folder of ../shared/data, or `None` with a note saying it is not here.
+pub(super) fn shared(p: &str) -> Option<PathBuf> {
     let d = repo().join("../shared/data").join(p);
     if d.exists() {
         Some(d)
