@@ -72,6 +72,22 @@ pub fn fails(dir: &Path, args: &[&str], message: &str) {
         .stderr(predicates::str::contains(message));
 }
 
+/// `quarry agreement --coders CODERS --codebook BOOK --format json`, parsed.
+pub fn agreement_json(dir: &Path, coders: &str, book: &str) -> serde_json::Value {
+    json(&ok(
+        dir,
+        &[
+            "agreement",
+            "--coders",
+            coders,
+            "--codebook",
+            book,
+            "--format",
+            "json",
+        ],
+    ))
+}
+
 /// A new project in a temporary folder.
 pub fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -4,7 +4,7 @@
 //! project whose texts are not in the file.
 
 use super::review::review;
-use super::{json, ok, project, quarry, repo, sample_project, skipped};
+use super::{agreement_json, json, ok, project, quarry, repo, sample_project, skipped};
 use quarry::project::Project;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -345,18 +345,7 @@ fn r15_writing_into_a_missing_folder_names_the_folder() {
 
 /// Agreement of ana and bo on sm-uptake, and each coder's accepted and rejected counts.
 fn agreement_and_counts(d: &Path) -> (serde_json::Value, BTreeSet<(String, String, bool)>) {
-    let a = json(&ok(
-        d,
-        &[
-            "agreement",
-            "--coders",
-            "ana,bo",
-            "--codebook",
-            "sm-uptake",
-            "--format",
-            "json",
-        ],
-    ));
+    let a = agreement_json(d, "ana,bo", "sm-uptake");
     let p = Project::open(d).unwrap();
     let store = p.store();
     let segs: std::collections::HashMap<i64, (String, usize)> = store

@@ -2,7 +2,7 @@
 //! against what `status`, `rules` and `agreement` print, and the HTML page rendered by a real
 //! browser (headless Chromium) when one is installed.
 
-use super::{fails, json, ok, project, quarry, sample_project};
+use super::{agreement_json, fails, json, ok, project, quarry, sample_project};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -196,18 +196,7 @@ fn report_in_html_markdown_and_json_matches_the_other_commands() {
         (&pair["first"], &pair["second"]),
         (&"ana".into(), &"bo".into())
     );
-    let a = json(&ok(
-        d,
-        &[
-            "agreement",
-            "--coders",
-            "ana,bo",
-            "--codebook",
-            "sm-uptake",
-            "--format",
-            "json",
-        ],
-    ));
+    let a = agreement_json(d, "ana,bo", "sm-uptake");
     assert_eq!(pair["overall"], a["overall"]);
     assert_eq!(
         pair["disagreements"],

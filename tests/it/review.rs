@@ -1,7 +1,7 @@
 //! Review through the real binary: the line loop driven on stdin, hand coding, batches and
 //! undo, decisions surviving codebook edits and a killed process.
 
-use super::{fails, json, ok, quarry, sample_project};
+use super::{agreement_json, fails, json, ok, quarry, sample_project};
 use quarry::project::Project;
 use std::path::Path;
 
@@ -303,18 +303,7 @@ fn rule_precision_agreement_and_recall_come_from_the_decisions() {
         .iter()
         .any(|x| !x["rejected_words"].as_array().unwrap().is_empty()));
     // Both coders: yes yes no no against yes no no no. po = 0.75, pe = 0.5, kappa = 0.5.
-    let ag = json(&ok(
-        d,
-        &[
-            "agreement",
-            "--coders",
-            "ana,bo",
-            "--codebook",
-            "sm-uptake",
-            "--format",
-            "json",
-        ],
-    ));
+    let ag = agreement_json(d, "ana,bo", "sm-uptake");
     assert_eq!(ag["overall"]["units"], 4);
     assert_eq!(ag["overall"]["percent"], 75.0);
     assert!(
