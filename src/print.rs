@@ -397,13 +397,21 @@ fn clip(s: &str, n: usize) -> String {
 /// A name or id shortened to `n` characters in the middle, keeping its start and its end
 /// (where ids that share a long prefix differ), with `…` saying so.
 fn cut(s: &str, n: usize) -> String {
+    let keep = n.saturating_sub(1);
+    cut_middle(s, n, keep - keep / 2)
+}
+
+/// `s` itself when it has at most `n` characters, else its first `head` characters, `…`, and
+/// as many of its last ones as make `n` in all. Tables and the report's charts shorten names
+/// with this.
+pub fn cut_middle(s: &str, n: usize, head: usize) -> String {
     let len = s.chars().count();
     if len <= n {
         return s.to_string();
     }
-    let keep = n.saturating_sub(1);
-    let tail = keep / 2;
-    let mut t: String = s.chars().take(keep - tail).collect();
+    let head = head.min(n.saturating_sub(1));
+    let tail = n.saturating_sub(1) - head;
+    let mut t: String = s.chars().take(head).collect();
     t.push('…');
     t.extend(s.chars().skip(len - tail));
     t

@@ -24,16 +24,7 @@ pub(super) fn esc(s: &str) -> String {
 /// At most `n` characters: a longer label keeps its start and its end (where dotted
 /// code ids and thread names differ), with an ellipsis between.
 pub(super) fn short(s: &str, n: usize) -> String {
-    let len = s.chars().count();
-    if len <= n {
-        return s.to_string();
-    }
-    let head = n.saturating_sub(1) / 3;
-    let tail = n.saturating_sub(1) - head;
-    let mut t: String = s.chars().take(head).collect();
-    t.push('…');
-    t.extend(s.chars().skip(len - tail));
-    t
+    crate::print::cut_middle(s, n, n.saturating_sub(1) / 3)
 }
 
 /// A label in at most two lines of `n` characters, broken between words; what the second
