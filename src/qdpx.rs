@@ -492,23 +492,12 @@ pub fn write_qdpx(p: &RefiProject, path: &Path) -> Result<(), QdpxError> {
         entry: None,
         source,
     };
-    let dir = crate::sheet::folder_of(path)
-        .map_err(|m| io(std::io::Error::new(std::io::ErrorKind::NotFound, m)))?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".quarry-export-").suffix(".qdpx.tmp");
-    // Temporary files are private; an export gets the usual permissions (umask applies).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let tmp = builder.tempfile_in(dir).map_err(io)?;
     let zip_error = |e: zip::result::ZipError| match e {
-        zip::result::ZipError::Io(e) => io(e),
-        other => io(std::io::Error::other(other)),
+        zip::result::ZipError::Io(e) => e,
+        other => std::io::Error::other(other),
     };
-    {
-        let mut zip = ZipWriter::new(BufWriter::new(tmp.as_file()));
+    crate::sheet::write_whole(path, ".quarry-export-", |file| {
+        let mut zip = ZipWriter::new(BufWriter::new(file));
         let options = |len: usize| {
             SimpleFileOptions::default()
                 .compression_method(CompressionMethod::Deflated)
@@ -516,19 +505,16 @@ pub fn write_qdpx(p: &RefiProject, path: &Path) -> Result<(), QdpxError> {
         };
         zip.start_file("project.qde", options(xml.len()))
             .map_err(zip_error)?;
-        zip.write_all(xml.as_bytes()).map_err(io)?;
+        zip.write_all(xml.as_bytes())?;
         for s in &p.sources {
             let name = format!("sources/{}.txt", file_key(&s.guid));
             zip.start_file(name, options(s.text.len()))
                 .map_err(zip_error)?;
-            zip.write_all(s.text.as_bytes()).map_err(io)?;
+            zip.write_all(s.text.as_bytes())?;
         }
-        let mut out = zip.finish().map_err(zip_error)?;
-        out.flush().map_err(io)?;
-    }
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+        zip.finish().map_err(zip_error)?.flush()
+    })
+    .map_err(io)
 }
 
 /// Everything in the project that the format (or other tools) would not accept.

@@ -226,51 +226,62 @@ pub fn write_marked(
     marks: Option<Marks<'_>>,
 ) -> Result<(), SheetError> {
     let format = format_of(path)?;
-    let dir = folder_of(path).map_err(|m| write_error(path, m))?;
+    write_whole(path, ".quarry-sheet-", |file| {
+        match format {
+            SheetFormat::Csv => {
+                let marked: Vec<Vec<String>>;
+                let rows = match marks {
+                    Some(m) => {
+                        marked = rows
+                            .iter()
+                            .enumerate()
+                            .map(|(r, row)| {
+                                let mut row = row.clone();
+                                if let (Some(cell), Some(ranges)) =
+                                    (row.get_mut(m.column), m.ranges.get(r))
+                                {
+                                    *cell = crate::print::mark(cell, ranges, MARK_OPEN, MARK_CLOSE);
+                                }
+                                row
+                            })
+                            .collect();
+                        &marked
+                    }
+                    None => rows,
+                };
+                write_csv(file, header, rows)
+            }
+            SheetFormat::Xlsx => write_xlsx(file, header, rows, marks),
+        }
+        .map_err(io::Error::other)
+    })
+    .map_err(|e| write_error(path, e))
+}
+
+/// Writes `path` whole or not at all: into a temporary file beside it (named from `prefix`),
+/// synced, then renamed over it, with the usual permissions (the umask applies; temporary
+/// files are private). The folder is checked first, and no error names the temporary file,
+/// whose name means nothing to the person. Every export writer goes through here.
+pub(crate) fn write_whole(
+    path: &Path,
+    prefix: &str,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = folder_of(path).map_err(|m| io::Error::new(io::ErrorKind::NotFound, m))?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".quarry-sheet-").suffix(".tmp");
-    // Temporary files are private by default; a sheet should get the usual permissions
-    // (the umask still applies).
+    builder.prefix(prefix).suffix(".tmp");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    // The temporary file's own name means nothing to the person: errors name the sheet.
-    let plain = |e: io::Error| write_error(path, io::Error::new(e.kind(), e.kind().to_string()));
+    let plain = |e: io::Error| io::Error::new(e.kind(), e.kind().to_string());
     let mut tmp = builder.tempfile_in(dir).map_err(plain)?;
-    match format {
-        SheetFormat::Csv => {
-            let marked: Vec<Vec<String>>;
-            let rows = match marks {
-                Some(m) => {
-                    marked = rows
-                        .iter()
-                        .enumerate()
-                        .map(|(r, row)| {
-                            let mut row = row.clone();
-                            if let (Some(cell), Some(ranges)) =
-                                (row.get_mut(m.column), m.ranges.get(r))
-                            {
-                                *cell = crate::print::mark(cell, ranges, MARK_OPEN, MARK_CLOSE);
-                            }
-                            row
-                        })
-                        .collect();
-                    &marked
-                }
-                None => rows,
-            };
-            write_csv(tmp.as_file_mut(), header, rows)
-        }
-        SheetFormat::Xlsx => write_xlsx(tmp.as_file_mut(), header, rows, marks),
-    }
-    .map_err(|m| write_error(path, m))?;
+    write(tmp.as_file_mut())?;
     tmp.as_file().sync_all().map_err(plain)?;
     tmp.persist(path).map_err(|e| plain(e.error))?;
     Ok(())
 }
-
 /// The folder `path` is to be written in (`.` for a bare name), or why not ("the folder X does
 /// not exist"), checked before a temporary file is made there so that its name never ends up
 /// in an error. Every export writer calls it.

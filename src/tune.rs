@@ -359,19 +359,10 @@ impl Tuned {
                 path.display()
             )));
         }
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".quarry-tune-")
-            .suffix(".toml.tmp")
-            .tempfile_in(dir)
-            .map_err(io)?;
-        std::io::Write::write_all(&mut tmp, self.text.as_bytes()).map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        Ok(())
+        crate::sheet::write_whole(path, ".quarry-tune-", |file| {
+            std::io::Write::write_all(file, self.text.as_bytes())
+        })
+        .map_err(io)
     }
 }
 
