@@ -5,8 +5,8 @@
 //!
 //! usage: cargo bench --bench latency -- PROJECT_DIR QUERIES_TSV [ITERS]
 
+use quarry::project::search::{self, SearchConfig};
 use quarry::project::Project;
-use quarry::search::{self, SearchConfig};
 use std::time::Instant;
 
 fn pct(v: &mut [f64], p: f64) -> f64 {

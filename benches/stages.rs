@@ -4,7 +4,7 @@
 //! `cargo bench --bench stages`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use quarry::analyzer::{Analyzer, AnalyzerConfig, StemmerKind};
+use quarry::text::analyzer::{Analyzer, AnalyzerConfig, StemmerKind};
 use std::hint::black_box;
 
 fn sample_text() -> String {
@@ -54,7 +54,7 @@ fn queries(c: &mut Criterion) {
     let mut a = Analyzer::new(&AnalyzerConfig::default()).expect("analyzer");
     c.bench_function("query parse", |b| {
         b.iter(|| {
-            quarry::query::parse(
+            quarry::text::query::parse(
                 black_box(
                     "(trust* OR \"fake news\") AND misinformation NEAR/5 worry -role:interviewer",
                 ),

@@ -28,13 +28,13 @@ pub enum Error {
     Ingest(#[from] IngestError),
     /// Reading or writing a spreadsheet.
     #[error(transparent)]
-    Sheet(#[from] crate::sheet::SheetError),
+    Sheet(#[from] SheetError),
     /// Reading or writing a REFI-QDA project.
     #[error(transparent)]
-    Refi(#[from] crate::qdpx::QdpxError),
+    Refi(#[from] QdpxError),
     /// A codebook file that does not load.
     #[error(transparent)]
-    Codebook(#[from] crate::codebook::CodebookError),
+    Codebook(#[from] CodebookError),
     /// Reading the terminal or writing output.
     #[error("input/output: {0}")]
     Io(#[from] std::io::Error),
@@ -77,7 +77,7 @@ pub enum StoreError {
         /// What quarry was doing.
         context: &'static str,
         /// The SQLite error.
-        source: rusqlite::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A database written by a newer quarry.
     #[error("the project database has schema version {found}, newer than this quarry ({supported}); upgrade quarry")]
@@ -104,7 +104,7 @@ pub enum IndexError {
         /// What quarry was doing.
         context: &'static str,
         /// The tantivy error.
-        source: tantivy::TantivyError,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Filesystem trouble in the index folder.
     #[error("search index {path}: {source}")]
@@ -171,12 +171,137 @@ impl IngestError {
     }
 }
 
-/// Wraps an SQLite error with what was being done.
-pub(crate) fn sql(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-    move |source| StoreError::Sqlite { context, source }
+/// Problems writing or reading a review sheet. Each names the file, in the
+/// `path:line: what is wrong` form of [`crate::error::IngestError`].
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    /// The file could not be opened or read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file could not be written.
+    #[error("{}: cannot write: {message}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// Not a sheet quarry can use: an unknown extension, or content that is not the format
+    /// the extension says.
+    #[error("{}: {message}", path.display())]
+    NotSheet {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A CSV file that cannot be parsed. `line` is the line in the file as a text editor
+    /// shows it.
+    #[error("{}:{line}: {message}", path.display())]
+    BadCsv {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the text file.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A sheet with no rows at all.
+    #[error("{}: no header row: the first row should name the columns", path.display())]
+    NoHeader {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A file above the size limits.
+    #[error("{}: {message}", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Which limit, and by how much.
+        message: String,
+    },
 }
 
-/// Wraps a tantivy error with what was being done.
-pub(crate) fn tv(context: &'static str) -> impl FnOnce(tantivy::TantivyError) -> IndexError {
-    move |source| IndexError::Tantivy { context, source }
+/// A `.qdpx` or `.qde` that could not be written or read, naming the file (and the archive
+/// entry) and what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum QdpxError {
+    /// Reading or writing the file failed.
+    #[error("{}: {source}", place(.path, .entry.as_deref()))]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The archive entry, if it was one.
+        entry: Option<String>,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The file is not a readable zip archive.
+    #[error("{}: not a readable .qdpx (zip) archive: {message}", .path.display())]
+    Zip {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The archive was refused: an unsafe entry name, too many entries, too large.
+    #[error("{}: refused: {reason}", place(.path, .entry.as_deref()))]
+    Refused {
+        /// The archive (or `.qde`).
+        path: PathBuf,
+        /// The entry refused, if one is to blame.
+        entry: Option<String>,
+        /// Why.
+        reason: String,
+    },
+    /// `project.qde` is not well-formed XML.
+    #[error("{}: line {line}, column {column}: {message}", place(.path, .entry.as_deref()))]
+    Xml {
+        /// The file.
+        path: PathBuf,
+        /// The archive entry (`project.qde`), if in an archive.
+        entry: Option<String>,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column, in characters.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Not a REFI-QDA project, or (on export) a project the format cannot hold.
+    #[error("{}: {message}", .path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A codebook that could not be read. Displays as `file:line:column: what is wrong`, or only
+/// what is wrong when no codebook of that name was found (line 0).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", if *line == 0 { message.clone() } else { format!("{}:{line}:{column}: {message}", path.display()) })]
+pub struct CodebookError {
+    /// The file (or `built-in:NAME`).
+    pub path: PathBuf,
+    /// 1-based line; 0 when there is no such codebook.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// `file` or `file (entry)` for messages.
+fn place(path: &std::path::Path, entry: Option<&str>) -> String {
+    match entry {
+        Some(entry) => format!("{} ({entry})", path.display()),
+        None => path.display().to_string(),
+    }
 }

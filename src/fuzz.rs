@@ -7,10 +7,10 @@
 //! asserted here. Parsers that read a file are given one in a fresh temporary folder. Hidden
 //! from the documentation and not part of quarry's API: it may change at any time.
 
-use crate::analyzer::{Analyzer, AnalyzerConfig, Token};
 use crate::ingest::{self, ReadOptions};
-use crate::model::{Format, ParsedDocument, ParsedSegment, Platform, PostMeta};
-use crate::query::{self, Query, Resolved, Target};
+use crate::text::analyzer::{Analyzer, AnalyzerConfig, Token};
+use crate::text::model::{Format, ParsedDocument, ParsedSegment, Platform, PostMeta};
+use crate::text::query::{self, Query, Resolved, Target};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
@@ -118,7 +118,7 @@ pub fn qdc(data: &[u8]) {
     let Ok(xml) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(toml) = crate::qdc::import(xml, "fuzz", "fuzz.qdc") else {
+    let Ok(toml) = crate::refi::qdc::import(xml, "fuzz", "fuzz.qdc") else {
         return;
     };
     match crate::codebook::parse(&toml, Path::new("fuzz.toml")) {
@@ -202,7 +202,7 @@ fn read_file(name: &str, data: &[u8], opts: ReadOptions) {
 }
 
 fn read_qdpx(path: &Path) {
-    if let Ok(p) = crate::qdpx::read_qdpx(path) {
+    if let Ok(p) = crate::refi::qdpx::read_qdpx(path) {
         for s in &p.sources {
             let chars = s.text.chars().count();
             for sel in &s.selections {
@@ -215,15 +215,15 @@ fn read_qdpx(path: &Path) {
             }
         }
     }
-    if let Ok(xml) = crate::qdc::read_file(path) {
-        let _ = crate::qdc::import(&xml, "fuzz", "project.qdpx");
+    if let Ok(xml) = crate::refi::qdc::read_file(path) {
+        let _ = crate::refi::qdc::import(&xml, "fuzz", "project.qdpx");
     }
 }
 
 fn read_sheet(name: &str, data: &[u8]) {
     let dir = temp_dir();
     let path = write(&dir, name, data);
-    if let Ok(sheet) = crate::sheet::read(&path) {
+    if let Ok(sheet) = crate::review::sheet::read(&path) {
         for row in &sheet.rows {
             assert!(
                 row.cells.len() >= sheet.header.len(),

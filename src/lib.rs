@@ -21,34 +21,20 @@
 
 #![warn(missing_docs)]
 
-pub mod analyzer;
-pub mod backup;
-pub mod check;
 pub mod codebook;
 pub mod error;
-pub mod export;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod index;
 pub mod ingest;
-pub mod model;
-pub mod print;
+pub mod output;
 pub mod project;
-pub mod qdc;
-pub mod qdpx;
-pub mod quality;
-pub mod query;
 pub mod refi;
 pub mod report;
 pub mod review;
-pub mod search;
-pub mod sheet;
-pub mod stats;
 pub mod store;
 pub mod suggest;
-pub mod triage;
-pub mod tui;
-pub mod tune;
+pub mod text;
 
 pub use error::{Error, Result};
 
@@ -59,4 +45,4 @@ pub(crate) fn test_skipped(what: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "skipped: {what}");
 }
-pub use model::{Document, Platform, PostMeta, Role, Segment, Speaker};
+pub use text::model::{Document, Platform, PostMeta, Role, Segment, Speaker};

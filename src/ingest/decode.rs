@@ -70,7 +70,7 @@ pub(crate) fn normalize(text: &str) -> String {
 
 /// The content hash used to notice re-adds and changed files.
 pub(crate) fn hash(bytes: &[u8]) -> u64 {
-    crate::model::fnv1a(bytes)
+    crate::text::model::fnv1a(bytes)
 }
 
 /// If `at` starts with an HTML character reference (`&amp; &lt; &gt; &quot; &apos; &nbsp;

@@ -7,7 +7,7 @@
 
 use super::Out;
 use crate::error::IngestError;
-use crate::model::{Format, ParsedDocument, ParsedSegment};
+use crate::text::model::{Format, ParsedDocument, ParsedSegment};
 use rayon::prelude::*;
 use serde::Deserialize;
 use std::io::{BufRead, BufReader};

@@ -19,7 +19,7 @@ pub use roles::{guess_roles, RoleGuess, SpeakerStats};
 pub use similar::Similar;
 
 use crate::error::IngestError;
-use crate::model::{Format, ParsedDocument, ParsedSegment};
+use crate::text::model::{Format, ParsedDocument, ParsedSegment};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};

@@ -5,7 +5,7 @@
 //! the interviewer, and the others in those interviews are participants. Roles a person set,
 //! or that a label said, are never overridden by a guess. Sans-IO.
 
-use crate::model::Role;
+use crate::text::model::Role;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What one document says about its speakers: turns and questions per speaker.

@@ -41,7 +41,7 @@ impl Fingerprint {
         let mut out = Vec::new();
         let mut word = String::new();
         let mut push = |w: &str, n: &mut usize, out: &mut Vec<u64>| {
-            window[*n % SHINGLE] = crate::model::fnv1a(w.as_bytes());
+            window[*n % SHINGLE] = crate::text::model::fnv1a(w.as_bytes());
             *n += 1;
             if *n >= SHINGLE {
                 let h =

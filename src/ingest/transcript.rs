@@ -8,7 +8,7 @@
 //! the stored text itself, so every segment's byte range slices it exactly. Sans-IO; never
 //! fails: the worst case is prose.
 
-use crate::model::{ParsedSegment, Role};
+use crate::text::model::{ParsedSegment, Role};
 use regex::Regex;
 use std::collections::HashMap;
 use std::sync::LazyLock;

@@ -8,7 +8,7 @@ use super::{Block, Cell, Grid, Report};
 /// characters become U+FFFD (XML has no place for them), markup characters entities.
 pub(super) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in crate::print::sanitize(s, true).chars() {
+    for c in crate::text::safe::sanitize(s, true).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -24,7 +24,7 @@ pub(super) fn esc(s: &str) -> String {
 /// At most `n` characters: a longer label keeps its start and its end (where dotted
 /// code ids and thread names differ), with an ellipsis between.
 pub(super) fn short(s: &str, n: usize) -> String {
-    crate::print::cut_middle(s, n, n.saturating_sub(1) / 3)
+    crate::text::safe::cut_middle(s, n, n.saturating_sub(1) / 3)
 }
 
 /// A label in at most two lines of `n` characters, broken between words; what the second

@@ -3,8 +3,8 @@
 //! document) and the owners (document, speaker) of the segments a report talks about.
 //! Read-only: nothing here writes.
 
+use super::sql;
 use super::R;
-use crate::error::sql;
 use std::collections::HashMap;
 
 impl super::Store {

@@ -106,7 +106,7 @@ fn coded_quotes_export_with_citations_in_every_format() {
                 f.to_str().unwrap(),
             ],
         );
-        let s = quarry::sheet::read(&f).unwrap();
+        let s = quarry::review::sheet::read(&f).unwrap();
         assert_eq!(s.rows.len(), 2, "{ext}");
         assert!(s.column("citation").is_some() && s.column("quote").is_some());
     }

@@ -21,6 +21,7 @@ mod report;
 mod review;
 mod shared_data;
 mod suggest;
+mod tidy;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};

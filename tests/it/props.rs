@@ -3,9 +3,9 @@
 
 use super::*;
 use proptest::prelude::*;
-use quarry::analyzer::Analyzer;
 use quarry::project::Project;
-use quarry::query::{Query, Target};
+use quarry::text::analyzer::Analyzer;
+use quarry::text::query::{Query, Target};
 use quarry::Segment;
 use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -42,11 +42,12 @@ fn corpus() -> MutexGuard<'static, Corpus> {
 
 /// (ids from the index, ids from evaluating the query on every segment, the query).
 fn both(c: &Corpus, q: &str) -> (BTreeSet<i64>, BTreeSet<i64>, Query) {
-    let (query, mut analyzer) = quarry::search::prepare(&c.project, q).unwrap();
+    let (query, mut analyzer) = quarry::project::search::prepare(&c.project, q).unwrap();
     let (mut index, _) = c.project.index().unwrap();
     // The index, and where it can only narrow down (BEFORE), its candidates checked.
     let (total, ids) =
-        quarry::search::run(&c.project, &mut index, &query, &mut analyzer, 0, 0, false).unwrap();
+        quarry::project::search::run(&c.project, &mut index, &query, &mut analyzer, 0, 0, false)
+            .unwrap();
     assert_eq!(total, ids.len());
     let by_eval = c
         .segments
@@ -68,7 +69,7 @@ fn eval(q: &Query, a: &mut Analyzer, s: &Segment) -> Option<Vec<usize>> {
     };
     let plain = q.eval(&t);
     // With the segment's stem index (as suggest evaluates) the result is the same.
-    let stems = quarry::query::stem_index(&toks);
+    let stems = quarry::text::query::stem_index(&toks);
     assert_eq!(plain, q.eval_with(&t, Some(&stems)), "{q:?}");
     plain
 }
@@ -278,7 +279,7 @@ fn a_codes_rules_and_its_search_match_the_same_segments() {
     for (i, code) in cb.codes.iter().enumerate() {
         // What the code's rules (and its descendants') match, by the evaluator on every segment.
         let mut q = cb.code_query(i).unwrap();
-        quarry::search::resolve_fields(&c.project, &mut q).unwrap();
+        quarry::project::search::resolve_fields(&c.project, &mut q).unwrap();
         let by_rules: BTreeSet<i64> = c
             .segments
             .iter()

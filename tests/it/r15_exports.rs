@@ -82,7 +82,7 @@ fn r15_a_quote_accepted_by_two_coders_is_exported_once_with_both() {
     // CSV: one row per segment and code, with a coders column.
     let csv = d.join("q.csv");
     ok(d, &["export", "quotes", "--out", csv.to_str().unwrap()]);
-    let sheet = quarry::sheet::read(&csv).unwrap();
+    let sheet = quarry::review::sheet::read(&csv).unwrap();
     assert_eq!(sheet.rows.len(), 5);
     let coders = sheet.column("coders").unwrap();
     assert_eq!(
@@ -154,22 +154,22 @@ fn r15_quotes_and_sheets_by_sentence_say_their_unit() {
         out.contains("quotes: the sentences holding the evidence"),
         "{out}"
     );
-    let s = quarry::sheet::read(&sheet).unwrap();
+    let s = quarry::review::sheet::read(&sheet).unwrap();
     let unit = s.column("unit").unwrap();
     assert!(s.rows.iter().all(|r| r.cells[unit] == "sentence"));
 }
 
 /// Exports cy's sheet of smu.barriers as `file`, fills `decisions` into its first rows and
 /// writes it back.
-fn fill(d: &Path, file: &Path, decisions: &[&str]) -> quarry::sheet::Sheet {
-    let mut sheet = quarry::sheet::read(file).unwrap();
+fn fill(d: &Path, file: &Path, decisions: &[&str]) -> quarry::review::sheet::Sheet {
+    let mut sheet = quarry::review::sheet::read(file).unwrap();
     let dec = sheet.column("decision").unwrap();
     for (row, v) in sheet.rows.iter_mut().zip(decisions) {
         row.cells[dec] = v.to_string();
     }
     let header: Vec<&str> = sheet.header.iter().map(String::as_str).collect();
     let cells: Vec<Vec<String>> = sheet.rows.iter().map(|r| r.cells.clone()).collect();
-    quarry::sheet::write(file, &header, &cells).unwrap();
+    quarry::review::sheet::write(file, &header, &cells).unwrap();
     let _ = d;
     sheet
 }
@@ -260,7 +260,7 @@ fn r15_sheets_mark_evidence_with_guillemets_or_bold_not_brackets() {
     let d = p.path();
     let csv = d.join("s.csv");
     export_sheet(d, "ana", &[], &csv);
-    let sheet = quarry::sheet::read(&csv).unwrap();
+    let sheet = quarry::review::sheet::read(&csv).unwrap();
     let quote = &sheet.rows[0].cells[sheet.column("quote").unwrap()];
     // One pair for the phrase, one for the word; the redaction and the text's own
     // guillemets as they were.
@@ -274,7 +274,7 @@ fn r15_sheets_mark_evidence_with_guillemets_or_bold_not_brackets() {
     // In an .xlsx the evidence is bold rich text, the cell's text unmarked.
     let xlsx = d.join("s.xlsx");
     export_sheet(d, "ana", &[], &xlsx);
-    let read = quarry::sheet::read(&xlsx).unwrap();
+    let read = quarry::review::sheet::read(&xlsx).unwrap();
     let cell = &read.rows[0].cells[read.column("quote").unwrap()];
     assert!(
         cell.contains(" social media a lot") && !cell.contains("«social"),

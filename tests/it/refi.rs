@@ -2,7 +2,7 @@
 //! the round trip, another tool's file with the known traps, and bad files.
 
 use super::{json, ok, project, quarry, repo, sample_project, skipped};
-use quarry::qdpx::{read_qdpx, RefiProject};
+use quarry::refi::qdpx::{read_qdpx, RefiProject};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
@@ -80,7 +80,7 @@ fn independent_reader(qdpx: &Path, quotes: &Path) {
 fn codings(p: &RefiProject) -> BTreeSet<(String, usize, usize, String, String, String)> {
     let mut names = std::collections::HashMap::new();
     fn walk<'a>(
-        codes: &'a [quarry::qdpx::RefiCode],
+        codes: &'a [quarry::refi::qdpx::RefiCode],
         out: &mut std::collections::HashMap<&'a str, &'a str>,
     ) {
         for c in codes {

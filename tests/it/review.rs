@@ -421,10 +421,10 @@ fn spreadsheet_round_trip(ext: &str) {
         ],
     );
     assert!(out.contains("Wrote "), "{out}");
-    let mut sheet = quarry::sheet::read(&file).unwrap();
+    let mut sheet = quarry::review::sheet::read(&file).unwrap();
     let n = sheet.rows.len();
     assert!(n >= 8, "{n}");
-    let col = |s: &quarry::sheet::Sheet, c: &str| s.column(c).unwrap();
+    let col = |s: &quarry::review::sheet::Sheet, c: &str| s.column(c).unwrap();
     let (dec, memo, quote) = (
         col(&sheet, "decision"),
         col(&sheet, "memo"),
@@ -436,7 +436,7 @@ fn spreadsheet_round_trip(ext: &str) {
         .iter()
         .all(|r| (ext == "xlsx") != r.cells[quote].contains('«')));
     assert!(sheet.rows.iter().all(|r| r.cells[dec].is_empty()));
-    let fill = |r: &mut quarry::sheet::SheetRow, v: &str| r.cells[dec] = v.to_string();
+    let fill = |r: &mut quarry::review::sheet::SheetRow, v: &str| r.cells[dec] = v.to_string();
     fill(&mut sheet.rows[0], "accept");
     sheet.rows[0].cells[memo] = "=clear case".into(); // not a formula on the way back
     fill(&mut sheet.rows[1], "r");
@@ -452,7 +452,7 @@ fn spreadsheet_round_trip(ext: &str) {
     sheet.rows.push(stranger);
     let cells: Vec<Vec<String>> = sheet.rows.iter().map(|r| r.cells.clone()).collect();
     let header: Vec<&str> = sheet.header.iter().map(String::as_str).collect();
-    quarry::sheet::write(&file, &header, &cells).unwrap();
+    quarry::review::sheet::write(&file, &header, &cells).unwrap();
     let out = quarry(d)
         .args(["review", "import", f, "--coder", "ana"])
         .output()
@@ -506,7 +506,10 @@ fn spreadsheet_round_trip(ext: &str) {
             f,
         ],
     );
-    assert_eq!(quarry::sheet::read(&file).unwrap().rows.len(), n - 3);
+    assert_eq!(
+        quarry::review::sheet::read(&file).unwrap().rows.len(),
+        n - 3
+    );
     ok(d, &["undo", "1", "--coder", "ana"]);
     assert!(decisions(d, "ana").is_empty());
 }
@@ -538,7 +541,7 @@ fn a_csv_saved_by_a_spreadsheet_with_semicolons_and_bad_rows_is_read() {
             file.to_str().unwrap(),
         ],
     );
-    let sheet = quarry::sheet::read(&file).unwrap();
+    let sheet = quarry::review::sheet::read(&file).unwrap();
     let first = &sheet.rows[0];
     let get = |c: &str| sheet.get(first, c).unwrap().to_string();
     // What a European Excel saves: `;` separators, only some columns kept, a typo row.

@@ -243,7 +243,7 @@ fn tdf_rules_and_their_searches_agree_on_real_interviews() {
     let p = project();
     ok(p.path(), &["add", d.to_str().unwrap()]);
     let project = quarry::project::Project::open(p.path()).unwrap();
-    let mut analyzer = quarry::analyzer::Analyzer::new(project.analyzer()).unwrap();
+    let mut analyzer = quarry::text::analyzer::Analyzer::new(project.analyzer()).unwrap();
     let mut segments = Vec::new();
     for doc in project.store().documents().unwrap() {
         let ids = project.store().segment_ids(doc.id).unwrap();
@@ -258,15 +258,17 @@ fn tdf_rules_and_their_searches_agree_on_real_interviews() {
         &["suggest", "--codebook", "tdf", "--format", "json"],
     ));
     for (i, code) in cb.codes.iter().enumerate().filter(|(_, c)| c.depth == 1) {
-        let (q, mut a2) = quarry::search::prepare_code(&project, &cb, &code.id, "").unwrap();
-        let (_, ids) = quarry::search::run(&project, &mut index, &q, &mut a2, 0, 0, false).unwrap();
+        let (q, mut a2) =
+            quarry::project::search::prepare_code(&project, &cb, &code.id, "").unwrap();
+        let (_, ids) =
+            quarry::project::search::run(&project, &mut index, &q, &mut a2, 0, 0, false).unwrap();
         let by_search: std::collections::BTreeSet<i64> = ids.into_iter().collect();
         let by_rules: std::collections::BTreeSet<i64> = segments
             .iter()
             .filter(|s| {
                 let toks = analyzer.analyze(&s.text);
                 let sp = s.speaker.as_ref().map(|x| x.to_lowercase());
-                q.eval(&quarry::query::Target {
+                q.eval(&quarry::text::query::Target {
                     document: s.document_id,
                     speaker: sp.as_deref(),
                     tokens: &toks,

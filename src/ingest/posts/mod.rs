@@ -10,13 +10,15 @@ pub(crate) mod csv;
 pub(crate) mod json;
 pub(crate) mod text;
 
-pub(crate) use text::{decode_entities, html_to_text, iso_utc, parse_time};
+pub(crate) use crate::text::time::iso_utc;
+pub(crate) use crate::text::time::parse_time;
+pub(crate) use text::{decode_entities, html_to_text};
 
-pub use crate::model::Platform;
+pub use crate::text::model::Platform;
 
 use super::Out;
 use crate::error::IngestError;
-use crate::model::{Format, ParsedDocument, ParsedSegment, PostMeta};
+use crate::text::model::{Format, ParsedDocument, ParsedSegment, PostMeta};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
@@ -255,9 +257,9 @@ impl Grouper {
         }
         if p.id.is_empty() {
             // No id: known by its content, so adding the same export again adds nothing.
-            let mut h = crate::model::fnv1a(p.author.as_deref().unwrap_or("").as_bytes());
+            let mut h = crate::text::model::fnv1a(p.author.as_deref().unwrap_or("").as_bytes());
             h ^= p.created.unwrap_or(0) as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3) ^ crate::model::fnv1a(p.text.as_bytes());
+            h = h.wrapping_mul(0x0100_0000_01b3) ^ crate::text::model::fnv1a(p.text.as_bytes());
             p.id = format!("h:{h:016x}");
         }
         self.bytes += p.text.len() + 256;
@@ -328,7 +330,7 @@ impl Grouper {
             // A thread met again in a later window continues in a document of its own.
             let seen = self
                 .threads
-                .entry(crate::model::fnv1a(key.as_bytes()))
+                .entry(crate::text::model::fnv1a(key.as_bytes()))
                 .or_insert(0);
             *seen += 1;
             let name = match *seen {
@@ -413,7 +415,7 @@ impl Grouper {
             name,
             path: self.abs.clone(),
             format: self.format,
-            hash: crate::model::fnv1a(text.as_bytes()),
+            hash: crate::text::model::fnv1a(text.as_bytes()),
             text,
             segments,
             posts: metas,
@@ -456,7 +458,7 @@ pub fn retain_posts(doc: &mut ParsedDocument, mut keep: impl FnMut(&PostMeta) ->
     if !text.is_empty() {
         text.push('\n');
     }
-    doc.hash = crate::model::fnv1a(text.as_bytes());
+    doc.hash = crate::text::model::fnv1a(text.as_bytes());
     doc.text = text;
     doc.segments = segments;
     doc.posts = posts;
