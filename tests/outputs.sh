@@ -63,7 +63,7 @@ keep() {
     if [ ! -e "$p" ]; then
       echo "missing" >"$OUT/file-$(basename "$p")"
     elif [[ $p == *.qdpx || $p == *.xlsx ]]; then
-      unzip -p "$p" | normalise | cksum >"$OUT/file-$(basename "$p")"
+      unzip -p "$p" | normalise >"$OUT/file-$(basename "$p")"
     else
       normalise <"$p" >"$OUT/file-$(basename "$p")"
     fi
@@ -95,7 +95,8 @@ run codebook-list codebook list
 run codebook-show codebook show sm-uptake
 run codebook-explain codebook explain tdf --code tdf.knowledge
 run codebook-check codebook check kta
-run codebook-new codebook new mine --out "$WORK/mine.toml"
+run codebook-new codebook new mine
+keep "$STUDY/mine.toml"
 run codebook-export codebook export sm-uptake --format qdc --out "$WORK/sm.qdc"
 keep "$WORK/sm.qdc"
 run codebook-import codebook import "$WORK/sm.qdc" --out "$WORK/sm-imported.toml"

@@ -669,6 +669,19 @@ pub fn record_unsuggested(
     })?)
 }
 
+/// Stores one decision a person made outside the queue (`quarry code`, the web app), committed
+/// before it returns; its id.
+pub fn decide(project: &mut Project, decision: &NewDecision) -> Result<i64> {
+    Ok(project.store_mut().decide(decision)?)
+}
+
+/// Stores decisions a person made together (coding every hit of a search, an imported
+/// project's codings) as one batch, committed whole or not at all; the batch's id, which
+/// `quarry undo BATCH` reverts.
+pub fn decide_batch(project: &mut Project, decisions: &[NewDecision]) -> Result<i64> {
+    Ok(project.store_mut().decide_batch(decisions)?)
+}
+
 /// Undoes `coder`'s latest standing decision (marks it; nothing is deleted) and returns it.
 pub fn undo_last(project: &mut Project, coder: &str) -> Result<Option<DecisionRow>> {
     Ok(project.store_mut().undo_last(coder)?)
