@@ -335,26 +335,7 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
                 ));
             }
         }
-        if let Some(col) = &c.colour {
-            let v = col.get_ref();
-            if !(v.len() == 7
-                && v.starts_with('#')
-                && v[1..].bytes().all(|b| b.is_ascii_hexdigit()))
-            {
-                return Err(at(
-                    col.span().start,
-                    format!("colour `{v}`: expected #rrggbb"),
-                ));
-            }
-        }
-        if let Some(g) = &c.guid {
-            if !guid::is_guid(g.get_ref()) {
-                return Err(at(
-                    g.span().start,
-                    format!("guid `{}`: expected 8-4-4-4-12 hex digits", g.get_ref()),
-                ));
-            }
-        }
+        check_colour_and_guid(&c, &at)?;
         let depth = parent.map_or(1, |p| codes[p].depth + 1);
         let scope = c
             .scope
@@ -420,8 +401,58 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
         own_masks.push(stems(m, &mut analyzer)?);
     }
     // Expand references (`@id`), refusing unknown ids and cycles; then apply the masks.
+    expand_rules(&mut codes, &parsed, &index, &book_masks, &own_masks, &at)?;
+    Ok(Codebook {
+        id: h.id.into_inner(),
+        name: h.name,
+        version: h.version,
+        language,
+        source: h.source,
+        description: h.description,
+        mask: h.mask.into_iter().map(Spanned::into_inner).collect(),
+        codes,
+        origin: origin.into(),
+    })
+}
+
+/// A code's `colour` (`#rrggbb`) and `guid` (8-4-4-4-12 hex digits), if given.
+fn check_colour_and_guid(
+    c: &CodeEntry,
+    at: &impl Fn(usize, String) -> CodebookError,
+) -> Result<(), CodebookError> {
+    if let Some(col) = &c.colour {
+        let v = col.get_ref();
+        if !(v.len() == 7 && v.starts_with('#') && v[1..].bytes().all(|b| b.is_ascii_hexdigit())) {
+            return Err(at(
+                col.span().start,
+                format!("colour `{v}`: expected #rrggbb"),
+            ));
+        }
+    }
+    if let Some(g) = &c.guid {
+        if !guid::is_guid(g.get_ref()) {
+            return Err(at(
+                g.span().start,
+                format!("guid `{}`: expected 8-4-4-4-12 hex digits", g.get_ref()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Each code's rules with their references (`@id`) expanded, unknown ids, cycles and rules
+/// nesting too deep refused, and the masks (the codebook's, the code's and its ancestors')
+/// applied.
+fn expand_rules(
+    codes: &mut [Code],
+    parsed: &[Vec<(String, Query, usize)>],
+    index: &HashMap<String, usize>,
+    book_masks: &[Vec<String>],
+    own_masks: &[Vec<Vec<String>>],
+    at: &impl Fn(usize, String) -> CodebookError,
+) -> Result<(), CodebookError> {
     for (ci, rules) in parsed.iter().enumerate() {
-        let mut masks = book_masks.clone();
+        let mut masks = book_masks.to_vec();
         let mut a = Some(ci);
         while let Some(k) = a {
             masks.extend(own_masks[k].iter().cloned());
@@ -432,7 +463,7 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
             let mut q = q.clone();
             let mut stack = vec![codes[ci].id.clone()];
             let mut budget = MAX_EXPANDED;
-            expand(&mut q, &parsed, &index, &mut stack, &mut budget).map_err(|m| at(*offset, m))?;
+            expand(&mut q, parsed, index, &mut stack, &mut budget).map_err(|m| at(*offset, m))?;
             // Each reference adds its rules' nesting to this one's: keep the whole within
             // what a worker thread's stack evaluates safely.
             if q.depth() > 2 * query::MAX_NESTING {
@@ -452,17 +483,7 @@ pub fn parse(text: &str, origin: &Path) -> Result<Codebook, CodebookError> {
             });
         }
     }
-    Ok(Codebook {
-        id: h.id.into_inner(),
-        name: h.name,
-        version: h.version,
-        language,
-        source: h.source,
-        description: h.description,
-        mask: h.mask.into_iter().map(Spanned::into_inner).collect(),
-        codes,
-        origin: origin.into(),
-    })
+    Ok(())
 }
 
 /// The most parts (query nodes) a rule may grow to through its `@references`: a codebook

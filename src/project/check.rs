@@ -94,6 +94,38 @@ pub fn run(project: &Project, cfg: &CheckConfig) -> Result<CheckReport> {
         return Ok(report);
     }
 
+    let (offsets, segment_ids, readable) = check_offsets(store)?;
+    report.areas.push(offsets);
+
+    report.areas.push(check_decisions(project)?);
+
+    // The index holds every segment once, with its words.
+    let ids = Ids {
+        all: &segment_ids,
+        readable: &readable,
+    };
+    let index_area = check_index(project, cfg, &ids)?;
+    let broken = !index_area.problems.is_empty();
+    report.areas.push(index_area);
+    if broken && cfg.repair {
+        project.reindex()?;
+        let again = check_index(project, cfg, &ids)?;
+        let last = report.areas.last_mut().expect("just pushed");
+        if again.problems.is_empty() {
+            last.repaired = Some("index rebuilt from the database; it now agrees".into());
+        } else {
+            return Err(Error::Other(format!(
+                "the index was rebuilt and still disagrees with the database: {}",
+                again.problems.join("; ")
+            )));
+        }
+    }
+    Ok(report)
+}
+
+/// Every segment's offsets slice the stored text as recorded: the area, every segment id,
+/// and the ids of segments whose text can be read (for the index probe).
+fn check_offsets(store: &crate::store::Store) -> Result<(Area, Vec<i64>, Vec<i64>)> {
     // Every segment's offsets slice the stored text as recorded.
     let docs = store.documents()?;
     let names: HashMap<i64, &str> = docs.iter().map(|d| (d.id, d.name.as_str())).collect();
@@ -172,12 +204,13 @@ pub fn run(project: &Project, cfg: &CheckConfig) -> Result<CheckReport> {
         }
         Ok(())
     })?;
-    report.areas.push(area(
-        "segment offsets against the stored text",
-        checked,
-        problems,
-    ));
+    let a = area("segment offsets against the stored text", checked, problems);
+    Ok((a, segment_ids, readable))
+}
 
+/// Every decision names a code its codebook has.
+fn check_decisions(project: &Project) -> Result<Area> {
+    let store = project.store();
     // Every decision names a code its codebook has.
     let decisions = store.decision_codes()?;
     let mut books: HashMap<String, Option<BTreeSet<String>>> = HashMap::new();
@@ -209,34 +242,11 @@ pub fn run(project: &Project, cfg: &CheckConfig) -> Result<CheckReport> {
             ));
         }
     }
-    report.areas.push(area(
+    Ok(area(
         "decisions against segments and codebooks",
         decisions.len() as u64,
         problems,
-    ));
-
-    // The index holds every segment once, with its words.
-    let ids = Ids {
-        all: &segment_ids,
-        readable: &readable,
-    };
-    let index_area = check_index(project, cfg, &ids)?;
-    let broken = !index_area.problems.is_empty();
-    report.areas.push(index_area);
-    if broken && cfg.repair {
-        project.reindex()?;
-        let again = check_index(project, cfg, &ids)?;
-        let last = report.areas.last_mut().expect("just pushed");
-        if again.problems.is_empty() {
-            last.repaired = Some("index rebuilt from the database; it now agrees".into());
-        } else {
-            return Err(Error::Other(format!(
-                "the index was rebuilt and still disagrees with the database: {}",
-                again.problems.join("; ")
-            )));
-        }
-    }
-    Ok(report)
+    ))
 }
 
 /// The database's segment ids: all of them, and those whose text can be read.

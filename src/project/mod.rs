@@ -621,9 +621,7 @@ impl Project {
         } else {
             PostIndex::default()
         };
-        let mut stats: Vec<SpeakerStats> = Vec::new();
-        let mut label_roles: BTreeMap<String, Role> = BTreeMap::new();
-        let mut speakers: std::collections::BTreeSet<String> = Default::default();
+        let mut seen = SpeakersSeen::default();
         let mut w = self.store.writer()?;
         let mut pending_bytes = 0usize;
         // QUARRY_BATCH_BYTES (tests only) makes batches small, so a kill lands between commits.
@@ -633,32 +631,8 @@ impl Project {
             .unwrap_or(256usize << 20);
         let mut docs_done = 0;
         let mut similar = ingest::Similar::default();
-        // Whether a document of this add has speakers; those that have none, by name.
-        let mut labelled = false;
-        let mut speakerless = Vec::new();
-        let mut unlabelled = std::collections::BTreeSet::new();
         for batch in batches {
-            let mut docs = Vec::with_capacity(batch.len());
-            for item in batch {
-                match item {
-                    Ok(mut d) => {
-                        if !d.posts.is_empty() {
-                            report.posts_known += ingest::posts::retain_posts(&mut d, |p| {
-                                !post_index.seen(post_key(p.platform, &p.id))
-                            });
-                            if d.segments.is_empty() {
-                                continue;
-                            }
-                        }
-                        if let Some(name) = &cfg.unlabelled {
-                            assign_unlabelled(&mut d, name);
-                        }
-                        docs.push(d)
-                    }
-                    Err(e) if e.note => report.notes.push(e),
-                    Err(e) => report.errors.push(e),
-                }
-            }
+            let mut docs = new_documents(batch, cfg, &mut post_index, &mut report);
             let stored = w.put_documents(
                 &mut docs,
                 cfg.replace,
@@ -669,95 +643,15 @@ impl Project {
                 if let Some(o) = outcomes.as_deref_mut() {
                     o.push(stored.clone());
                 }
-                let (id, seg_ids) = match stored {
-                    Stored::Added { id, segments, name } => {
-                        report.added += 1;
-                        if let Some(n) = cfg.unlabelled.as_deref() {
-                            let n = unlabelled_name(n, &doc.name);
-                            if doc
-                                .segments
-                                .iter()
-                                .any(|s| s.speaker.as_deref() == Some(&n))
-                            {
-                                unlabelled.insert(n);
-                            }
-                        }
-                        if doc.posts.is_empty() {
-                            if doc.segments.iter().any(|s| s.speaker.is_some()) {
-                                labelled = true;
-                            } else {
-                                speakerless.push(name);
-                            }
-                        }
-                        (id, segments)
-                    }
-                    Stored::Replaced {
-                        id,
-                        name,
-                        old_id,
-                        segments,
-                    } => {
-                        iw.delete_document(old_id);
-                        report.replaced.push(name);
-                        (id, segments)
-                    }
-                    Stored::Unchanged { .. } => {
-                        report.unchanged += 1;
-                        continue;
-                    }
-                    Stored::Changed { name } => {
-                        report.changed.push(name);
-                        continue;
-                    }
-                    Stored::Held { name, segments } => {
-                        report.held.push((name, segments));
-                        continue;
-                    }
-                    Stored::Duplicate { name } => {
-                        report.duplicates.push((doc.name.clone(), name));
-                        continue;
-                    }
-                    Stored::Similar {
-                        name,
-                        file,
-                        percent,
-                    } => {
-                        let own = Path::new(&doc.path)
-                            .file_name()
-                            .map_or_else(|| doc.name.clone(), |f| f.to_string_lossy().into());
-                        report.similar.push((own, name, file, percent));
-                        continue;
-                    }
+                let Some((id, seg_ids)) =
+                    outcome(doc, stored, cfg, &mut iw, &mut report, &mut seen)
+                else {
+                    continue;
                 };
-                let mut st = SpeakerStats::default();
-                for (i, (s, sid)) in doc.segments.iter().zip(&seg_ids).enumerate() {
-                    let text = &doc.text[s.byte_start..s.byte_end];
-                    iw.add(*sid, id, s.speaker.as_deref(), text, doc.posts.get(i))?;
-                    if let Some(sp) = &s.speaker {
-                        // Speaker names are copied once per document, not once per turn.
-                        if !st.speakers.contains_key(sp) {
-                            st.speakers.insert(sp.clone(), (0, 0));
-                            if !speakers.contains(sp) {
-                                speakers.insert(sp.clone());
-                            }
-                            if let Some(r) = s.label_role {
-                                label_roles.insert(sp.clone(), r);
-                            }
-                        }
-                        if let Some(e) = st.speakers.get_mut(sp) {
-                            e.0 += 1;
-                            e.1 += usize::from(text.contains('?'));
-                        }
-                    }
-                }
+                index_document(doc, id, &seg_ids, &mut iw, &mut seen)?;
                 // What the file says of itself first, so that --attr wins.
                 for (k, v) in doc.attributes.iter().chain(&cfg.attrs) {
                     w.put_document_attribute(id, k, v)?;
-                }
-                // Only conversations tell who asks and who answers; a post or a monologue
-                // (one speaker) says nothing about roles, and keeping it would cost memory.
-                if st.speakers.len() >= 2 && doc.posts.is_empty() {
-                    stats.push(st);
                 }
                 report.posts += doc.posts.len();
                 report.segments += seg_ids.len();
@@ -776,7 +670,7 @@ impl Project {
             }
         }
         // Roles: labels, then what the person said, then guesses for the rest.
-        for (s, r) in &label_roles {
+        for (s, r) in &seen.label_roles {
             w.put_role(s, *r, RoleSource::Label)?;
         }
         for (names, role) in [
@@ -788,7 +682,7 @@ impl Project {
             }
         }
         // The speakers --unlabelled named are participants, as the person said.
-        for n in &unlabelled {
+        for n in &seen.unlabelled {
             w.put_role(n, Role::Participant, RoleSource::User)?;
         }
         w.commit()?;
@@ -798,7 +692,7 @@ impl Project {
             .into_iter()
             .map(|(k, (r, _))| (k, r))
             .collect();
-        report.guesses = ingest::guess_roles(&stats, &known);
+        report.guesses = ingest::guess_roles(&seen.stats, &known);
         let mut w = self.store.writer()?;
         for g in &report.guesses {
             w.put_role(&g.speaker, g.role, RoleSource::Guess)?;
@@ -808,9 +702,9 @@ impl Project {
             report.authors = self.store.refresh_author_attributes()?;
         }
         iw.commit(self.store.generation()?)?;
-        report.speakers = speakers.len();
-        if labelled {
-            report.plain = speakerless;
+        report.speakers = seen.names.len();
+        if seen.labelled {
+            report.plain = seen.speakerless;
         }
         Ok(report)
     }
@@ -868,6 +762,165 @@ impl Project {
         }
         Ok((applied, problems))
     }
+}
+
+/// What an `add` learns about speakers while it stores documents.
+#[derive(Default)]
+struct SpeakersSeen {
+    /// Per conversation (two speakers or more): turns and questions per speaker.
+    stats: Vec<SpeakerStats>,
+    /// Roles the labels gave (`Interviewer:`).
+    label_roles: BTreeMap<String, Role>,
+    /// Every speaker name.
+    names: std::collections::BTreeSet<String>,
+    /// Whether a document of this add has speakers.
+    labelled: bool,
+    /// The documents (not posts) that have none, by name.
+    speakerless: Vec<String>,
+    /// The speakers `--unlabelled` named.
+    unlabelled: std::collections::BTreeSet<String>,
+}
+
+/// A batch's documents to store: errors and notes go to the report; posts already stored
+/// are dropped (a document left with none is dropped whole); `--unlabelled` is applied.
+fn new_documents(
+    batch: Vec<ingest::Item>,
+    cfg: &AddConfig,
+    post_index: &mut PostIndex,
+    report: &mut AddReport,
+) -> Vec<crate::text::model::ParsedDocument> {
+    let mut docs = Vec::with_capacity(batch.len());
+    for item in batch {
+        match item {
+            Ok(mut d) => {
+                if !d.posts.is_empty() {
+                    report.posts_known += ingest::posts::retain_posts(&mut d, |p| {
+                        !post_index.seen(post_key(p.platform, &p.id))
+                    });
+                    if d.segments.is_empty() {
+                        continue;
+                    }
+                }
+                if let Some(name) = &cfg.unlabelled {
+                    assign_unlabelled(&mut d, name);
+                }
+                docs.push(d)
+            }
+            Err(e) if e.note => report.notes.push(e),
+            Err(e) => report.errors.push(e),
+        }
+    }
+    docs
+}
+
+/// Counts what became of one document in the report; for a document stored (added or
+/// replacing another) its id and its segments' ids, which the index then needs.
+fn outcome(
+    doc: &crate::text::model::ParsedDocument,
+    stored: Stored,
+    cfg: &AddConfig,
+    iw: &mut crate::index::IndexWriterHandle,
+    report: &mut AddReport,
+    seen: &mut SpeakersSeen,
+) -> Option<(i64, Vec<i64>)> {
+    match stored {
+        Stored::Added { id, segments, name } => {
+            report.added += 1;
+            if let Some(n) = cfg.unlabelled.as_deref() {
+                let n = unlabelled_name(n, &doc.name);
+                if doc
+                    .segments
+                    .iter()
+                    .any(|s| s.speaker.as_deref() == Some(&n))
+                {
+                    seen.unlabelled.insert(n);
+                }
+            }
+            if doc.posts.is_empty() {
+                if doc.segments.iter().any(|s| s.speaker.is_some()) {
+                    seen.labelled = true;
+                } else {
+                    seen.speakerless.push(name);
+                }
+            }
+            Some((id, segments))
+        }
+        Stored::Replaced {
+            id,
+            name,
+            old_id,
+            segments,
+        } => {
+            iw.delete_document(old_id);
+            report.replaced.push(name);
+            Some((id, segments))
+        }
+        Stored::Unchanged { .. } => {
+            report.unchanged += 1;
+            None
+        }
+        Stored::Changed { name } => {
+            report.changed.push(name);
+            None
+        }
+        Stored::Held { name, segments } => {
+            report.held.push((name, segments));
+            None
+        }
+        Stored::Duplicate { name } => {
+            report.duplicates.push((doc.name.clone(), name));
+            None
+        }
+        Stored::Similar {
+            name,
+            file,
+            percent,
+        } => {
+            let own = Path::new(&doc.path)
+                .file_name()
+                .map_or_else(|| doc.name.clone(), |f| f.to_string_lossy().into());
+            report.similar.push((own, name, file, percent));
+            None
+        }
+    }
+}
+
+/// Adds a stored document's segments to the index and counts its speakers' turns and
+/// questions.
+fn index_document(
+    doc: &crate::text::model::ParsedDocument,
+    id: i64,
+    seg_ids: &[i64],
+    iw: &mut crate::index::IndexWriterHandle,
+    seen: &mut SpeakersSeen,
+) -> Result<()> {
+    let mut st = SpeakerStats::default();
+    for (i, (s, sid)) in doc.segments.iter().zip(seg_ids).enumerate() {
+        let text = &doc.text[s.byte_start..s.byte_end];
+        iw.add(*sid, id, s.speaker.as_deref(), text, doc.posts.get(i))?;
+        if let Some(sp) = &s.speaker {
+            // Speaker names are copied once per document, not once per turn.
+            if !st.speakers.contains_key(sp) {
+                st.speakers.insert(sp.clone(), (0, 0));
+                if !seen.names.contains(sp) {
+                    seen.names.insert(sp.clone());
+                }
+                if let Some(r) = s.label_role {
+                    seen.label_roles.insert(sp.clone(), r);
+                }
+            }
+            if let Some(e) = st.speakers.get_mut(sp) {
+                e.0 += 1;
+                e.1 += usize::from(text.contains('?'));
+            }
+        }
+    }
+    // Only conversations tell who asks and who answers; a post or a monologue (one
+    // speaker) says nothing about roles, and keeping it would cost memory.
+    if st.speakers.len() >= 2 && doc.posts.is_empty() {
+        seen.stats.push(st);
+    }
+    Ok(())
 }
 
 /// The name `--unlabelled` gives in document `doc`: `{doc}` stands for its name.

@@ -304,14 +304,6 @@ fn tally(
         on.entry((*seg, code.as_str())).or_default().push(*yes);
     }
     // Tallies per rule id and per code.
-    #[derive(Default)]
-    struct Tally {
-        fired: usize,
-        decided: usize,
-        accepted: usize,
-        rejected_words: HashMap<u32, usize>,
-        only: usize,
-    }
     let mut by_rule: HashMap<i64, Tally> = HashMap::new();
     let mut by_term: HashMap<(i64, u16), Tally> = HashMap::new();
     let mut by_code: HashMap<String, Tally> = HashMap::new();
@@ -382,63 +374,12 @@ fn tally(
                 codes.len() - 1
             }
         };
-        let t = by_rule.remove(id).unwrap_or_default();
-        let (p, i) = precision(t.accepted, t.decided);
-        let mut rejected: Vec<(String, usize)> = t
-            .rejected_words
-            .into_iter()
-            .filter_map(|(w, n)| Some((words.get(&w)?.clone(), n)))
-            .collect();
-        rejected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        rejected.truncate(5);
         let code_accepts = codes[at].accepted;
-        let terms = term_texts
-            .iter()
-            .enumerate()
-            .map(|(k, term)| {
-                let t = by_term.remove(&(*id, k as u16)).unwrap_or_default();
-                let (p, i) = precision(t.accepted, t.decided);
-                TermQuality {
-                    term: term.clone(),
-                    fired: t.fired,
-                    decided: t.decided,
-                    accepted: t.accepted,
-                    precision: p,
-                    interval: i,
-                    only: t.only,
-                    only_share: (code_accepts > 0).then(|| t.only as f64 / code_accepts as f64),
-                    more: None,
-                }
-            })
-            .collect();
-        codes[at].rules.push(RuleQuality {
-            id: *id,
-            rule: text.clone(),
-            fired: t.fired,
-            decided: t.decided,
-            accepted: t.accepted,
-            precision: p,
-            interval: i,
-            rejected_words: rejected,
-            terms,
-        });
+        let t = by_rule.remove(id).unwrap_or_default();
+        let rule = rule_quality(*id, text, term_texts, t, &mut by_term, &words, code_accepts);
+        codes[at].rules.push(rule);
     }
-    // In the codebook's order, when the file the run used can still be read.
-    if let Ok(cb) = crate::codebook::load_origin(&run.origin) {
-        let place = |id: &str| cb.codes.iter().position(|c| c.id == id);
-        codes.sort_by_key(|c| place(&c.code).unwrap_or(usize::MAX));
-        for c in &mut codes {
-            if let Some(k) = place(&c.code) {
-                let texts: Vec<&str> = cb.codes[k].rules.iter().map(|r| r.text.as_str()).collect();
-                c.rules.sort_by_key(|r| {
-                    texts
-                        .iter()
-                        .position(|t| *t == r.rule)
-                        .unwrap_or(usize::MAX)
-                });
-            }
-        }
-    }
+    in_codebook_order(&mut codes, &run.origin);
     let recall = if with_recall {
         recall(
             project,
@@ -456,6 +397,87 @@ fn tally(
         codes,
         recall,
     })
+}
+
+/// Tallies per rule id, term and code: what fired, what was decided and accepted.
+#[derive(Default)]
+struct Tally {
+    fired: usize,
+    decided: usize,
+    accepted: usize,
+    rejected_words: HashMap<u32, usize>,
+    only: usize,
+}
+
+/// One rule's precision, its most rejected evidence words and its terms' precision, from
+/// its tallies (`code_accepts`: its code's acceptances, for each term's share of them).
+fn rule_quality(
+    id: i64,
+    text: &str,
+    term_texts: &[String],
+    t: Tally,
+    by_term: &mut HashMap<(i64, u16), Tally>,
+    words: &HashMap<u32, String>,
+    code_accepts: usize,
+) -> RuleQuality {
+    let (p, i) = precision(t.accepted, t.decided);
+    let mut rejected: Vec<(String, usize)> = t
+        .rejected_words
+        .into_iter()
+        .filter_map(|(w, n)| Some((words.get(&w)?.clone(), n)))
+        .collect();
+    rejected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    rejected.truncate(5);
+    let terms = term_texts
+        .iter()
+        .enumerate()
+        .map(|(k, term)| {
+            let t = by_term.remove(&(id, k as u16)).unwrap_or_default();
+            let (p, i) = precision(t.accepted, t.decided);
+            TermQuality {
+                term: term.clone(),
+                fired: t.fired,
+                decided: t.decided,
+                accepted: t.accepted,
+                precision: p,
+                interval: i,
+                only: t.only,
+                only_share: (code_accepts > 0).then(|| t.only as f64 / code_accepts as f64),
+                more: None,
+            }
+        })
+        .collect();
+    RuleQuality {
+        id,
+        rule: text.to_string(),
+        fired: t.fired,
+        decided: t.decided,
+        accepted: t.accepted,
+        precision: p,
+        interval: i,
+        rejected_words: rejected,
+        terms,
+    }
+}
+
+/// Codes and their rules in the codebook's order, when the file the run used can still be
+/// read.
+fn in_codebook_order(codes: &mut [CodeQuality], origin: &str) {
+    if let Ok(cb) = crate::codebook::load_origin(origin) {
+        let place = |id: &str| cb.codes.iter().position(|c| c.id == id);
+        codes.sort_by_key(|c| place(&c.code).unwrap_or(usize::MAX));
+        for c in codes.iter_mut() {
+            if let Some(k) = place(&c.code) {
+                let texts: Vec<&str> = cb.codes[k].rules.iter().map(|r| r.text.as_str()).collect();
+                c.rules.sort_by_key(|r| {
+                    texts
+                        .iter()
+                        .position(|t| *t == r.rule)
+                        .unwrap_or(usize::MAX)
+                });
+            }
+        }
+    }
 }
 
 /// Recall from the unsuggested segments people reviewed: the missed share `m` of that sample

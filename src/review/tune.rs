@@ -134,36 +134,7 @@ pub struct Tuned {
 /// Tunes `codebook` (its id in the project, a built-in name or a TOML file) from the decisions
 /// on its last run.
 pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned> {
-    let z = stats::z_for(cfg.confidence).ok_or_else(|| {
-        Error::Other(format!(
-            "--confidence {}: give a number between 0 and 1, such as 0.95",
-            cfg.confidence
-        ))
-    })?;
-    if !(cfg.below > 0.0 && cfg.below <= 1.0) {
-        return Err(Error::Other(format!(
-            "--below {}: give a precision between 0 and 1, such as 0.2",
-            cfg.below
-        )));
-    }
-    // The file: the one named, else the one the last run used.
-    let named = Path::new(codebook).is_file().then(|| codebook.to_string());
-    let id = match &named {
-        Some(f) => codebook::load(f)?.id,
-        None => codebook.to_string(),
-    };
-    if let Some(new_id) = &cfg.id {
-        if *new_id == id {
-            return Err(Error::Other(format!(
-                "--id {id} is the codebook's own id; leave --id out to keep it"
-            )));
-        }
-        if !codebook::valid_id(new_id) {
-            return Err(Error::Other(format!(
-                "--id {new_id}: an id is lowercase letters, digits, `_`, `-` and `.`"
-            )));
-        }
-    }
+    let (z, named, id) = check_args(codebook, cfg)?;
     let run = project.store().suggest_run(&id)?.ok_or_else(|| {
         Error::Other(format!(
             "codebook {id} has no suggestions yet: run `quarry suggest --codebook {codebook}` first"
@@ -243,46 +214,16 @@ pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned
                 };
             }
         }
-        for (k, action) in &actions {
-            let t = &bad[*k];
-            let figures = format!(
-                "{} of {} accepted, {}% interval {:.2}-{:.2} below {}; {} accepted found by it alone",
-                t.accepted,
-                t.decided,
-                percent(cfg.confidence),
-                t.interval_at.0,
-                t.interval_at.1,
-                cfg.below,
-                t.only
-            );
-            let rule_text = comment_safe(&rule.rule);
-            match action {
-                Action::Dropped => notes.push(format!(
-                    "tuned: dropped `{}` from rule `{rule_text}`: {figures}",
-                    t.term
-                )),
-                Action::RuleDropped => notes.push(format!(
-                    "tuned: dropped rule `{rule_text}` (its term `{}`): {figures}",
-                    t.term
-                )),
-                Action::Masked(phrase) => {
-                    add_mask(
-                        table,
-                        phrase,
-                        &format!(
-                            "tuned: masked \"{phrase}\" for `{}` of rule `{rule_text}`: {figures}",
-                            t.term
-                        ),
-                    );
-                    masked.insert(code.clone());
-                }
-                Action::Kept(_) => {}
-            }
-            if !matches!(action, Action::Kept(_)) {
-                edited.insert(code.clone());
-            }
-            changes.push(t.change(&code, &rule.rule, action.clone()));
-        }
+        let edits = Edits {
+            code: &code,
+            rule: &rule.rule,
+            table,
+            notes: &mut notes,
+            edited: &mut edited,
+            masked: &mut masked,
+            changes: &mut changes,
+        };
+        record(edits, &bad, &actions, cfg);
         if !notes.is_empty() {
             comment_above(table, "rules", &notes);
         }
@@ -324,6 +265,98 @@ pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned
         text,
         diff,
     })
+}
+
+/// The arguments checked: the z of `--confidence`, the codebook file if one was named, and
+/// the codebook's id.
+fn check_args(codebook: &str, cfg: &TuneConfig) -> Result<(f64, Option<String>, String)> {
+    let z = stats::z_for(cfg.confidence).ok_or_else(|| {
+        Error::Other(format!(
+            "--confidence {}: give a number between 0 and 1, such as 0.95",
+            cfg.confidence
+        ))
+    })?;
+    if !(cfg.below > 0.0 && cfg.below <= 1.0) {
+        return Err(Error::Other(format!(
+            "--below {}: give a precision between 0 and 1, such as 0.2",
+            cfg.below
+        )));
+    }
+    // The file: the one named, else the one the last run used.
+    let named = Path::new(codebook).is_file().then(|| codebook.to_string());
+    let id = match &named {
+        Some(f) => codebook::load(f)?.id,
+        None => codebook.to_string(),
+    };
+    if let Some(new_id) = &cfg.id {
+        if *new_id == id {
+            return Err(Error::Other(format!(
+                "--id {id} is the codebook's own id; leave --id out to keep it"
+            )));
+        }
+        if !codebook::valid_id(new_id) {
+            return Err(Error::Other(format!(
+                "--id {new_id}: an id is lowercase letters, digits, `_`, `-` and `.`"
+            )));
+        }
+    }
+    Ok((z, named, id))
+}
+
+/// Where [`record`] writes what it did to one rule's bad terms.
+struct Edits<'a> {
+    code: &'a str,
+    rule: &'a str,
+    table: &'a mut toml_edit::Table,
+    notes: &'a mut Vec<String>,
+    edited: &'a mut BTreeSet<String>,
+    masked: &'a mut BTreeSet<String>,
+    changes: &'a mut Vec<Change>,
+}
+
+/// Records each bad term's action: a note for the file, the mask added to the code's table,
+/// the codes edited or masked, and the change for the report.
+fn record(e: Edits<'_>, bad: &[BadTerm], actions: &[(usize, Action)], cfg: &TuneConfig) {
+    for (k, action) in actions {
+        let t = &bad[*k];
+        let figures = format!(
+            "{} of {} accepted, {}% interval {:.2}-{:.2} below {}; {} accepted found by it alone",
+            t.accepted,
+            t.decided,
+            percent(cfg.confidence),
+            t.interval_at.0,
+            t.interval_at.1,
+            cfg.below,
+            t.only
+        );
+        let rule_text = comment_safe(e.rule);
+        match action {
+            Action::Dropped => e.notes.push(format!(
+                "tuned: dropped `{}` from rule `{rule_text}`: {figures}",
+                t.term
+            )),
+            Action::RuleDropped => e.notes.push(format!(
+                "tuned: dropped rule `{rule_text}` (its term `{}`): {figures}",
+                t.term
+            )),
+            Action::Masked(phrase) => {
+                add_mask(
+                    e.table,
+                    phrase,
+                    &format!(
+                        "tuned: masked \"{phrase}\" for `{}` of rule `{rule_text}`: {figures}",
+                        t.term
+                    ),
+                );
+                e.masked.insert(e.code.to_string());
+            }
+            Action::Kept(_) => {}
+        }
+        if !matches!(action, Action::Kept(_)) {
+            e.edited.insert(e.code.to_string());
+        }
+        e.changes.push(t.change(e.code, e.rule, action.clone()));
+    }
 }
 
 impl Tuned {

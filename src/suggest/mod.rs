@@ -425,36 +425,7 @@ fn apply(
     let mut clock = Clock::new();
     let table = Triggers::new(rules);
     let analyzer = Analyzer::new(project.analyzer()).map_err(crate::Error::Other)?;
-    // Read the segments some rule must see, in order.
-    let from = plans
-        .iter()
-        .map(|p| if p.fresh.is_empty() { p.from } else { i64::MIN })
-        .min()
-        .unwrap_or(i64::MAX);
-    let mut segs: Vec<Seg> = Vec::new();
-    let store = project.store();
-    store.for_each_document_after(from, |doc, text, rows| {
-        let posts = match (rows.first(), rows.last()) {
-            (Some(a), Some(b)) => store.posts_between(a.id, b.id)?,
-            _ => Vec::new(),
-        };
-        let mut posts = posts.into_iter().peekable();
-        for s in rows {
-            let post = posts.next_if(|(id, _)| *id == s.id).map(|(_, p)| p);
-            if s.id > last {
-                continue;
-            }
-            segs.push(Seg {
-                segment: s.id,
-                document: doc,
-                speaker: s.speaker.map(|x| x.to_lowercase()),
-                text: text.get(s.byte_start..s.byte_end).unwrap_or("").to_string(),
-                char_start: s.char_start,
-                post,
-            });
-        }
-        Ok(())
-    })?;
+    let segs = read_segments(project, plans, last)?;
     clock.lap("read");
     let froms: Vec<i64> = plans.iter().map(|p| p.from).collect();
     let chunks: Vec<Chunk> = segs
@@ -474,65 +445,18 @@ fn apply(
     drop(segs);
     clock.lap("evaluate");
 
-    // Give evidence words ids.
-    let mut words: FxHashMap<String, u32> = FxHashMap::default();
-    let mut stems: Vec<(u32, String, String)> = Vec::new();
-    let mut next_word = 1u32;
-    for (id, word, stem) in project.store().words()? {
-        next_word = next_word.max(id + 1);
-        words.insert(word.clone(), id);
-        stems.push((id, word, stem));
-    }
-    let known_words = stems.len();
-    // Per codebook, in segment order: (segment, code index, evidence).
-    let mut new_hits: Vec<Vec<(i64, usize, Vec<Evidence>)>> = vec![Vec::new(); plans.len()];
-    for chunk in chunks {
-        // The chunk's word numbers -> project-wide ids: one lookup per word per chunk.
-        let global: Vec<u32> = chunk
-            .words
-            .into_iter()
-            .map(|(word, stem)| match words.get(word.as_str()) {
-                Some(&id) => id,
-                None => {
-                    let id = next_word;
-                    next_word += 1;
-                    words.insert(word.clone(), id);
-                    stems.push((id, word, stem));
-                    id
-                }
-            })
-            .collect();
-        for mut f in chunk.found {
-            for e in &mut f.evidence {
-                if e.word != NO_WORD {
-                    e.word = global[e.word as usize];
-                }
-            }
-            new_hits[f.book].push((f.segment, f.code, f.evidence));
-        }
-    }
+    let Numbered {
+        stems,
+        known_words,
+        next_word,
+        mut new_hits,
+    } = number_words(project, chunks, plans.len())?;
     clock.lap("number words");
     let word_of: FxHashMap<u32, &str> = stems.iter().map(|(id, w, _)| (*id, w.as_str())).collect();
 
     // Merge with what is stored, codebook by codebook.
     let total = project.store().segment_count()? as usize;
-    let n = index.segment_count()?.max(1) as f64;
-    // Per word id: its stem's number and rarity, ln(1 + N / df), looked up once.
-    let mut rarity: Vec<Option<(u32, f64)>> = vec![None; next_word as usize];
-    let mut stem_no: FxHashMap<&str, (u32, f64)> = FxHashMap::default();
-    for (id, _, stem) in &stems {
-        let next = stem_no.len() as u32;
-        let r = match stem_no.get(stem.as_str()) {
-            Some(r) => *r,
-            None => {
-                let df = index.doc_freq(stem)?.max(1) as f64;
-                let r = (next, (1.0 + n / df).ln());
-                stem_no.insert(stem, r);
-                r
-            }
-        };
-        rarity[*id as usize] = Some(r);
-    }
+    let rarity = rarity(index, &stems, next_word)?;
     let mut report = SuggestReport {
         segments: total,
         read: 0,
@@ -595,26 +519,7 @@ fn apply(
             .codes
             .extend(summarise(cb, &live, total, &word_of, &common));
         drop(live);
-        let mut changes = Vec::new();
-        for m in merged {
-            let keep = !m.row.evidence.is_empty() || m.row.state == SuggestionState::Withdrawn;
-            match (m.before, keep) {
-                (None, true) => {
-                    report.added += 1;
-                    changes.push(SuggestionChange::Insert(m.row));
-                }
-                (None, false) => {}
-                (Some(b), false) => {
-                    report.withdrawn += 1;
-                    changes.push(SuggestionChange::Delete(m.row.segment, b.code_id));
-                }
-                (Some(b), true) => {
-                    if m.new_evidence || b.state != m.row.state || b.changed != m.row.changed {
-                        changes.push(SuggestionChange::Update(m.row));
-                    }
-                }
-            }
-        }
+        let changes = changes(merged, &mut report);
         runs.push(crate::store::SuggestRun {
             codebook: cb.id.clone(),
             state: plan.state.clone(),
@@ -631,6 +536,153 @@ fn apply(
         clock.lap("store");
     }
     Ok(report)
+}
+
+/// The segments some plan must see, in order, each with its text and post (segments past
+/// `last`, added while this run started, wait for the next run).
+fn read_segments(project: &Project, plans: &[Plan], last: i64) -> Result<Vec<Seg>> {
+    // Read the segments some rule must see, in order.
+    let from = plans
+        .iter()
+        .map(|p| if p.fresh.is_empty() { p.from } else { i64::MIN })
+        .min()
+        .unwrap_or(i64::MAX);
+    let mut segs: Vec<Seg> = Vec::new();
+    let store = project.store();
+    store.for_each_document_after(from, |doc, text, rows| {
+        let posts = match (rows.first(), rows.last()) {
+            (Some(a), Some(b)) => store.posts_between(a.id, b.id)?,
+            _ => Vec::new(),
+        };
+        let mut posts = posts.into_iter().peekable();
+        for s in rows {
+            let post = posts.next_if(|(id, _)| *id == s.id).map(|(_, p)| p);
+            if s.id > last {
+                continue;
+            }
+            segs.push(Seg {
+                segment: s.id,
+                document: doc,
+                speaker: s.speaker.map(|x| x.to_lowercase()),
+                text: text.get(s.byte_start..s.byte_end).unwrap_or("").to_string(),
+                char_start: s.char_start,
+                post,
+            });
+        }
+        Ok(())
+    })?;
+    Ok(segs)
+}
+
+/// What [`number_words`] gives: every evidence word with its project-wide id.
+struct Numbered {
+    /// (id, word, stem) of every word, stored ones first.
+    stems: Vec<(u32, String, String)>,
+    /// How many of `stems` were stored before this run.
+    known_words: usize,
+    /// The next free word id.
+    next_word: u32,
+    /// Per codebook, in segment order: (segment, code index, evidence).
+    new_hits: Vec<Vec<(i64, usize, Vec<Evidence>)>>,
+}
+
+/// Gives the chunks' evidence words their project-wide ids (stored words keep theirs) and
+/// sorts the findings by codebook.
+fn number_words(project: &Project, chunks: Vec<Chunk>, books: usize) -> Result<Numbered> {
+    // Give evidence words ids.
+    let mut words: FxHashMap<String, u32> = FxHashMap::default();
+    let mut stems: Vec<(u32, String, String)> = Vec::new();
+    let mut next_word = 1u32;
+    for (id, word, stem) in project.store().words()? {
+        next_word = next_word.max(id + 1);
+        words.insert(word.clone(), id);
+        stems.push((id, word, stem));
+    }
+    let known_words = stems.len();
+    // Per codebook, in segment order: (segment, code index, evidence).
+    let mut new_hits: Vec<Vec<(i64, usize, Vec<Evidence>)>> = vec![Vec::new(); books];
+    for chunk in chunks {
+        // The chunk's word numbers -> project-wide ids: one lookup per word per chunk.
+        let global: Vec<u32> = chunk
+            .words
+            .into_iter()
+            .map(|(word, stem)| match words.get(word.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = next_word;
+                    next_word += 1;
+                    words.insert(word.clone(), id);
+                    stems.push((id, word, stem));
+                    id
+                }
+            })
+            .collect();
+        for mut f in chunk.found {
+            for e in &mut f.evidence {
+                if e.word != NO_WORD {
+                    e.word = global[e.word as usize];
+                }
+            }
+            new_hits[f.book].push((f.segment, f.code, f.evidence));
+        }
+    }
+    Ok(Numbered {
+        stems,
+        known_words,
+        next_word,
+        new_hits,
+    })
+}
+
+/// Per word id: its stem's number and rarity, ln(1 + N / df), looked up once per stem.
+fn rarity(
+    index: &mut Index,
+    stems: &[(u32, String, String)],
+    next_word: u32,
+) -> Result<Vec<Option<(u32, f64)>>> {
+    let n = index.segment_count()?.max(1) as f64;
+    // Per word id: its stem's number and rarity, ln(1 + N / df), looked up once.
+    let mut rarity: Vec<Option<(u32, f64)>> = vec![None; next_word as usize];
+    let mut stem_no: FxHashMap<&str, (u32, f64)> = FxHashMap::default();
+    for (id, _, stem) in stems {
+        let next = stem_no.len() as u32;
+        let r = match stem_no.get(stem.as_str()) {
+            Some(r) => *r,
+            None => {
+                let df = index.doc_freq(stem)?.max(1) as f64;
+                let r = (next, (1.0 + n / df).ln());
+                stem_no.insert(stem, r);
+                r
+            }
+        };
+        rarity[*id as usize] = Some(r);
+    }
+    Ok(rarity)
+}
+
+/// The changes to store for one codebook's merged suggestions, counted in `report`.
+fn changes(merged: Vec<Merged>, report: &mut SuggestReport) -> Vec<SuggestionChange> {
+    let mut changes = Vec::new();
+    for m in merged {
+        let keep = !m.row.evidence.is_empty() || m.row.state == SuggestionState::Withdrawn;
+        match (m.before, keep) {
+            (None, true) => {
+                report.added += 1;
+                changes.push(SuggestionChange::Insert(m.row));
+            }
+            (None, false) => {}
+            (Some(b), false) => {
+                report.withdrawn += 1;
+                changes.push(SuggestionChange::Delete(m.row.segment, b.code_id));
+            }
+            (Some(b), true) => {
+                if m.new_evidence || b.state != m.row.state || b.changed != m.row.changed {
+                    changes.push(SuggestionChange::Update(m.row));
+                }
+            }
+        }
+    }
+    changes
 }
 
 /// A stored suggestion before this run: what the merge must compare against.
@@ -1162,69 +1214,4 @@ pub fn fill_spans(
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    pub(crate) fn seg(text: &str, char_start: usize) -> Segment {
-        Segment {
-            id: 1,
-            document_id: 1,
-            document: "d".into(),
-            ord: 0,
-            speaker: None,
-            role: None,
-            start_ms: None,
-            end_ms: None,
-            line: 1,
-            char_start,
-            char_end: char_start + text.chars().count(),
-            byte_start: 0,
-            byte_end: text.len(),
-            text: text.into(),
-            post: None,
-        }
-    }
-
-    #[test]
-    fn sentence_units_hold_the_evidence_sentences_only() {
-        let text =
-            "I liked it. The thread on burnout was good. It helped me. Burnout is real. Bye.";
-        let s = seg(text, 100);
-        let at = |w: &str| {
-            let b = text.find(w).unwrap();
-            let a = 100 + text[..b].chars().count();
-            (a, a + w.chars().count())
-        };
-        let slice =
-            |(a, b): (usize, usize)| -> String { text.chars().skip(a - 100).take(b - a).collect() };
-        // Turn: the whole segment.
-        assert_eq!(
-            spans(Unit::Turn, &s, &[at("thread")]),
-            vec![(100, 100 + text.chars().count())]
-        );
-        // Two sentences apart: two spans, each trimmed.
-        let got = spans(Unit::Sentence, &s, &[at("thread"), at("Burnout")]);
-        let texts: Vec<String> = got.into_iter().map(slice).collect();
-        assert_eq!(
-            texts,
-            ["The thread on burnout was good.", "Burnout is real."]
-        );
-        // Neighbouring sentences: one span.
-        let got = spans(Unit::Sentence, &s, &[at("thread"), at("helped")]);
-        let texts: Vec<String> = got.into_iter().map(slice).collect();
-        assert_eq!(texts, ["The thread on burnout was good. It helped me."]);
-        // No evidence: the whole turn.
-        assert_eq!(spans(Unit::Sentence, &s, &[]).len(), 1);
-    }
-
-    #[test]
-    fn a_rule_is_known_by_what_it_matches() {
-        let mut an = Analyzer::new(&Default::default()).unwrap();
-        let a = crate::text::query::parse_rule("burnout OR exhaustion", &mut an).unwrap();
-        let b = crate::text::query::parse_rule("burnout  OR  exhausted", &mut an).unwrap();
-        let c = crate::text::query::parse_rule("burnout OR fatigue", &mut an).unwrap();
-        // Same stems: the same rule, however it is spelled.
-        assert_eq!(rule_hash(&a), rule_hash(&b));
-        assert_ne!(rule_hash(&a), rule_hash(&c));
-    }
-}
+pub(crate) mod tests;
