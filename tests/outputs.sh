@@ -21,7 +21,7 @@ trap 'rm -rf "$WORK"' EXIT
 STUDY="$WORK/study"
 mkdir -p "$STUDY"
 cd "$STUDY"
-export QUARRY_CODER=ana NO_COLOR=1
+export QUARRY_CODER=ana NO_COLOR=1 QUARRY_CONFIG="$WORK/config"
 unset QUARRY_PROJECT
 n=0
 
