@@ -1,13 +1,16 @@
 //! quarry: find every quote about a topic across interviews and posts, and triage a corpus
 //! against a coding framework, with a person deciding every code.
 //!
-//! The pipeline: [`ingest`] reads files into documents and segments; [`store`] keeps them in
-//! the project's SQLite database (the record); [`index`] builds a tantivy index from it;
-//! [`search`] runs [`query`] strings on it. One [`analyzer`] (UAX #29 words, lowercase,
-//! Snowball stems) serves all of them. See ARCHITECTURE.md for the codemap.
+//! The pipeline, one folder a stage, each using only the ones before it: [`text`] (the one
+//! analyzer, the query language, the data at the seams), [`ingest`] reads files into
+//! documents and segments, [`store`] keeps them in the project's SQLite database (the record),
+//! [`index`] builds a tantivy index from it, [`codebook`] loads codebooks, [`project`] holds
+//! a study (adding, searching, checking), [`suggest`] applies codebooks, [`review`] records a
+//! person's decisions and measures them, [`refi`] and [`report`] export them, and [`ops`]
+//! offers one function per user-facing operation to the front ends. See ARCHITECTURE.md.
 //!
 //! ```no_run
-//! use quarry::{project::{Project, InitConfig, AddConfig}, search};
+//! use quarry::project::{search, AddConfig, InitConfig, Project};
 //! let dir = std::path::Path::new("study");
 //! let mut p = Project::init(dir, &InitConfig::default())?;
 //! p.add(&AddConfig { paths: vec!["data/sample".into()], ..Default::default() }, &mut |_, _| {})?;

@@ -31,7 +31,8 @@ normalise() {
     -e 's/[0-9]\{4\}-[0-9]\{2\}-[0-9]\{2\}[T ][0-9:.]\{8,\}Z\?/DATETIME/g' \
     -e "s/$(date -u +%Y-%m-%d)/DATE/g" \
     -e 's/\b[0-9.]\+ \?\(ms\|s\)\b/TIME/g' \
-    -e 's/[0-9.]\+ \(docs\|segments\|posts\|MB\)\/s/RATE/g'
+    -e 's/[0-9.]\+ \(docs\|segments\|posts\|MB\)\/s/RATE/g' \
+    -e 's/&quot;at&quot;:[0-9]\+/\&quot;at\&quot;:MS/g' -e 's/"at":[0-9]\+/"at":MS/g'
 }
 
 # run NAME ARGS...: runs quarry with ARGS (stdin from $IN if set) and records the outcome.
