@@ -27,7 +27,7 @@ n=0
 
 # Replaces what differs between two runs of one build: the folder, today's date and times.
 normalise() {
-  sed -e "s#$WORK#\$WORK#g" \
+  sed -e "s#$WORK#\$WORK#g" -e "s#$REPO#\$REPO#g" \
     -e 's/[0-9]\{4\}-[0-9]\{2\}-[0-9]\{2\}[T ][0-9:.]\{8,\}Z\?/DATETIME/g' \
     -e "s/$(date -u +%Y-%m-%d)/DATE/g" \
     -e 's/\b[0-9.]\+ \?\(ms\|s\)\b/TIME/g' \
