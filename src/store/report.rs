@@ -53,7 +53,7 @@ impl super::Store {
                  FROM {} JOIN segments seg ON seg.id = s.segment_id
                  WHERE s.state != 2 AND c.codebook IN (SELECT value FROM json_each(?1))
                  GROUP BY seg.document_id",
-                super::SUGGESTIONS
+                super::suggestions::SUGGESTIONS
             ))
             .map_err(sql(what))?;
         let rows = st
