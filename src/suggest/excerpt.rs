@@ -1,7 +1,12 @@
-//! A segment's text as a unit shows it (the whole turn, or the sentences that hold the
-//! evidence), with the evidence marked: what quote exports and review sheets print.
+//! Units of text: the code-point ranges a suggestion stands for (`spans`: the turn, or the
+//! sentences that hold its evidence; `fill_spans` fills them in stored rows), and a segment's
+//! text as its unit shows it with the evidence marked (`excerpt`), which quote exports and
+//! review sheets print.
 
+use crate::error::Result;
 use crate::suggest::Unit;
+use crate::text::model::Segment;
+use rustc_hash::FxHashMap;
 
 /// A segment's text as a unit shows it, with the evidence marked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,4 +82,65 @@ pub fn byte_ranges(seg: &crate::Segment, chars: &[(usize, usize)]) -> Vec<(usize
             Some((*starts.get(a)?, *starts.get(b)?))
         })
         .collect()
+}
+
+/// The code-point ranges a suggestion stands for in its document: the whole segment for
+/// [`Unit::Turn`]; for [`Unit::Sentence`], the sentences (Unicode sentence boundaries) that
+/// hold evidence, neighbours merged, without the spaces around them.
+pub fn spans(unit: Unit, seg: &Segment, evidence: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let whole = vec![(seg.char_start, seg.char_end)];
+    if unit == Unit::Turn || evidence.is_empty() {
+        return whole;
+    }
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut chars = seg.char_start;
+    let mut previous_taken = false;
+    let starts: Vec<usize> = crate::text::analyzer::sentence_starts(&seg.text).collect();
+    let ends = starts.iter().skip(1).copied().chain([seg.text.len()]);
+    for sentence in starts.iter().zip(ends).map(|(&a, b)| &seg.text[a..b]) {
+        let n = sentence.chars().count();
+        let lead = sentence.chars().take_while(|c| c.is_whitespace()).count();
+        let body = sentence.trim().chars().count();
+        let (a, b) = (chars + lead, chars + lead + body);
+        let taken = body > 0 && evidence.iter().any(|&(s, _)| s >= chars && s < chars + n);
+        if taken {
+            match out.last_mut() {
+                Some(last) if previous_taken => last.1 = b,
+                _ => out.push((a, b)),
+            }
+        }
+        if body > 0 {
+            previous_taken = taken;
+        }
+        chars += n;
+    }
+    if out.is_empty() {
+        whole
+    } else {
+        out
+    }
+}
+
+/// Fills in the spans of listed suggestions, from their segments and their codebook's unit.
+pub fn fill_spans(
+    store: &crate::store::Store,
+    rows: &mut [crate::store::SuggestionListing],
+) -> Result<()> {
+    let mut units: FxHashMap<String, Unit> = FxHashMap::default();
+    for r in rows.iter_mut() {
+        let unit = match units.get(&r.codebook) {
+            Some(u) => *u,
+            None => {
+                let u = store
+                    .suggest_run(&r.codebook)?
+                    .map_or(Unit::Turn, |s| Unit::parse(&s.unit));
+                units.insert(r.codebook.clone(), u);
+                u
+            }
+        };
+        if let Some(seg) = store.segments(&[r.segment])?.pop() {
+            r.spans = spans(unit, &seg, &r.evidence);
+        }
+    }
+    Ok(())
 }

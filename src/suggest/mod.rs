@@ -13,9 +13,14 @@
 //! person has decided on it: then it stays, withdrawn, and is marked as coming from a changed
 //! rule. Decisions themselves are never touched here.
 
+mod triggers;
+
 pub mod excerpt;
 
 pub mod triage;
+
+pub use excerpt::{fill_spans, spans};
+use triggers::Triggers;
 
 use crate::codebook::{Codebook, Widen};
 use crate::error::Result;
@@ -23,7 +28,7 @@ use crate::index::Index;
 use crate::project::Project;
 use crate::store::{Evidence, RunState, SuggestionChange, SuggestionRow, SuggestionState, NO_WORD};
 use crate::text::analyzer::{Analyzer, Token};
-use crate::text::model::{fnv1a, PostMeta, Segment};
+use crate::text::model::{fnv1a, PostMeta};
 use crate::text::query::{Query, Target};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -1037,111 +1042,6 @@ fn char_ranges(text: &str, toks: &[Token], ev: &[usize], base: usize) -> Vec<(us
     out
 }
 
-/// A word that must occur for a rule to match.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Trigger {
-    /// A word with this stem.
-    Stem(String),
-    /// This word, lowercased (`exact:`).
-    Word(String),
-    /// A word starting with this (`prefix*`).
-    Prefix(String),
-}
-
-/// Which rules could match a segment, from its words: every rule is filed under the words
-/// one of which it needs, so a segment's words find its candidate rules by lookup.
-struct Triggers {
-    by_stem: FxHashMap<String, Vec<usize>>,
-    by_word: FxHashMap<String, Vec<usize>>,
-    by_prefix: FxHashMap<String, Vec<usize>>,
-    /// The longest prefix, in bytes.
-    longest_prefix: usize,
-    /// Rules with no such word (only NOT, for instance): always tried.
-    always: Vec<usize>,
-}
-
-impl Triggers {
-    fn new(rules: &[Prepared]) -> Triggers {
-        let mut t = Triggers {
-            by_stem: FxHashMap::default(),
-            by_word: FxHashMap::default(),
-            by_prefix: FxHashMap::default(),
-            longest_prefix: 0,
-            always: Vec::new(),
-        };
-        for (i, p) in rules.iter().enumerate() {
-            match triggers(&p.query) {
-                Some(words) => {
-                    for w in words {
-                        let (map, key) = match w {
-                            Trigger::Stem(s) => (&mut t.by_stem, s),
-                            Trigger::Word(s) => (&mut t.by_word, s),
-                            Trigger::Prefix(s) => {
-                                t.longest_prefix = t.longest_prefix.max(s.len());
-                                (&mut t.by_prefix, s)
-                            }
-                        };
-                        map.entry(key).or_default().push(i);
-                    }
-                }
-                None => t.always.push(i),
-            }
-        }
-        t
-    }
-
-    /// Rules that could match these words (with repeats).
-    fn candidates(&self, toks: &[Token]) -> Vec<usize> {
-        let mut out = self.always.clone();
-        for t in toks {
-            if let Some(rs) = self.by_stem.get(&t.stem) {
-                out.extend_from_slice(rs);
-            }
-            if !self.by_word.is_empty() {
-                if let Some(rs) = self.by_word.get(&t.lower) {
-                    out.extend_from_slice(rs);
-                }
-            }
-            if !self.by_prefix.is_empty() {
-                let w = t.lower.as_str();
-                for (end, c) in w.char_indices() {
-                    let end = end + c.len_utf8();
-                    if end > self.longest_prefix {
-                        break;
-                    }
-                    if let Some(rs) = self.by_prefix.get(&w[..end]) {
-                        out.extend_from_slice(rs);
-                    }
-                }
-            }
-        }
-        out
-    }
-}
-
-/// Words one of which must occur for `q` to match; None when no such set is known (a rule
-/// that is only NOT).
-fn triggers(q: &Query) -> Option<Vec<Trigger>> {
-    match q {
-        Query::Term(s) => Some(vec![Trigger::Stem(s.clone())]),
-        Query::Exact(w) => Some(vec![Trigger::Word(w.clone())]),
-        Query::Prefix(p) => Some(vec![Trigger::Prefix(p.clone())]),
-        Query::Phrase(v) => v.first().map(|s| vec![Trigger::Stem(s.clone())]),
-        Query::Near(a, _, _) | Query::Before(a, _, _) => triggers(a),
-        // Any one conjunct's triggers will do; take the first that has some.
-        Query::And(v) => v.iter().find_map(triggers),
-        Query::Or(v) => {
-            let mut all = Vec::new();
-            for q in v {
-                all.extend(triggers(q)?);
-            }
-            Some(all)
-        }
-        Query::Masked(q, _) => triggers(q),
-        _ => None,
-    }
-}
-
 fn is_ancestor(cb: &Codebook, a: usize, mut d: usize) -> bool {
     while let Some(p) = cb.codes[d].parent {
         if p == a {
@@ -1150,67 +1050,6 @@ fn is_ancestor(cb: &Codebook, a: usize, mut d: usize) -> bool {
         d = p;
     }
     false
-}
-
-/// The code-point ranges a suggestion stands for in its document: the whole segment for
-/// [`Unit::Turn`]; for [`Unit::Sentence`], the sentences (Unicode sentence boundaries) that
-/// hold evidence, neighbours merged, without the spaces around them.
-pub fn spans(unit: Unit, seg: &Segment, evidence: &[(usize, usize)]) -> Vec<(usize, usize)> {
-    let whole = vec![(seg.char_start, seg.char_end)];
-    if unit == Unit::Turn || evidence.is_empty() {
-        return whole;
-    }
-    let mut out: Vec<(usize, usize)> = Vec::new();
-    let mut chars = seg.char_start;
-    let mut previous_taken = false;
-    let starts: Vec<usize> = crate::text::analyzer::sentence_starts(&seg.text).collect();
-    let ends = starts.iter().skip(1).copied().chain([seg.text.len()]);
-    for sentence in starts.iter().zip(ends).map(|(&a, b)| &seg.text[a..b]) {
-        let n = sentence.chars().count();
-        let lead = sentence.chars().take_while(|c| c.is_whitespace()).count();
-        let body = sentence.trim().chars().count();
-        let (a, b) = (chars + lead, chars + lead + body);
-        let taken = body > 0 && evidence.iter().any(|&(s, _)| s >= chars && s < chars + n);
-        if taken {
-            match out.last_mut() {
-                Some(last) if previous_taken => last.1 = b,
-                _ => out.push((a, b)),
-            }
-        }
-        if body > 0 {
-            previous_taken = taken;
-        }
-        chars += n;
-    }
-    if out.is_empty() {
-        whole
-    } else {
-        out
-    }
-}
-
-/// Fills in the spans of listed suggestions, from their segments and their codebook's unit.
-pub fn fill_spans(
-    store: &crate::store::Store,
-    rows: &mut [crate::store::SuggestionListing],
-) -> Result<()> {
-    let mut units: FxHashMap<String, Unit> = FxHashMap::default();
-    for r in rows.iter_mut() {
-        let unit = match units.get(&r.codebook) {
-            Some(u) => *u,
-            None => {
-                let u = store
-                    .suggest_run(&r.codebook)?
-                    .map_or(Unit::Turn, |s| Unit::parse(&s.unit));
-                units.insert(r.codebook.clone(), u);
-                u
-            }
-        };
-        if let Some(seg) = store.segments(&[r.segment])?.pop() {
-            r.spans = spans(unit, &seg, &r.evidence);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

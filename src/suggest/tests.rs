@@ -1,6 +1,8 @@
-//! Tests of the rule engine: triggers, incremental runs, merging with stored suggestions and decisions, evidence and spans.
+//! Tests of the rule engine: triggers, incremental runs, merging with stored suggestions and
+//! decisions, evidence and spans.
 
 use super::*;
+use crate::text::model::Segment;
 
 pub(crate) fn seg(text: &str, char_start: usize) -> Segment {
     Segment {
