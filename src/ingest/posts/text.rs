@@ -61,7 +61,6 @@ pub(crate) fn html_to_text(html: &str) -> String {
     clean
 }
 
-
 /// Fills hashtags, mentions and links from the text where the reader found none, and removes
 /// repeats.
 pub(crate) fn fill_entities(p: &mut Post) {
