@@ -108,72 +108,14 @@ struct Gathered {
     evidence: Vec<(usize, usize)>,
 }
 
+/// (segment, codebook, code) -> what was decided on it
+type Key = (i64, String, String);
+
 /// The coded quotes the config asks for, one per segment and code (the coders who
 /// accepted it listed together), by code then document order.
 pub fn quotes(project: &Project, index: &mut Index, cfg: &QuotesConfig) -> Result<Vec<Quote>> {
     let store = project.store();
-    let wanted = |book: &str, code: &str| {
-        cfg.codebook.as_deref().is_none_or(|b| b == book)
-            && cfg.code.as_deref().is_none_or(|c| {
-                code == c || code.strip_prefix(c).is_some_and(|r| r.starts_with('.'))
-            })
-    };
-    // (segment, codebook, code) -> what was decided on it
-    type Key = (i64, String, String);
-    let mut rows: BTreeMap<Key, Gathered> = BTreeMap::new();
-    if cfg.status != Status::Pending {
-        let decisions = store.decisions(cfg.coder.as_deref())?;
-        for ((coder, book, segment, code), v) in crate::review::quality::standing(&decisions) {
-            if v.applies && wanted(&book, &code) {
-                let g = rows.entry((segment, book, code)).or_insert(Gathered {
-                    status: "accepted",
-                    coders: Vec::new(),
-                    evidence: Vec::new(),
-                });
-                g.coders.push((coder, v.decision.memo.clone()));
-                g.evidence
-                    .extend(answered_evidence(v.decision.answered.as_deref()));
-            }
-        }
-    }
-    if cfg.status != Status::Accepted {
-        let decided: HashSet<(i64, String, String)> = store
-            .decisions(None)?
-            .into_iter()
-            .map(|d| (d.segment, d.codebook, d.code))
-            .collect();
-        for (book, _) in store.codebooks_run()? {
-            for s in store.codebook_suggestions(&book, false)? {
-                let evidence = crate::review::evidence_chars(&s.evidence);
-                let key = (s.segment, s.codebook, s.code);
-                if s.state == SuggestionState::Open
-                    && wanted(&key.1, &key.2)
-                    && !decided.contains(&key)
-                {
-                    rows.insert(
-                        key,
-                        Gathered {
-                            status: "pending",
-                            coders: Vec::new(),
-                            evidence,
-                        },
-                    );
-                }
-            }
-        }
-    }
-    if let Some(q) = &cfg.query {
-        let r = crate::project::search::search(
-            project,
-            index,
-            &crate::project::search::SearchConfig {
-                query: q.clone(),
-                ..Default::default()
-            },
-        )?;
-        let hits: HashSet<i64> = r.hits.iter().map(|h| h.segment.id).collect();
-        rows.retain(|k, _| hits.contains(&k.0));
-    }
+    let rows = gather(project, index, cfg)?;
     let mut rows: Vec<(Key, Gathered)> = rows.into_iter().collect();
     rows.sort_by(|a, b| (&a.0 .2, a.0 .0).cmp(&(&b.0 .2, b.0 .0)));
     let ids: Vec<i64> = rows.iter().map(|r| r.0 .0).collect();
@@ -262,6 +204,78 @@ pub fn quotes(project: &Project, index: &mut Index, cfg: &QuotesConfig) -> Resul
         });
     }
     Ok(out)
+}
+
+/// The codings [`quotes`] exports, by (segment, codebook, code): the standing accepted
+/// decisions, the suggestions still waiting, or both, as the config asks, kept to the
+/// segments its query finds.
+fn gather(
+    project: &Project,
+    index: &mut Index,
+    cfg: &QuotesConfig,
+) -> Result<BTreeMap<Key, Gathered>> {
+    let store = project.store();
+    let wanted = |book: &str, code: &str| {
+        cfg.codebook.as_deref().is_none_or(|b| b == book)
+            && cfg.code.as_deref().is_none_or(|c| {
+                code == c || code.strip_prefix(c).is_some_and(|r| r.starts_with('.'))
+            })
+    };
+    let mut rows: BTreeMap<Key, Gathered> = BTreeMap::new();
+    if cfg.status != Status::Pending {
+        let decisions = store.decisions(cfg.coder.as_deref())?;
+        for ((coder, book, segment, code), v) in crate::review::quality::standing(&decisions) {
+            if v.applies && wanted(&book, &code) {
+                let g = rows.entry((segment, book, code)).or_insert(Gathered {
+                    status: "accepted",
+                    coders: Vec::new(),
+                    evidence: Vec::new(),
+                });
+                g.coders.push((coder, v.decision.memo.clone()));
+                g.evidence
+                    .extend(answered_evidence(v.decision.answered.as_deref()));
+            }
+        }
+    }
+    if cfg.status != Status::Accepted {
+        let decided: HashSet<(i64, String, String)> = store
+            .decisions(None)?
+            .into_iter()
+            .map(|d| (d.segment, d.codebook, d.code))
+            .collect();
+        for (book, _) in store.codebooks_run()? {
+            for s in store.codebook_suggestions(&book, false)? {
+                let evidence = crate::review::evidence_chars(&s.evidence);
+                let key = (s.segment, s.codebook, s.code);
+                if s.state == SuggestionState::Open
+                    && wanted(&key.1, &key.2)
+                    && !decided.contains(&key)
+                {
+                    rows.insert(
+                        key,
+                        Gathered {
+                            status: "pending",
+                            coders: Vec::new(),
+                            evidence,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    if let Some(q) = &cfg.query {
+        let r = crate::project::search::search(
+            project,
+            index,
+            &crate::project::search::SearchConfig {
+                query: q.clone(),
+                ..Default::default()
+            },
+        )?;
+        let hits: HashSet<i64> = r.hits.iter().map(|h| h.segment.id).collect();
+        rows.retain(|k, _| hits.contains(&k.0));
+    }
+    Ok(rows)
 }
 
 /// Counts for the line that says what an export of quotes holds.

@@ -1,7 +1,7 @@
 //! Social-media posts: exports (CSV/TSV, delimited lines, JSON/JSONL of X, Mastodon, Reddit)
 //! into [`Post`]s, grouped by thread into documents.
 //!
-//! The format readers (`csv.rs`, `json.rs`) turn records into raw [`Post`]s; [`finish`] gives
+//! The format readers (`csv/`, `json/`) turn records into raw [`Post`]s; [`finish`] gives
 //! every post the same treatment whatever its format (entities decoded, text normalised,
 //! hashtags, mentions and links found, repost prefix recognised, author written the platform's
 //! way); [`group`] then gathers a file's posts into thread documents and file documents.
