@@ -30,6 +30,7 @@ pub mod error;
 pub mod fuzz;
 pub mod index;
 pub mod ingest;
+pub mod ops;
 pub mod output;
 pub mod project;
 pub mod refi;

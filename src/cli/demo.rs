@@ -5,13 +5,32 @@
 //! participants' attributes, runs a few searches, suggests, reviews a few suggestions by
 //! script, and ends by writing `quarry report` (HTML) and printing its path.
 
+use crate::cli::corpus::{add_with_progress, print_add_report};
 use crate::cli::print::{self, Style};
-use crate::cli::{add_with_progress, print_add_report};
+use crate::cli::Exit;
 use anyhow::{Context, Result};
+use clap::Args;
+use quarry::index::Index;
 use quarry::project::search::{self, SearchConfig};
 use quarry::project::{AddConfig, InitConfig, Project};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Keep the demo project in DIR (default: a temporary folder, removed afterwards).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Folder with the sample study (default: data/sample next to the binary's sources).
+    #[arg(long, hide = true)]
+    data: Option<PathBuf>,
+}
+
+/// `quarry demo`.
+pub fn command(a: DemoArgs, out: &mut dyn Write) -> Result<Exit> {
+    run(out, a.data.as_deref(), a.out.as_deref(), super::style())?;
+    Ok(Exit::Ok)
+}
 
 macro_rules! sample {
     ($($name:literal),* $(,)?) => {
@@ -105,6 +124,7 @@ pub fn run(
     dir: Option<&Path>,
     style: Style,
 ) -> Result<()> {
+    // Declared first, so the temporary project is removed last.
     let tmp;
     let root = match dir {
         Some(d) => d.to_path_buf(),
@@ -118,15 +138,29 @@ pub fn run(
     };
     let sample_dir = match data {
         Some(d) => d.to_path_buf(),
-        None => {
-            let d = root.join("sample");
-            std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
-            for (name, bytes) in SAMPLE {
-                std::fs::write(d.join(name), bytes).with_context(|| format!("writing {name}"))?;
-            }
-            d
-        }
+        None => write_sample(&root)?,
     };
+    let mut p = build(out, &root, &sample_dir)?;
+    let (mut index, _) = p.index()?;
+    searches(out, &p, &mut index, style)?;
+    suggest(out, &mut p, &mut index)?;
+    review(out, &mut p)?;
+    summary(out, &p, dir)?;
+    report(out, &p, dir)
+}
+
+/// Writes the bundled sample study into ROOT/sample; that folder.
+fn write_sample(root: &Path) -> Result<PathBuf> {
+    let d = root.join("sample");
+    std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+    for (name, bytes) in SAMPLE {
+        std::fs::write(d.join(name), bytes).with_context(|| format!("writing {name}"))?;
+    }
+    Ok(d)
+}
+
+/// The study, the project made in `root`, the sample added and its attributes imported.
+fn build(out: &mut dyn Write, root: &Path, sample_dir: &Path) -> Result<Project> {
     writeln!(
         out,
         "quarry demo: a synthetic study of how health professions educators take up"
@@ -138,12 +172,12 @@ pub fn run(
     writeln!(out, "all written for quarry).")?;
     writeln!(out)?;
     writeln!(out, "$ quarry init {}", root.display())?;
-    let mut p = Project::init(&root, &InitConfig::default())?;
+    let mut p = Project::init(root, &InitConfig::default())?;
     writeln!(out, "$ quarry add {}", sample_dir.display())?;
     let report = add_with_progress(
         &mut p,
         &AddConfig {
-            paths: vec![sample_dir.clone()],
+            paths: vec![sample_dir.to_path_buf()],
             ..Default::default()
         },
     )?;
@@ -155,13 +189,17 @@ pub fn run(
     for e in problems {
         writeln!(out, "  {e}")?;
     }
-    let (mut index, _) = p.index()?;
+    Ok(p)
+}
+
+/// The [`SEARCHES`], then a code of the study's own codebook searched through its rules.
+fn searches(out: &mut dyn Write, p: &Project, index: &mut Index, style: Style) -> Result<()> {
     for (q, why) in SEARCHES {
         writeln!(out)?;
         writeln!(out, "$ quarry search '{q}' --limit 3      # {why}")?;
         let r = search::search(
-            &p,
-            &mut index,
+            p,
+            index,
             &SearchConfig {
                 query: q.to_string(),
                 limit: 3,
@@ -179,8 +217,8 @@ pub fn run(
         "$ quarry search --codebook {book} --code {code} --limit 3      # a code's keyword rules, participants only"
     )?;
     let r = search::search(
-        &p,
-        &mut index,
+        p,
+        index,
         &SearchConfig {
             limit: 3,
             codebook: Some(quarry::codebook::load(book)?),
@@ -190,15 +228,19 @@ pub fn run(
     )?;
     print::hits(out, &r, print::Format::Table, style)?;
     writeln!(out, "{} matching segments", r.total)?;
-    // Suggestions for a person to review, from two codebooks, and where they fall.
+    Ok(())
+}
+
+/// Suggestions for a person to review, from two codebooks, and where they fall.
+fn suggest(out: &mut dyn Write, p: &mut Project, index: &mut Index) -> Result<()> {
     writeln!(out)?;
     writeln!(
         out,
         "$ quarry suggest --codebook sm-uptake --codebook tdf      # candidate codes, nothing coded"
     )?;
     let mut report = quarry::suggest::run(
-        &mut p,
-        &mut index,
+        p,
+        index,
         &quarry::suggest::SuggestConfig {
             codebooks: vec![
                 quarry::codebook::load("sm-uptake")?,
@@ -213,7 +255,7 @@ pub fn run(
     writeln!(out)?;
     writeln!(out, "$ quarry triage --codebook sm-uptake --limit 3")?;
     let t = quarry::suggest::triage::run(
-        &p,
+        p,
         &quarry::suggest::triage::TriageConfig {
             codebook: quarry::codebook::load("sm-uptake")?,
             code: None,
@@ -221,8 +263,12 @@ pub fn run(
         },
     )?;
     print::triage(out, &t, print::Format::Table)?;
-    // A person decides; here a script stands in for one, with fixed verdicts, to show what
-    // the decisions feed.
+    Ok(())
+}
+
+/// A person decides; here a script stands in for one, with fixed verdicts, to show what the
+/// decisions feed: then the precision of what was reviewed.
+fn review(out: &mut dyn Write, p: &mut Project) -> Result<()> {
     writeln!(out)?;
     writeln!(
         out,
@@ -233,15 +279,15 @@ pub fn run(
         code: Some("smu.barriers".into()),
         ..Default::default()
     };
-    let queue = quarry::review::queue(&p, "demo", &filter)?;
+    let queue = quarry::review::queue(p, "demo", &filter)?;
     for (i, verdict) in ["a", "a", "r", "a", "r", "a"]
         .iter()
         .enumerate()
         .take(queue.items.len())
     {
-        let item = queue.item(&p, i)?;
+        let item = queue.item(p, i)?;
         let cmd = quarry::review::parse_command(verdict).map_err(anyhow::Error::msg)?;
-        quarry::review::apply(&mut p, &queue, "demo", &item, &cmd, None)?;
+        quarry::review::apply(p, &queue, "demo", &item, &cmd, None)?;
         writeln!(
             out,
             "  {} #{} {}: {}",
@@ -260,12 +306,17 @@ pub fn run(
         out,
         "$ quarry rules --codebook sm-uptake      # precision of what was reviewed"
     )?;
-    let mut r = quarry::review::quality::rules(&p, "sm-uptake", None)?;
+    let mut r = quarry::review::quality::rules(p, "sm-uptake", None)?;
     r.codes.retain(|c| c.decided > 0);
     for c in &mut r.codes {
         c.rules.retain(|x| x.decided > 0);
     }
     print::rules(out, &r, print::Format::Table)?;
+    Ok(())
+}
+
+/// The project in numbers, and the commands to try on it.
+fn summary(out: &mut dyn Write, p: &Project, dir: Option<&Path>) -> Result<()> {
     let docs = p.store().documents()?;
     let speakers = p.store().speakers()?;
     writeln!(out)?;
@@ -298,9 +349,13 @@ pub fn run(
     for cmd in TRY {
         writeln!(out, "  {cmd}")?;
     }
-    // The report of the demo project, kept: in the project when it is kept, else beside the
-    // temporary project, which is removed.
-    let report = quarry::report::build(&p, &quarry::report::ReportConfig::default())?;
+    Ok(())
+}
+
+/// The report of the demo project, kept: in the project when it is kept, else beside the
+/// temporary project, which is removed.
+fn report(out: &mut dyn Write, p: &Project, dir: Option<&Path>) -> Result<()> {
+    let report = quarry::report::build(p, &quarry::report::ReportConfig::default())?;
     let path = match dir {
         Some(d) => d.join("report.html"),
         None => {

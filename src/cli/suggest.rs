@@ -1,0 +1,106 @@
+//! `suggest` and `triage`: apply codebooks to the corpus, and see where their suggestions
+//! fall (ops in [`quarry::ops::suggest`]).
+
+use super::{open, Exit, OutFormat, UnitArg};
+use crate::cli::print;
+use anyhow::Result;
+use clap::Args;
+use quarry::ops::suggest::{self as op, SuggestOptions, TriageOptions};
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Args)]
+pub struct SuggestArgs {
+    /// A built-in codebook (tdf, kta, sm-uptake) or a TOML file (repeatable).
+    #[arg(long, value_name = "NAME|FILE", required = true)]
+    codebook: Vec<String>,
+    /// Compute and report, store nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Also read interviewers' turns (left out by default).
+    #[arg(long)]
+    include_interviewer: bool,
+    /// Also read reposts and duplicate posts (left out by default).
+    #[arg(long)]
+    include_reposts: bool,
+    /// What a suggestion stands for: the whole turn, or the sentences holding its
+    /// evidence (tighter codings for long turns).
+    #[arg(long, value_enum, default_value_t = UnitArg::Turn)]
+    unit: UnitArg,
+    /// Apply every rule to every segment again (by default only new segments and new
+    /// or edited rules are run). Decisions are kept either way.
+    #[arg(long)]
+    rerun: bool,
+    /// Output format of the per-code summary.
+    #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+    format: OutFormat,
+}
+
+pub fn suggest(a: SuggestArgs, project: Option<&Path>, out: &mut dyn Write) -> Result<Exit> {
+    let mut p = open(project)?;
+    let opts = SuggestOptions {
+        codebooks: a.codebook,
+        dry_run: a.dry_run,
+        include_interviewer: a.include_interviewer,
+        include_reposts: a.include_reposts,
+        unit: a.unit.into(),
+        rerun: a.rerun,
+    };
+    let report = op::suggest(&mut p, &opts, &mut |note| {
+        eprintln!("note: {}", print::sanitize(note, true));
+    })?;
+    print::suggest_report(out, &report, a.format.into())?;
+    Ok(Exit::Ok)
+}
+
+#[derive(Args)]
+pub struct TriageArgs {
+    /// The codebook (run `quarry suggest` with it first).
+    #[arg(long, value_name = "NAME|FILE")]
+    codebook: String,
+    /// Only this code and its descendants.
+    #[arg(long, value_name = "ID")]
+    code: Option<String>,
+    /// Rows per list (0: all). Default: 10 in the table, every row in csv, json and jsonl.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Show code ids instead of code names.
+    #[arg(long)]
+    ids: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+    format: OutFormat,
+}
+
+pub fn triage(a: TriageArgs, project: Option<&Path>, out: &mut dyn Write) -> Result<Exit> {
+    let p = open(project)?;
+    let t = op::triage(
+        &p,
+        &TriageOptions {
+            codebook: a.codebook,
+            code: a.code,
+            limit: a
+                .limit
+                .unwrap_or(if a.format == OutFormat::Table { 10 } else { 0 }),
+        },
+    )?;
+    let labels = print::Labels {
+        names: p.code_names([t.codebook.as_str()]),
+        ids: a.ids,
+    };
+    print::triage_labelled(out, &t, &labels, a.format.into())?;
+    if a.format != OutFormat::Table && t.cut() {
+        eprintln!(
+            "note: --limit {} left rows out (documents {} of {}, segments {} of {}, \
+             unsuggested {} of {}); without --limit every row is written",
+            a.limit.unwrap_or(0),
+            t.documents.len(),
+            t.documents_total,
+            t.segments.len(),
+            t.suggested,
+            t.unsuggested_segments.len(),
+            t.unsuggested
+        );
+    }
+    Ok(Exit::Ok)
+}

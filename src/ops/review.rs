@@ -1,0 +1,216 @@
+//! Reviewing: who is coding, the queue of suggestions a person decides on (from names as a
+//! person gives them), review sheets out and back in, coding a segment by hand, undoing, and
+//! the project's status. Every decision is stored through [`crate::review`].
+
+use crate::codebook::Codebook;
+use crate::project::Project;
+use crate::review::{Filter, Order, Queue, SheetImport, SheetWritten, Status};
+use crate::store::{DecisionRow, NewDecision};
+use crate::suggest::Unit;
+use crate::{Error, Result};
+use std::path::Path;
+
+/// Who is coding: `flag` if given, else QUARRY_CODER, else the `coder` setting.
+pub fn coder(flag: Option<&str>) -> Result<String> {
+    crate::review::coder(flag)
+}
+
+/// Which suggestions to review, as a person names them.
+#[derive(Debug, Clone, Default)]
+pub struct QueueOptions {
+    /// Only this codebook (a built-in name, a file or an id).
+    pub codebook: Option<String>,
+    /// Only this code and the codes below it.
+    pub code: Option<String>,
+    /// Only this document (a unique start of its name; `NAME*`: every name starting so).
+    pub document: Option<String>,
+    /// Only this speaker.
+    pub speaker: Option<String>,
+    /// Only segments with these attributes (KEY=VALUE).
+    pub attrs: Vec<String>,
+    /// Order of the queue.
+    pub order: Order,
+    /// Seed of the random order and of `sample`.
+    pub seed: u64,
+    /// A random sample of this many.
+    pub sample: Option<usize>,
+    /// Draw the sample by term.
+    pub per_term: bool,
+    /// With `per_term`: the fewest suggestions a term must have made to be a stratum.
+    pub min_fired: Option<usize>,
+}
+
+/// The queue's filter, with the names resolved against the project.
+pub fn filter(p: &Project, q: &QueueOptions) -> Result<Filter> {
+    // A document is named as `show` takes it (a unique start will do); `NAME*` is a
+    // pattern and stays one.
+    let document = match &q.document {
+        Some(d) if !d.ends_with('*') => Some(p.find_document(d)?.name),
+        other => other.clone(),
+    };
+    Ok(Filter {
+        // A codebook file names its codebook by the id inside it.
+        codebook: q.codebook.as_deref().map(super::codebooks::id_of),
+        code: q.code.clone(),
+        document,
+        speaker: q.speaker.clone(),
+        attrs: q.attrs.clone(),
+        order: q.order,
+        seed: q.seed,
+        sample: q.sample,
+        per_term: q.per_term,
+        min_fired: q.min_fired,
+    })
+}
+
+/// `coder`'s queue: the suggestions the filter selects that they have not decided.
+pub fn queue(p: &Project, coder: &str, filter: &Filter) -> Result<Queue> {
+    crate::review::queue(p, coder, filter)
+}
+
+/// The codebook whose unsuggested segments are reviewed (`review --unsuggested`): the
+/// filter's.
+pub fn unsuggested_codebook(p: &Project, filter: &Filter) -> Result<Codebook> {
+    let name = filter
+        .codebook
+        .as_deref()
+        .ok_or_else(|| Error::Other("--unsuggested needs --codebook".into()))?;
+    p.codebook(name)
+}
+
+/// Writes `coder`'s undecided suggestions of the queue to a sheet (.xlsx or .csv) to fill in.
+pub fn export_sheet(
+    p: &Project,
+    coder: &str,
+    q: &QueueOptions,
+    unit: Unit,
+    file: &Path,
+) -> Result<SheetWritten> {
+    crate::review::export_sheet(p, coder, &filter(p, q)?, unit, file)
+}
+
+/// Applies the decisions filled in a sheet from [`export_sheet`], as `coder`.
+pub fn import_sheet(p: &mut Project, coder: &str, file: &Path) -> Result<SheetImport> {
+    crate::review::import_sheet(p, coder, file)
+}
+
+/// A segment coded by hand.
+#[derive(Debug, Clone, Default)]
+pub struct CodeOptions {
+    /// The segment's id.
+    pub segment: i64,
+    /// The code's id.
+    pub code: String,
+    /// The codebook (default: the one run in this project that has the code).
+    pub codebook: Option<String>,
+    /// A memo.
+    pub memo: Option<String>,
+}
+
+/// What [`code`] stored.
+pub struct Coded {
+    /// The codebook the code was taken from.
+    pub codebook: String,
+    /// The decision's id.
+    pub decision: i64,
+}
+
+/// Codes a segment by hand as `coder`.
+pub fn code(p: &mut Project, coder: &str, opts: &CodeOptions) -> Result<Coded> {
+    let segment = opts.segment;
+    if p.store().segments(&[segment])?.is_empty() {
+        return Err(Error::Other(format!(
+            "no segment #{segment} in this project"
+        )));
+    }
+    let book = codebook_of(p, &opts.code, opts.codebook.as_deref())?;
+    let id = crate::review::decide(
+        p,
+        &NewDecision {
+            coder: coder.to_string(),
+            segment,
+            codebook: book.clone(),
+            code: opts.code.clone(),
+            accept: true,
+            replacement: None,
+            memo: opts.memo.clone(),
+            answered: None,
+            at: None,
+        },
+    )?;
+    Ok(Coded {
+        codebook: book,
+        decision: id,
+    })
+}
+
+/// The codebook a hand-coded code belongs to: `given` (its id), else the one codebook run in
+/// this project that has the code.
+pub fn codebook_of(p: &Project, code: &str, given: Option<&str>) -> Result<String> {
+    if let Some(name) = given {
+        let cb = crate::codebook::load(name)?;
+        if cb.code(code).is_none() {
+            return Err(Error::Other(format!(
+                "codebook `{}` has no code `{code}`",
+                cb.id
+            )));
+        }
+        return Ok(cb.id);
+    }
+    let mut found = Vec::new();
+    for (id, origin) in p.store().codebooks_run()? {
+        if crate::codebook::load_origin(&origin).is_ok_and(|cb| cb.code(code).is_some()) {
+            found.push(id);
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Error::Other(format!(
+            "no codebook run in this project has code `{code}`; give --codebook NAME"
+        ))),
+        _ => Err(Error::Other(format!(
+            "code `{code}` is in several codebooks ({}); give --codebook",
+            found.join(", ")
+        ))),
+    }
+}
+
+/// What [`undo`] undid.
+pub enum Undone {
+    /// Every standing decision of a batch.
+    Batch {
+        /// The batch.
+        batch: i64,
+        /// Decisions undone.
+        decisions: usize,
+    },
+    /// The coder's last decision.
+    Last(DecisionRow),
+}
+
+/// Undoes `coder`'s last decision, or their batch `batch`.
+pub fn undo(p: &mut Project, coder: &str, batch: Option<i64>) -> Result<Undone> {
+    match batch {
+        Some(b) => {
+            let n = crate::review::undo_batch(p, coder, b)?;
+            if n == 0 {
+                return Err(Error::Other(format!(
+                    "{coder} has no standing decisions in batch {b}"
+                )));
+            }
+            Ok(Undone::Batch {
+                batch: b,
+                decisions: n,
+            })
+        }
+        None => match crate::review::undo_last(p, coder)? {
+            Some(d) => Ok(Undone::Last(d)),
+            None => Err(Error::Other(format!("{coder} has no decision to undo"))),
+        },
+    }
+}
+
+/// Documents, segments and suggestions pending, accepted and rejected per code and coder.
+pub fn status(p: &Project) -> Result<Status> {
+    crate::review::status(p)
+}
