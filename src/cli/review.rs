@@ -6,8 +6,8 @@ use super::{lines, open, Exit, OutFormat, UnitArg};
 use crate::cli::print;
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use quarry::ops::review::{self as op, CodeOptions, QueueOptions, Undone};
-use quarry::review::Order;
+use quarry::ops::review::{self as op, CodeOptions, Undone};
+use quarry::review::{Filter, Order};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -93,8 +93,9 @@ struct QueueArgs {
 }
 
 impl QueueArgs {
-    fn options(&self) -> QueueOptions {
-        QueueOptions {
+    /// The filter as given; `op::filter` resolves its names.
+    fn options(&self) -> Filter {
+        Filter {
             codebook: self.codebook.clone(),
             code: self.code.clone(),
             document: self.document.clone(),

@@ -4,7 +4,7 @@
 
 use crate::codebook::Codebook;
 use crate::project::Project;
-use crate::review::{Filter, Order, Queue, SheetImport, SheetWritten, Status};
+use crate::review::{Filter, Queue, SheetImport, SheetWritten, Status};
 use crate::store::{DecisionRow, NewDecision};
 use crate::suggest::Unit;
 use crate::{Error, Result};
@@ -15,51 +15,20 @@ pub fn coder(flag: Option<&str>) -> Result<String> {
     crate::review::coder(flag)
 }
 
-/// Which suggestions to review, as a person names them.
-#[derive(Debug, Clone, Default)]
-pub struct QueueOptions {
-    /// Only this codebook (a built-in name, a file or an id).
-    pub codebook: Option<String>,
-    /// Only this code and the codes below it.
-    pub code: Option<String>,
-    /// Only this document (a unique start of its name; `NAME*`: every name starting so).
-    pub document: Option<String>,
-    /// Only this speaker.
-    pub speaker: Option<String>,
-    /// Only segments with these attributes (KEY=VALUE).
-    pub attrs: Vec<String>,
-    /// Order of the queue.
-    pub order: Order,
-    /// Seed of the random order and of `sample`.
-    pub seed: u64,
-    /// A random sample of this many.
-    pub sample: Option<usize>,
-    /// Draw the sample by term.
-    pub per_term: bool,
-    /// With `per_term`: the fewest suggestions a term must have made to be a stratum.
-    pub min_fired: Option<usize>,
-}
-
-/// The queue's filter, with the names resolved against the project.
-pub fn filter(p: &Project, q: &QueueOptions) -> Result<Filter> {
+/// The queue's filter as a person gave it, with the names resolved against the project: a
+/// codebook file becomes its id, a document a unique start of its name.
+pub fn filter(p: &Project, named: &Filter) -> Result<Filter> {
     // A document is named as `show` takes it (a unique start will do); `NAME*` is a
     // pattern and stays one.
-    let document = match &q.document {
+    let document = match &named.document {
         Some(d) if !d.ends_with('*') => Some(p.find_document(d)?.name),
         other => other.clone(),
     };
     Ok(Filter {
         // A codebook file names its codebook by the id inside it.
-        codebook: q.codebook.as_deref().map(super::codebooks::id_of),
-        code: q.code.clone(),
+        codebook: named.codebook.as_deref().map(super::codebooks::id_of),
         document,
-        speaker: q.speaker.clone(),
-        attrs: q.attrs.clone(),
-        order: q.order,
-        seed: q.seed,
-        sample: q.sample,
-        per_term: q.per_term,
-        min_fired: q.min_fired,
+        ..named.clone()
     })
 }
 
@@ -82,11 +51,11 @@ pub fn unsuggested_codebook(p: &Project, filter: &Filter) -> Result<Codebook> {
 pub fn export_sheet(
     p: &Project,
     coder: &str,
-    q: &QueueOptions,
+    named: &Filter,
     unit: Unit,
     file: &Path,
 ) -> Result<SheetWritten> {
-    crate::review::export_sheet(p, coder, &filter(p, q)?, unit, file)
+    crate::review::export_sheet(p, coder, &filter(p, named)?, unit, file)
 }
 
 /// Applies the decisions filled in a sheet from [`export_sheet`], as `coder`.
