@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 mod cli;
+mod web;
 
 // Ingest allocates in parsing threads and frees in the writer thread; glibc's allocator
 // spends much of a post import on that (arena locks, consolidation), mimalloc does not.

@@ -14,6 +14,7 @@ mod maintain;
 mod measure;
 pub mod print;
 mod review;
+mod serve;
 mod suggest;
 pub mod tui;
 
@@ -131,6 +132,8 @@ enum Command {
     Report(exchange::ReportArgs),
     /// Run the whole pipeline on the bundled sample study.
     Demo(demo::DemoArgs),
+    /// Open the project in a browser: documents, transcripts and search (127.0.0.1 only).
+    Serve(serve::ServeArgs),
 }
 
 /// Parses the command line and runs it.
@@ -175,6 +178,7 @@ pub fn run() -> Result<Exit> {
         Command::Restore(a) => maintain::restore(a, project, out),
         Command::Report(a) => exchange::report(a, project, out),
         Command::Demo(a) => demo::command(a, out),
+        Command::Serve(a) => serve::command(a, project, out),
     }
 }
 

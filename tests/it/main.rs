@@ -22,6 +22,7 @@ mod review;
 mod shared_data;
 mod suggest;
 mod tidy;
+mod web;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};

@@ -313,7 +313,7 @@ fn an_empty_project_reports_nothing_yet() {
 // ------------------------------------------------------------------------------ Chromium
 
 /// A Chromium to render with: `QUARRY_CHROMIUM`, else the first of the usual names on PATH.
-fn chromium() -> Option<PathBuf> {
+pub(super) fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("QUARRY_CHROMIUM") {
         return Some(PathBuf::from(p));
     }
@@ -326,7 +326,7 @@ fn chromium() -> Option<PathBuf> {
 
 /// Runs `cmd` with stdout to `stdout`, killing it after `limit`. Returns whether it
 /// succeeded, with its standard error.
-fn run_for(cmd: &mut Command, stdout: &Path, limit: Duration) -> (bool, String) {
+pub(super) fn run_for(cmd: &mut Command, stdout: &Path, limit: Duration) -> (bool, String) {
     let err = stdout.with_extension("stderr");
     let mut child = cmd
         .stdin(Stdio::null())

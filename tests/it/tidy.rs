@@ -34,7 +34,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("report", 8),
     ("ops", 9),
     ("fuzz", 9),
-    ("cli", 10),
+    ("web", 10),
+    ("cli", 11),
 ];
 
 /// Names the crate root re-exports, and the layer they belong to.
@@ -108,7 +109,7 @@ fn rank(layer: &str) -> u8 {
 
 /// Whether a file is part of the binary (where the library is `quarry::`).
 fn in_binary(path: &str) -> bool {
-    path == "main.rs" || path.starts_with("cli/")
+    path == "main.rs" || path.starts_with("cli/") || path.starts_with("web/")
 }
 
 /// The text of a file without its tests and comments: what the rules look at. Line numbers
@@ -189,8 +190,11 @@ fn imports(path: &str, code: &str) -> BTreeSet<&'static str> {
             };
             for name in names {
                 let layer = if *prefix == "crate::" && in_binary(path) {
-                    // The binary's own modules: all of them are the cli layer.
-                    Some("cli")
+                    // The binary's own modules: the front ends, cli and web.
+                    match name {
+                        "web" => Some("web"),
+                        _ => Some("cli"),
+                    }
                 } else {
                     resolve(name)
                 };

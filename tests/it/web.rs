@@ -1,0 +1,272 @@
+//! `quarry serve` from outside: the real binary serving a sample study, spoken to over raw
+//! HTTP (so that the Host header and cookies are exactly what a test says) and, for what a
+//! person sees, through headless Chromium.
+
+use super::{ok, quarry, sample_project};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+/// A running `quarry serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    /// The server's standard output, kept open (a closed pipe would stop it).
+    _out: BufReader<std::process::ChildStdout>,
+    port: u16,
+    token: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+impl Server {
+    /// Starts `quarry serve --no-open --port 0` in `dir` and reads the address it prints.
+    fn start(dir: &Path) -> Server {
+        let mut cmd = std::process::Command::new(quarry(dir).get_program());
+        cmd.current_dir(dir)
+            .env_remove("QUARRY_PROJECT")
+            .args(["serve", "--no-open", "--port", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().expect("starting quarry serve");
+        let mut line = String::new();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        out.read_line(&mut line).expect("the address");
+        let url = line.trim();
+        let (base, token) = url.split_once("/?token=").expect("an address with a token");
+        let port = base.rsplit_once(':').unwrap().1.parse().unwrap();
+        Server {
+            child,
+            _out: out,
+            port,
+            token: token.to_string(),
+        }
+    }
+
+    fn cookie(&self) -> String {
+        format!("quarry_{}={}", self.port, self.token)
+    }
+
+    /// GET `path` with `headers`; (status, head, body).
+    fn get(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut req = format!("GET {path} HTTP/1.1\r\nConnection: close\r\n");
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            req.push_str(&format!("Host: 127.0.0.1:{}\r\n", self.port));
+        }
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        s.write_all(req.as_bytes()).unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+        let status = head[9..12].parse().unwrap();
+        (status, head.to_string(), body.to_string())
+    }
+
+    /// GET `path` as the browser that came with the token.
+    fn page(&self, path: &str) -> String {
+        let (status, _, body) = self.get(path, &[("Cookie", &self.cookie())]);
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+}
+
+#[test]
+fn only_a_browser_with_the_token_on_this_machine_gets_in() {
+    let p = sample_project();
+    let s = Server::start(p.path());
+    // No cookie, a wrong token, a wrong Host: 403, whatever the page.
+    for path in ["/", "/documents", "/search?q=trust", "/app.css"] {
+        let (status, head, _) = s.get(path, &[]);
+        assert_eq!(status, 403, "{path}");
+        assert!(
+            head.contains("content-security-policy: default-src 'none'"),
+            "{head}"
+        );
+    }
+    let (status, _, _) = s.get(&format!("/?token={}", "0".repeat(64)), &[]);
+    assert_eq!(status, 403);
+    let wrong = format!("quarry_{}={}", s.port, "f".repeat(64));
+    assert_eq!(s.get("/", &[("Cookie", &wrong)]).0, 403);
+    let cookie = s.cookie();
+    for host in ["evil.test", &format!("evil.test:{}", s.port), "127.0.0.1:1"] {
+        let (status, _, _) = s.get("/", &[("Cookie", &cookie), ("Host", host)]);
+        assert_eq!(status, 403, "Host: {host}");
+    }
+    assert_eq!(
+        s.get(
+            "/",
+            &[
+                ("Cookie", &cookie),
+                ("Host", &format!("localhost:{}", s.port))
+            ]
+        )
+        .0,
+        200
+    );
+    // The token is traded for a cookie the page's scripts cannot read, and the browser goes
+    // on to the page it asked for, without the token in its address.
+    let (status, head, _) = s.get(
+        &format!("/document?name=P06_interview&token={}", s.token),
+        &[],
+    );
+    assert_eq!(status, 303, "{head}");
+    let head = head.to_lowercase();
+    assert!(
+        head.contains(&format!(
+            "set-cookie: {}; httponly; samesite=strict; path=/",
+            cookie.to_lowercase()
+        )),
+        "{head}"
+    );
+    assert!(
+        head.contains("location: /document?name=p06_interview\r\n"),
+        "{head}"
+    );
+    // State never changes through GET: nothing here takes a POST yet, and a POST is refused.
+    let mut st = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    write!(st, "POST / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nCookie: {cookie}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", s.port).unwrap();
+    let mut raw = String::new();
+    st.read_to_string(&mut raw).unwrap();
+    assert!(raw.starts_with("HTTP/1.1 405"), "{raw}");
+}
+
+#[test]
+fn overview_documents_transcripts_and_search_show_what_the_cli_shows() {
+    let p = sample_project();
+    let d = p.path();
+    ok(d, &["suggest", "--codebook", "sm-uptake"]);
+    let s = Server::start(d);
+    let home = s.page("/");
+    assert!(home.contains("<b>20</b>documents"), "{home}");
+    assert!(home.contains("smu.barriers.misinformation"), "{home}");
+
+    let docs = s.page("/documents");
+    assert!(docs.contains("20 of 20 documents"), "{docs}");
+    assert!(
+        docs.contains("href=\"/document?name=P06_interview\""),
+        "{docs}"
+    );
+    let some = s.page("/documents?filter=p0");
+    assert!(some.contains("9 of 20 documents"), "{some}");
+
+    // A transcript: every turn, each with its anchor, in order.
+    let cli = ok(
+        d,
+        &[
+            "list",
+            "segments",
+            "--document",
+            "P06_interview",
+            "--format",
+            "json",
+        ],
+    );
+    let segs: serde_json::Value = serde_json::from_str(&cli).unwrap();
+    let segs = segs.as_array().unwrap();
+    let page = s.page("/document?name=P06_interview");
+    let mut at = 0;
+    for seg in segs {
+        let anchor = format!("id=\"s{}\"", seg["segment"]);
+        let i = page[at..]
+            .find(&anchor)
+            .unwrap_or_else(|| panic!("{anchor} in order"));
+        at += i;
+    }
+    assert!(page.contains(&format!("{} turns", segs.len())));
+    assert_eq!(
+        s.get("/document?name=nothing_like_it", &[("Cookie", &s.cookie())])
+            .0,
+        500
+    );
+
+    // Search: the CLI's count, the words marked, each hit linked to its turn.
+    let n: usize = ok(d, &["search", "--count", "trust"])
+        .trim()
+        .parse()
+        .unwrap();
+    let hits = s.page("/search?q=trust");
+    assert!(
+        hits.contains(&format!("<b>{n}</b> matching segments")),
+        "{hits}"
+    );
+    assert_eq!(hits.matches("<div class=\"hit\">").count(), n);
+    assert!(
+        hits.contains("<mark>trust</mark>") || hits.contains("<mark>Trust</mark>"),
+        "{hits}"
+    );
+    assert!(
+        hits.contains("/document?name=") && hits.contains("#s"),
+        "{hits}"
+    );
+    // A query that does not parse says where.
+    let bad = s.page("/search?q=trust+AND+%28");
+    assert!(bad.contains("This query does not parse"), "{bad}");
+    assert!(bad.contains("trust AND (\n           ^"), "{bad}");
+}
+
+#[test]
+fn user_text_is_shown_as_text_never_run() {
+    let p = super::project();
+    let d = p.path();
+    let evil = "Interviewer: <script>document.title='owned'</script> hello?\n\n\
+                P1: \"><img src=x onerror=\"document.title='owned'\"> trust &amp; more\n";
+    std::fs::write(d.join("evil.txt"), evil).unwrap();
+    ok(d, &["add", "evil.txt"]);
+    let s = Server::start(d);
+    for page in [s.page("/document?name=evil"), s.page("/search?q=trust")] {
+        assert!(!page.contains("<script"), "{page}");
+        assert!(!page.contains("<img"), "{page}");
+        assert!(page.contains("&lt;script&gt;"), "{page}");
+        assert!(page.contains("&amp;amp;"), "{page}");
+    }
+    // In a real browser: the text is there as text, and no script ran.
+    let Some(browser) = super::report::chromium() else {
+        if std::env::var_os("QUARRY_REQUIRE_TOOLS").is_some() {
+            panic!(
+                "QUARRY_REQUIRE_TOOLS is set but no chromium on PATH (apt-get install chromium)"
+            );
+        }
+        super::skipped("no chromium on PATH: the web page was not opened in a browser");
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let out = d.join("dom.html");
+    let mut c = std::process::Command::new(browser);
+    c.args([
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--dump-dom",
+    ])
+    .arg(format!("--user-data-dir={}", profile.path().display()))
+    .arg(format!(
+        "http://127.0.0.1:{}/document?name=evil&token={}",
+        s.port, s.token
+    ));
+    let (done, err) = super::report::run_for(&mut c, &out, Duration::from_secs(90));
+    assert!(done, "{err}");
+    let dom = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        dom.contains("<title>evil · quarry</title>"),
+        "a script changed the title: {dom}"
+    );
+    assert!(
+        dom.contains("&lt;script&gt;document.title='owned'&lt;/script&gt; hello?"),
+        "{dom}"
+    );
+    assert!(!dom.contains("<img"), "{dom}");
+}
