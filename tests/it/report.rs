@@ -313,7 +313,7 @@ fn an_empty_project_reports_nothing_yet() {
 // ------------------------------------------------------------------------------ Chromium
 
 /// A Chromium to render with: `QUARRY_CHROMIUM`, else the first of the usual names on PATH.
-pub(super) fn chromium() -> Option<PathBuf> {
+fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("QUARRY_CHROMIUM") {
         return Some(PathBuf::from(p));
     }
@@ -322,6 +322,35 @@ pub(super) fn chromium() -> Option<PathBuf> {
         .iter()
         .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
         .find(|p| p.is_file())
+}
+
+/// A Chromium, or None after saying the check was skipped (`what`); with
+/// QUARRY_REQUIRE_TOOLS set (as in CI) a missing Chromium is a failure instead.
+pub(super) fn chromium_or_skip(what: &str) -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        if std::env::var_os("QUARRY_REQUIRE_TOOLS").is_some() {
+            panic!(
+                "QUARRY_REQUIRE_TOOLS is set but no chromium on PATH (apt-get install chromium)"
+            );
+        }
+        super::skipped(&format!(
+            "no chromium on PATH (apt-get install chromium, or set QUARRY_CHROMIUM): {what}"
+        ));
+    }
+    found
+}
+
+/// The flags every headless run takes, with its own profile folder.
+pub(super) fn headless(c: &mut Command, profile: &Path) {
+    c.args([
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
 }
 
 /// Runs `cmd` with stdout to `stdout`, killing it after `limit`. Returns whether it
@@ -357,13 +386,7 @@ pub(super) fn run_for(cmd: &mut Command, stdout: &Path, limit: Duration) -> (boo
 /// unless QUARRY_REQUIRE_TOOLS is set (as in CI), which makes that a failure.
 #[test]
 fn chromium_renders_the_report() {
-    let Some(browser) = chromium() else {
-        if std::env::var_os("QUARRY_REQUIRE_TOOLS").is_some() {
-            panic!(
-                "QUARRY_REQUIRE_TOOLS is set but no chromium on PATH (apt-get install chromium)"
-            );
-        }
-        super::skipped("no chromium on PATH (apt-get install chromium, or set QUARRY_CHROMIUM)");
+    let Some(browser) = chromium_or_skip("the report was not rendered in a browser") else {
         return;
     };
     let p = coded_study();
@@ -373,16 +396,8 @@ fn chromium_renders_the_report() {
     let url = format!("file://{}", page.canonicalize().unwrap().display());
     let profile = tempfile::tempdir().unwrap();
     let base = |c: &mut Command| {
-        c.args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--hide-scrollbars",
-            "--force-color-profile=srgb",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()));
+        headless(c, profile.path());
+        c.args(["--hide-scrollbars", "--force-color-profile=srgb"]);
     };
     let limit = Duration::from_secs(90);
 

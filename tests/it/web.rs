@@ -232,28 +232,15 @@ fn user_text_is_shown_as_text_never_run() {
         assert!(page.contains("&amp;amp;"), "{page}");
     }
     // In a real browser: the text is there as text, and no script ran.
-    let Some(browser) = super::report::chromium() else {
-        if std::env::var_os("QUARRY_REQUIRE_TOOLS").is_some() {
-            panic!(
-                "QUARRY_REQUIRE_TOOLS is set but no chromium on PATH (apt-get install chromium)"
-            );
-        }
-        super::skipped("no chromium on PATH: the web page was not opened in a browser");
+    let Some(browser) = super::report::chromium_or_skip("the web page was not opened in a browser")
+    else {
         return;
     };
     let profile = tempfile::tempdir().unwrap();
     let out = d.join("dom.html");
     let mut c = std::process::Command::new(browser);
-    c.args([
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--dump-dom",
-    ])
-    .arg(format!("--user-data-dir={}", profile.path().display()))
-    .arg(format!(
+    super::report::headless(&mut c, profile.path());
+    c.arg("--dump-dom").arg(format!(
         "http://127.0.0.1:{}/document?name=evil&token={}",
         s.port, s.token
     ));
