@@ -24,12 +24,31 @@ pub struct DemoArgs {
     /// Folder with the sample study (default: data/sample next to the binary's sources).
     #[arg(long, hide = true)]
     data: Option<PathBuf>,
+    /// Then serve the demo project in the browser (as `quarry serve`); the project is kept.
+    #[arg(long)]
+    serve: bool,
+    #[command(flatten)]
+    web: super::serve::ServeArgs,
 }
 
 /// `quarry demo`.
 pub fn command(a: DemoArgs, out: &mut dyn Write) -> Result<Exit> {
-    run(out, a.data.as_deref(), a.out.as_deref(), super::style())?;
-    Ok(Exit::Ok)
+    if !a.serve {
+        run(out, a.data.as_deref(), a.out.as_deref(), super::style())?;
+        return Ok(Exit::Ok);
+    }
+    // Served: the project must outlive the demo, so it gets a folder that is not removed.
+    let root = match &a.out {
+        Some(d) => d.clone(),
+        None => tempfile::Builder::new()
+            .prefix("quarry-demo-")
+            .tempdir()
+            .context("creating a folder for the demo project")?
+            .keep(),
+    };
+    run(out, a.data.as_deref(), Some(&root), super::style())?;
+    writeln!(out, "\nThe demo project is kept in {}.", root.display())?;
+    super::serve::command(a.web, Some(&root), out)
 }
 
 macro_rules! sample {

@@ -346,7 +346,7 @@ impl Project {
             )));
         }
         let near = closest(name, docs.iter().map(|d| d.name.as_str()), 3);
-        Err(crate::Error::Other(if near.is_empty() {
+        Err(crate::store::StoreError::NotFound(if near.is_empty() {
             format!("no document named `{name}`; `quarry list documents` shows them")
         } else {
             format!(
@@ -354,7 +354,8 @@ impl Project {
                  them all)",
                 listed(near)
             )
-        }))
+        })
+        .into())
     }
 
     /// The codebooks this project knows by id besides the built-in ones, with where each is

@@ -27,7 +27,8 @@ pub(super) async fn check(State(app): State<Arc<App>>, req: Request, next: Next)
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+            "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; \
+             connect-src 'self'; form-action 'self'; \
              frame-ancestors 'none'; base-uri 'none'",
         ),
     );
@@ -44,7 +45,7 @@ pub(super) async fn check(State(app): State<Arc<App>>, req: Request, next: Next)
 }
 
 async fn decide(app: &App, req: Request, next: Next) -> Response {
-    if !host_ok(app.port, req.headers().get(header::HOST)) {
+    if !host_ok(app.port, app.bind, req.headers().get(header::HOST)) {
         return forbidden("this server answers only to 127.0.0.1 and localhost");
     }
     let cookie = format!("quarry_{}", app.port);
@@ -89,8 +90,10 @@ async fn decide(app: &App, req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Whether the Host header names this server: 127.0.0.1 or localhost, on its port.
-fn host_ok(port: u16, host: Option<&HeaderValue>) -> bool {
+/// Whether the Host header names this server: 127.0.0.1 or localhost on its port, or (when a
+/// person bound another address) that address, or any address literal when bound to all. A
+/// host name other than localhost is always refused: that is what DNS rebinding sends.
+fn host_ok(port: u16, bind: std::net::IpAddr, host: Option<&HeaderValue>) -> bool {
     let Some(host) = host.and_then(|h| h.to_str().ok()) else {
         return false;
     };
@@ -98,7 +101,14 @@ fn host_ok(port: u16, host: Option<&HeaderValue>) -> bool {
         Some((n, p)) => (n, p.parse::<u16>().ok()),
         None => (host, Some(80)),
     };
-    p == Some(port) && matches!(name, "127.0.0.1" | "localhost")
+    let literal = name
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+        .ok();
+    let named = matches!(name, "127.0.0.1" | "localhost")
+        || literal.is_some_and(|ip| ip == bind || bind.is_unspecified());
+    p == Some(port) && named
 }
 
 /// The `token` parameter of a query string.
@@ -126,12 +136,21 @@ mod tests {
     #[test]
     fn hosts_other_than_this_loopback_address_are_refused() {
         let h = |s: &'static str| HeaderValue::from_static(s);
-        assert!(host_ok(7878, Some(&h("127.0.0.1:7878"))));
-        assert!(host_ok(7878, Some(&h("localhost:7878"))));
-        assert!(!host_ok(7878, Some(&h("127.0.0.1:7879"))));
-        assert!(!host_ok(7878, Some(&h("evil.example:7878"))));
-        assert!(!host_ok(80, Some(&h("attacker.test"))));
-        assert!(!host_ok(7878, None));
+        let local: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(host_ok(7878, local, Some(&h("127.0.0.1:7878"))));
+        assert!(host_ok(7878, local, Some(&h("localhost:7878"))));
+        assert!(!host_ok(7878, local, Some(&h("127.0.0.1:7879"))));
+        assert!(!host_ok(7878, local, Some(&h("evil.example:7878"))));
+        assert!(!host_ok(80, local, Some(&h("attacker.test"))));
+        assert!(!host_ok(7878, local, Some(&h("10.0.0.5:7878"))));
+        assert!(!host_ok(7878, local, None));
+        // Bound elsewhere by a person's choice: that address too, never a host name.
+        let lan: std::net::IpAddr = "10.0.0.5".parse().unwrap();
+        assert!(host_ok(7878, lan, Some(&h("10.0.0.5:7878"))));
+        assert!(!host_ok(7878, lan, Some(&h("10.0.0.6:7878"))));
+        let all: std::net::IpAddr = "0.0.0.0".parse().unwrap();
+        assert!(host_ok(7878, all, Some(&h("10.0.0.6:7878"))));
+        assert!(!host_ok(7878, all, Some(&h("rebind.example:7878"))));
     }
 
     #[test]

@@ -5,13 +5,40 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use maud::{html, Markup, DOCTYPE};
 
-/// The stylesheet, compiled into the binary.
-const CSS: &str = include_str!("app.css");
+/// The stylesheet, compiled into the binary: the shell's, then each page's.
+const CSS: &str = concat!(
+    include_str!("app.css"),
+    include_str!("search.css"),
+    include_str!("review.css"),
+    include_str!("codebook.css"),
+    include_str!("agreement.css"),
+);
+/// The one script: keys on the review page, the code picker, counts kept current.
+const JS: &str = include_str!("app.js");
+
+/// `GET /app.js`.
+pub(super) async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        JS,
+    )
+}
 
 /// `GET /app.css`.
 pub(super) async fn stylesheet() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS)
 }
+
+/// The navigation: (address, name).
+const NAV: [(&str, &str); 7] = [
+    ("/", "Overview"),
+    ("/documents", "Documents"),
+    ("/search", "Search"),
+    ("/review", "Review"),
+    ("/codebook", "Codebooks"),
+    ("/agreement", "Agreement"),
+    ("/report", "Report"),
+];
 
 /// A whole page: `title`, the navigation with `current` marked, and `body`.
 pub(super) fn page(title: &str, current: &str, body: Markup) -> Markup {
@@ -23,11 +50,12 @@ pub(super) fn page(title: &str, current: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · quarry" }
                 link rel="stylesheet" href="/app.css";
+                script src="/app.js" defer {}
             }
             body {
                 nav {
                     a.brand href="/" { "quarry" }
-                    @for (href, name) in [("/", "Overview"), ("/documents", "Documents"), ("/search", "Search")] {
+                    @for (href, name) in NAV {
                         @if name == current {
                             a href=(href) aria-current="page" { (name) }
                         } @else {

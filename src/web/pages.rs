@@ -2,7 +2,7 @@
 //! blocking thread (opening the project for that request) and renders it; no handler holds
 //! logic the command line does not share.
 
-use super::layout::{marked, page, problem};
+use super::layout::{page, problem};
 use super::App;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -15,26 +15,51 @@ use std::sync::Arc;
 
 /// Documents listed on one page.
 const DOCUMENTS_PER_PAGE: usize = 100;
-/// Hits shown on one page.
-const HITS_PER_PAGE: usize = 50;
 
-/// Runs `f` on the project, opened for this request, off the server's thread.
-async fn with_project<T: Send + 'static>(
+/// Runs `f` on the project, opened for this request, off the server's thread; an error
+/// becomes a page saying what went wrong.
+pub(super) async fn with_project<T: Send + 'static>(
     app: &Arc<App>,
     f: impl FnOnce(&Project) -> quarry::Result<T> + Send + 'static,
 ) -> Result<T, Response> {
+    with_project_mut(app, move |p| f(p)).await
+}
+
+/// [`with_project`] for what changes the project (decisions, undo).
+pub(super) async fn with_project_mut<T: Send + 'static>(
+    app: &Arc<App>,
+    f: impl FnOnce(&mut Project) -> quarry::Result<T> + Send + 'static,
+) -> Result<T, Response> {
     let root = app.root.clone();
-    let done = tokio::task::spawn_blocking(move || Project::open(&root).and_then(|p| f(&p))).await;
+    let done =
+        tokio::task::spawn_blocking(move || Project::open(&root).and_then(|mut p| f(&mut p))).await;
     match done {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(failed(&e.to_string())),
-        Err(e) => Err(failed(&format!("the request stopped: {e}"))),
+        Ok(Err(e)) => Err(failed(&e)),
+        Err(e) => Err(problem_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("the request stopped: {e}"),
+        )),
     }
 }
 
-fn failed(message: &str) -> Response {
-    let body = page("Problem", "", problem(message));
-    (StatusCode::INTERNAL_SERVER_ERROR, body).into_response()
+/// The page for a library error: 404 for what does not exist, 400 for what was asked wrongly,
+/// 500 otherwise.
+pub(super) fn failed(e: &quarry::Error) -> Response {
+    use quarry::store::StoreError;
+    let status = match e {
+        quarry::Error::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
+        quarry::Error::Query(_) | quarry::Error::Codebook(_) | quarry::Error::Other(_) => {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    problem_page(status, &e.to_string())
+}
+
+/// A page that says what went wrong, with `status`.
+pub(super) fn problem_page(status: StatusCode, message: &str) -> Response {
+    (status, page("Problem", "", problem(message))).into_response()
 }
 
 /// `GET /`: what the project holds and how far review is.
@@ -80,6 +105,15 @@ pub(super) async fn overview(State(app): State<Arc<App>>) -> Response {
         }
     };
     page("Overview", "Overview", body).into_response()
+}
+
+/// `GET /status.json`: the review counts (what the overview and the review page show), for
+/// the script that keeps them current while two people code.
+pub(super) async fn status_json(State(app): State<Arc<App>>) -> Response {
+    match with_project(&app, quarry::review::status).await {
+        Ok(s) => axum::Json(s).into_response(),
+        Err(r) => r,
+    }
 }
 
 /// Parameters of the documents list.
@@ -179,96 +213,8 @@ pub(super) async fn transcript(
     page(&t.document, "Documents", body).into_response()
 }
 
-/// Parameters of a search.
-#[derive(Deserialize)]
-pub(super) struct SearchParams {
-    /// The query, in the query language.
-    #[serde(default)]
-    q: String,
-    /// 1-based page.
-    page: Option<usize>,
-}
-
-/// `GET /search?q=`: hits in document order with the matched words marked, each linking to
-/// its turn; a query that does not parse shows where.
-pub(super) async fn search(State(app): State<Arc<App>>, Query(q): Query<SearchParams>) -> Response {
-    let text = q.q.trim().to_string();
-    let at = q.page.unwrap_or(1).max(1);
-    let form = html! {
-        h1 { "Search" }
-        form.search method="get" action="/search" role="search" {
-            label for="q" { "Query" }
-            input #q type="search" name="q" value=(q.q) autofocus;
-            button type="submit" { "Search" }
-        }
-    };
-    if text.is_empty() {
-        let help = html! {
-            (form)
-            p.muted { "Words are matched by stem (teaching finds teach, teaches). "
-                "\"exact phrase\", prefix*, exact:word, a OR b, -word, a NEAR/5 b, "
-                "role:participant, speaker:NAME, attr.KEY:VALUE, hashtag:tag." }
-        };
-        return page("Search", "Search", help).into_response();
-    }
-    let query = text.clone();
-    let found = with_project(&app, move |p| {
-        let opts = ops::find::SearchOptions {
-            words: vec![query],
-            limit: HITS_PER_PAGE,
-            offset: (at - 1) * HITS_PER_PAGE,
-            context: 1,
-            ..Default::default()
-        };
-        let cfg = ops::find::prepare(&opts, || None::<&Project>)?;
-        let (mut index, _) = p.index()?;
-        match ops::find::search(p, &mut index, &cfg) {
-            Ok(r) => Ok(Ok(r)),
-            Err(quarry::Error::Query(e)) => Ok(Err(e)),
-            Err(e) => Err(e),
-        }
-    })
-    .await;
-    let result = match found {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => {
-            let caret = format!("{}^", " ".repeat(e.column.saturating_sub(1)));
-            let body = html! {
-                (form)
-                div.problem role="alert" {
-                    "This query does not parse: " (e.message)
-                    pre.caret { (text) "\n" (caret) }
-                }
-            };
-            return page("Search", "Search", body).into_response();
-        }
-        Err(r) => return r,
-    };
-    let pages = result.total.div_ceil(HITS_PER_PAGE).max(1);
-    let body = html! {
-        (form)
-        p { b { (result.total) } @if result.total == 1 { " matching segment" } @else { " matching segments" }
-            @if pages > 1 { ", page " (at) " of " (pages) } }
-        @for h in &result.hits {
-            div.hit {
-                div.place {
-                    a href={ "/document?name=" (encode(&h.segment.document)) "#s" (h.segment.id) } {
-                        (h.segment.document) " #" (h.segment.id)
-                    }
-                    " · " (h.segment.speaker.as_deref().unwrap_or("—"))
-                }
-                @for c in &h.before { div.context { (c.speaker.as_deref().unwrap_or("—")) ": " (c.text) } }
-                div { (marked(&h.segment.text, &h.highlights)) }
-                @for c in &h.after { div.context { (c.speaker.as_deref().unwrap_or("—")) ": " (c.text) } }
-            }
-        }
-        (pager("/search", &[("q", &q.q)], at.min(pages), pages))
-    };
-    page("Search", "Search", body).into_response()
-}
-
 /// Links to the previous and next page, keeping `params`.
-fn pager(path: &str, params: &[(&str, &str)], at: usize, pages: usize) -> Markup {
+pub(super) fn pager(path: &str, params: &[(&str, &str)], at: usize, pages: usize) -> Markup {
     let link = |page: usize| {
         let mut q: String = params
             .iter()
@@ -288,7 +234,7 @@ fn pager(path: &str, params: &[(&str, &str)], at: usize, pages: usize) -> Markup
 }
 
 /// `s` percent-encoded for a query string.
-fn encode(s: &str) -> String {
+pub(super) fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {

@@ -1,86 +1,11 @@
-//! `quarry serve` from outside: the real binary serving a sample study, spoken to over raw
-//! HTTP (so that the Host header and cookies are exactly what a test says) and, for what a
-//! person sees, through headless Chromium.
+//! The server's guard, the overview, documents, transcripts and search, over raw HTTP and in
+//! headless Chromium.
 
-use super::{ok, quarry, sample_project};
-use std::io::{BufRead, BufReader, Read, Write};
+use super::Server;
+use crate::{ok, sample_project};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::Duration;
-
-/// A running `quarry serve`, stopped when dropped.
-struct Server {
-    child: Child,
-    /// The server's standard output, kept open (a closed pipe would stop it).
-    _out: BufReader<std::process::ChildStdout>,
-    port: u16,
-    token: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
-
-impl Server {
-    /// Starts `quarry serve --no-open --port 0` in `dir` and reads the address it prints.
-    fn start(dir: &Path) -> Server {
-        let mut cmd = std::process::Command::new(quarry(dir).get_program());
-        cmd.current_dir(dir)
-            .env_remove("QUARRY_PROJECT")
-            .args(["serve", "--no-open", "--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        let mut child = cmd.spawn().expect("starting quarry serve");
-        let mut line = String::new();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        out.read_line(&mut line).expect("the address");
-        let url = line.trim();
-        let (base, token) = url.split_once("/?token=").expect("an address with a token");
-        let port = base.rsplit_once(':').unwrap().1.parse().unwrap();
-        Server {
-            child,
-            _out: out,
-            port,
-            token: token.to_string(),
-        }
-    }
-
-    fn cookie(&self) -> String {
-        format!("quarry_{}={}", self.port, self.token)
-    }
-
-    /// GET `path` with `headers`; (status, head, body).
-    fn get(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let mut req = format!("GET {path} HTTP/1.1\r\nConnection: close\r\n");
-        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
-            req.push_str(&format!("Host: 127.0.0.1:{}\r\n", self.port));
-        }
-        for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        req.push_str("\r\n");
-        s.write_all(req.as_bytes()).unwrap();
-        let mut raw = String::new();
-        s.read_to_string(&mut raw).unwrap();
-        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-        let status = head[9..12].parse().unwrap();
-        (status, head.to_string(), body.to_string())
-    }
-
-    /// GET `path` as the browser that came with the token.
-    fn page(&self, path: &str) -> String {
-        let (status, _, body) = self.get(path, &[("Cookie", &self.cookie())]);
-        assert_eq!(status, 200, "{path}: {body}");
-        body
-    }
-}
 
 #[test]
 fn only_a_browser_with_the_token_on_this_machine_gets_in() {
@@ -188,7 +113,7 @@ fn overview_documents_transcripts_and_search_show_what_the_cli_shows() {
     assert_eq!(
         s.get("/document?name=nothing_like_it", &[("Cookie", &s.cookie())])
             .0,
-        500
+        404
     );
 
     // Search: the CLI's count, the words marked, each hit linked to its turn.
@@ -218,7 +143,7 @@ fn overview_documents_transcripts_and_search_show_what_the_cli_shows() {
 
 #[test]
 fn user_text_is_shown_as_text_never_run() {
-    let p = super::project();
+    let p = crate::project();
     let d = p.path();
     let evil = "Interviewer: <script>document.title='owned'</script> hello?\n\n\
                 P1: \"><img src=x onerror=\"document.title='owned'\"> trust &amp; more\n";
@@ -232,19 +157,19 @@ fn user_text_is_shown_as_text_never_run() {
         assert!(page.contains("&amp;amp;"), "{page}");
     }
     // In a real browser: the text is there as text, and no script ran.
-    let Some(browser) = super::report::chromium_or_skip("the web page was not opened in a browser")
+    let Some(browser) = crate::report::chromium_or_skip("the web page was not opened in a browser")
     else {
         return;
     };
     let profile = tempfile::tempdir().unwrap();
     let out = d.join("dom.html");
     let mut c = std::process::Command::new(browser);
-    super::report::headless(&mut c, profile.path());
+    crate::report::headless(&mut c, profile.path());
     c.arg("--dump-dom").arg(format!(
         "http://127.0.0.1:{}/document?name=evil&token={}",
         s.port, s.token
     ));
-    let (done, err) = super::report::run_for(&mut c, &out, Duration::from_secs(90));
+    let (done, err) = crate::report::run_for(&mut c, &out, Duration::from_secs(90));
     assert!(done, "{err}");
     let dom = std::fs::read_to_string(&out).unwrap();
     assert!(

@@ -1,0 +1,1 @@
+//! The agreement tests of `quarry serve`.

@@ -1,0 +1,1 @@
+//! The browser tests of `quarry serve`.

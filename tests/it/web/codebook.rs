@@ -1,0 +1,1 @@
+//! The codebook tests of `quarry serve`.

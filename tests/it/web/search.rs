@@ -1,0 +1,1 @@
+//! The search tests of `quarry serve`.
