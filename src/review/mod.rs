@@ -7,6 +7,7 @@
 //! that fired); [`apply`] turns a [`Command`] into a stored decision. The line loop
 //! (the CLI's `review --lines`) and the full-screen view share these, so both store exactly the same thing.
 
+pub mod pick;
 pub mod quality;
 pub mod sheet;
 pub mod stats;
@@ -685,6 +686,17 @@ pub fn decide_batch(project: &mut Project, decisions: &[NewDecision]) -> Result<
 /// Undoes `coder`'s latest standing decision (marks it; nothing is deleted) and returns it.
 pub fn undo_last(project: &mut Project, coder: &str) -> Result<Option<DecisionRow>> {
     Ok(project.store_mut().undo_last(coder)?)
+}
+
+/// Undoes one of `coder`'s standing decisions by id (marks it; nothing is deleted) and
+/// returns it; None when they have no standing decision with that id.
+pub fn undo_one(project: &mut Project, coder: &str, id: i64) -> Result<Option<DecisionRow>> {
+    Ok(project.store_mut().undo_decision(coder, id)?)
+}
+
+/// `coder`'s latest `limit` standing decisions, newest first.
+pub fn recent(project: &Project, coder: &str, limit: usize) -> Result<Vec<DecisionRow>> {
+    Ok(project.store().recent_decisions(coder, limit)?)
 }
 
 /// Undoes every standing decision of `coder`'s batch `batch`; returns how many.

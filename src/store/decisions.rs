@@ -183,6 +183,48 @@ impl Store {
         Ok(last)
     }
 
+    /// Undoes one of a coder's standing decisions, by id (the web app's history panel). Returns
+    /// it, or None when the coder has no standing decision with that id.
+    pub fn undo_decision(&mut self, coder: &str, id: i64) -> R<Option<DecisionRow>> {
+        let what = "undoing a decision";
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql(what))?;
+        let found = tx
+            .query_row(
+                &format!(
+                    "SELECT {DECISION_COLS} FROM decisions
+                     WHERE id = ?1 AND coder = ?2 AND undone_at IS NULL"
+                ),
+                params![id, coder],
+                decision_row,
+            )
+            .optional()
+            .map_err(sql(what))?;
+        if let Some(d) = &found {
+            mark_undone(&tx, coder, &[d.id])?;
+        }
+        tx.commit().map_err(sql(what))?;
+        Ok(found)
+    }
+
+    /// A coder's latest `limit` standing decisions, newest first.
+    pub fn recent_decisions(&self, coder: &str, limit: usize) -> R<Vec<DecisionRow>> {
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT {DECISION_COLS} FROM decisions
+                 WHERE undone_at IS NULL AND coder = ?1 ORDER BY id DESC LIMIT ?2"
+            ))
+            .map_err(sql("reading decisions"))?;
+        let rows = st
+            .query_map(params![coder, limit as i64], decision_row)
+            .map_err(sql("reading decisions"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading decisions"))
+    }
+
     /// Undoes a batch of a coder's decisions. Returns how many were undone.
     pub fn undo_batch(&mut self, coder: &str, batch: i64) -> R<usize> {
         let what = "undoing a batch";

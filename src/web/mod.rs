@@ -16,6 +16,7 @@ mod layout;
 mod pages;
 mod review;
 mod search;
+mod walk;
 
 use anyhow::{Context, Result};
 use axum::routing::{get, post};

@@ -74,18 +74,6 @@ impl Drop for Guard {
     }
 }
 
-/// The codes a suggestion can be changed to: its codebook's, less the suggested one.
-fn change_targets(queue: &Queue, item: &Item) -> Option<Vec<(String, String)>> {
-    let cb = queue.codebook(&item.suggestion.codebook)?;
-    Some(
-        cb.codes
-            .iter()
-            .filter(|c| c.id != item.suggestion.code)
-            .map(|c| (c.id.clone(), c.name.clone()))
-            .collect(),
-    )
-}
-
 /// Reviews `queue` full-screen as `coder`, storing each decision before the next item is
 /// drawn. Needs a terminal on stdin and stdout. Returns what the session did.
 pub fn run(project: &mut Project, coder: &str, queue: &Queue) -> Result<Session> {
@@ -102,7 +90,7 @@ pub fn run(project: &mut Project, coder: &str, queue: &Queue) -> Result<Session>
             }
             match queue.item(project, i) {
                 Ok(item) => {
-                    view.set_codes(change_targets(queue, &item));
+                    view.set_codes(quarry::review::pick::change_targets(queue, &item));
                     loaded = Some((i, item));
                 }
                 Err(e) => view.unloadable(&e),

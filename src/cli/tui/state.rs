@@ -5,6 +5,7 @@
 use crate::cli::print::sanitize;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use quarry::error::Result;
+use quarry::review::pick::ranked;
 use quarry::review::{self, Command, Session};
 use quarry::store::DecisionRow;
 use std::collections::VecDeque;
@@ -123,15 +124,8 @@ impl View {
     /// The codes matching `filter`, best first (see [`rank`]); all of them, in codebook
     /// order, when it is empty.
     fn matching(&self, filter: &str) -> Vec<&(String, String)> {
-        let mut ranked: Vec<(u8, &(String, String))> = self
-            .codes
-            .iter()
-            .flatten()
-            .filter_map(|c| Some((rank(filter, &c.0, &c.1)?, c)))
-            .collect();
         // Stable: codebook order within a rank.
-        ranked.sort_by_key(|(r, _)| *r);
-        ranked.into_iter().map(|(_, c)| c).collect()
+        ranked(self.codes.as_deref().unwrap_or(&[]), filter)
     }
 
     fn say(&mut self, msg: impl Into<String>) {
@@ -360,48 +354,6 @@ impl View {
         }
         self.scroll = None;
         self.fail(format!("skipped an item that cannot be shown: {e}"));
-    }
-}
-
-/// How well a code (`id`, `name`) matches what was typed in the change dialog, ignoring case:
-/// 0 the name or id itself, 1 a prefix of the name, 2 every typed word starts a word of the name,
-/// 3 the name or id contains the text, 4 its letters appear in that order in the name or id;
-/// None: no match. Everything matches an empty filter, at 0.
-pub fn rank(filter: &str, id: &str, name: &str) -> Option<u8> {
-    let f = filter.trim().to_lowercase();
-    let (id, name) = (id.to_lowercase(), name.to_lowercase());
-    let words = |s: &str| -> Vec<String> {
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
-    let typed = words(&f);
-    let name_words = words(&name);
-    // Typed with spaces where an id has underscores or dots.
-    let id_text = id.replace(['_', '.', '-'], " ");
-    let in_order = |hay: &str| {
-        let mut rest = hay.chars();
-        f.chars()
-            .filter(|c| !c.is_whitespace())
-            .all(|c| rest.any(|h| h == c))
-    };
-    if f.is_empty() || name == f || id == f {
-        Some(0)
-    } else if name.starts_with(&f) {
-        Some(1)
-    } else if !typed.is_empty()
-        && typed
-            .iter()
-            .all(|t| name_words.iter().any(|w| w.starts_with(t.as_str())))
-    {
-        Some(2)
-    } else if name.contains(&f) || id.contains(&f) || id_text.contains(&f) {
-        Some(3)
-    } else if in_order(&name) || in_order(&id) {
-        Some(4)
-    } else {
-        None
     }
 }
 

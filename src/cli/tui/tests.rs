@@ -1,9 +1,10 @@
 //! Tests of the review view: keys move the state as the line loop would, and the screen
 //! shows what a person needs, on a test backend.
 
-use super::state::{rank, Mode};
+use super::state::Mode;
 use super::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use quarry::review::pick::rank;
 use quarry::review::Command;
 use quarry::store::{DecisionRow, Evidence, SuggestionRow, SuggestionState};
 use quarry::text::model::Segment;

@@ -35,10 +35,19 @@ impl Drop for Server {
 impl Server {
     /// Starts `quarry serve --no-open --port 0` in `dir` and reads the address it prints.
     pub fn start(dir: &Path) -> Server {
+        Server::start_with(dir, &[])
+    }
+
+    /// [`Server::start`] with more flags (`--coder NAME`). No coder comes from the settings
+    /// of the machine running the tests.
+    pub fn start_with(dir: &Path, flags: &[&str]) -> Server {
         let mut cmd = std::process::Command::new(quarry(dir).get_program());
         cmd.current_dir(dir)
             .env_remove("QUARRY_PROJECT")
+            .env_remove("QUARRY_CODER")
+            .env("QUARRY_CONFIG", dir.join("no-such-settings-file"))
             .args(["serve", "--no-open", "--port", "0"])
+            .args(flags)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
@@ -90,6 +99,16 @@ impl Server {
     /// POST the form `body` (`k=v&...`, already encoded) to `path` as the browser that came
     /// with the token; (status, head, body).
     pub fn post(&self, path: &str, body: &str) -> (u16, String, String) {
+        self.post_as(path, body, &self.cookie())
+    }
+
+    /// The cookies of a browser that came with the token and says `coder` is coding.
+    pub fn cookie_as(&self, coder: &str) -> String {
+        format!("{}; quarry_{}_coder={coder}", self.cookie(), self.port)
+    }
+
+    /// [`Server::post`] with the cookies `cookie`.
+    pub fn post_as(&self, path: &str, body: &str, cookie: &str) -> (u16, String, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
         let req = format!(
@@ -97,7 +116,7 @@ impl Server {
              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
              Connection: close\r\n\r\n{body}",
             self.port,
-            self.cookie(),
+            cookie,
             body.len()
         );
         s.write_all(req.as_bytes()).unwrap();
