@@ -7,6 +7,7 @@
 //! that fired); [`apply`] turns a [`Command`] into a stored decision. The line loop
 //! (the CLI's `review --lines`) and the full-screen view share these, so both store exactly the same thing.
 
+pub mod margin;
 pub mod pick;
 pub mod quality;
 pub mod sheet;

@@ -209,6 +209,22 @@ impl Store {
         Ok(found)
     }
 
+    /// Everyone's standing decisions on segments `from..=to`, oldest first.
+    pub fn decisions_between(&self, from: i64, to: i64) -> R<Vec<DecisionRow>> {
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT {DECISION_COLS} FROM decisions
+                 WHERE undone_at IS NULL AND segment_id BETWEEN ?1 AND ?2 ORDER BY id"
+            ))
+            .map_err(sql("reading decisions"))?;
+        let rows = st
+            .query_map(params![from, to], decision_row)
+            .map_err(sql("reading decisions"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading decisions"))
+    }
+
     /// A coder's latest `limit` standing decisions, newest first.
     pub fn recent_decisions(&self, coder: &str, limit: usize) -> R<Vec<DecisionRow>> {
         let mut st = self

@@ -369,6 +369,20 @@ impl Store {
         Ok(out)
     }
 
+    /// How many speakers document `id` has.
+    pub fn speakers_in(&self, id: i64) -> R<usize> {
+        self.conn
+            .query_row(
+                "SELECT count(DISTINCT s.speaker) FROM documents d JOIN segments s
+                   ON s.id BETWEEN d.first_segment AND d.first_segment + d.segment_count - 1
+                 WHERE d.id = ?1",
+                [id],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as usize)
+            .map_err(sql("counting a document's speakers"))
+    }
+
     /// A document's text and segment rows, in order.
     pub fn document_rows(&self, id: i64) -> R<(String, Vec<SegmentRow>)> {
         let text = self.document_text(id)?;

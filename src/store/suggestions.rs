@@ -366,6 +366,22 @@ impl Store {
             .map_err(sql("reading suggestions"))
     }
 
+    /// Every codebook's suggestions on segments `from..=to`, in segment order.
+    pub fn suggestions_between(&self, from: i64, to: i64) -> R<Vec<SuggestionRow>> {
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT {SUGGESTION_COLS} FROM {SUGGESTIONS}
+                 WHERE s.segment_id BETWEEN ?1 AND ?2 ORDER BY s.segment_id, c.codebook, c.code"
+            ))
+            .map_err(sql("reading suggestions"))?;
+        let rows = st
+            .query_map(params![from, to], suggestion_row)
+            .map_err(sql("reading suggestions"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading suggestions"))
+    }
+
     /// Stores what a `suggest` run found, for every codebook it ran, in one transaction:
     /// the new evidence words, the changes to suggestions and each codebook's run state.
     /// Decisions are not touched.

@@ -62,9 +62,14 @@ pub(super) fn problem_page(status: StatusCode, message: &str) -> Response {
     (status, page("Problem", "", problem(message))).into_response()
 }
 
-/// `GET /`: what the project holds and how far review is.
+/// `GET /`: what the project holds and how far review is, per code and coder; the counts
+/// follow other coders' decisions while the page is open.
 pub(super) async fn overview(State(app): State<Arc<App>>) -> Response {
-    let status = match with_project(&app, quarry::review::status).await {
+    let found = with_project(&app, |p| {
+        Ok((quarry::review::status(p)?, ops::corpus::speakers(p)?.len()))
+    })
+    .await;
+    let (status, speakers) = match found {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -72,30 +77,48 @@ pub(super) async fn overview(State(app): State<Arc<App>>) -> Response {
         || app.root.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
+    let books: std::collections::BTreeSet<&str> =
+        status.codes.iter().map(|c| c.codebook.as_str()).collect();
     let body = html! {
         h1 { "Study " (name) }
         div.figures {
             div.figure { b { (status.documents) } "documents" }
             div.figure { b { (status.segments) } "segments" }
+            div.figure { b { (speakers) } "speakers" }
+            div.figure { b { (books.len()) } "codebooks applied" }
             div.figure { b { (status.coders.len()) } "coders" }
         }
-        p { a href="/documents" { "Read the documents" } " · " a href="/search" { "Search every segment" } }
+        p {
+            a href="/documents" { "Read the documents" } " · "
+            a href="/search" { "Search every segment" } " · "
+            a href="/review" { "Review suggestions" } " · "
+            a href="/codebook" { "Codebooks and their rules" } " · "
+            a href="/agreement" { "Agreement between coders" } " · "
+            a href="/report" { "The report" }
+        }
         h2 { "Review by code" }
         @if status.codes.is_empty() {
             p.muted { "Nothing yet: no codebook has been applied (`quarry suggest --codebook NAME`)." }
         } @else {
+            p.muted { "Waiting: suggestions nobody has decided on. Counts update by themselves while others code." }
             table {
-                thead { tr { th { "Codebook" } th { "Code" } th.num { "Waiting" } th { "Decided, per coder" } } }
+                thead { tr {
+                    th { "Codebook" } th { "Code" } th.num { "Waiting" }
+                    @for c in &status.coders { th.num { (c) ": accepted / rejected / left" } }
+                } }
                 tbody {
                     @for c in &status.codes {
                         tr {
                             td { (c.codebook) }
-                            td { (c.code) }
-                            td.num { (c.suggested) }
-                            td {
-                                @for (i, k) in c.coders.iter().enumerate() {
-                                    @if i > 0 { "; " }
-                                    (k.coder) ": " (k.accepted) " accepted, " (k.rejected) " rejected"
+                            td { a href={ "/review?codebook=" (encode(&c.codebook)) "&code=" (encode(&c.code)) } { (c.code) } }
+                            td.num data-count={ (c.codebook) "|" (c.code) "||suggested" } { (c.suggested) }
+                            @for k in &c.coders {
+                                td.num {
+                                    span data-count={ (c.codebook) "|" (c.code) "|" (k.coder) "|accepted" } { (k.accepted) }
+                                    " / "
+                                    span data-count={ (c.codebook) "|" (c.code) "|" (k.coder) "|rejected" } { (k.rejected) }
+                                    " / "
+                                    span data-count={ (c.codebook) "|" (c.code) "|" (k.coder) "|pending" } { (k.pending) }
                                 }
                             }
                         }
@@ -119,49 +142,103 @@ pub(super) async fn status_json(State(app): State<Arc<App>>) -> Response {
 /// Parameters of the documents list.
 #[derive(Deserialize)]
 pub(super) struct DocumentsParams {
-    /// Only names containing this (any case).
+    /// Only names or attribute values containing this (any case).
     #[serde(default)]
     filter: String,
+    /// The column to sort by: name, format, segments or coded.
+    #[serde(default)]
+    sort: String,
     /// 1-based page.
     page: Option<usize>,
 }
 
-/// `GET /documents`: every document, filtered by name, a page at a time.
+/// `GET /documents`: every document, filtered by name or attribute, sorted by a column, a
+/// page at a time; each with its speakers and the share of its segments coded.
 pub(super) async fn documents(
     State(app): State<Arc<App>>,
     Query(q): Query<DocumentsParams>,
 ) -> Response {
-    let docs = match with_project(&app, ops::corpus::documents).await {
+    let found = with_project(&app, |p| {
+        Ok((
+            ops::corpus::documents(p)?,
+            quarry::review::margin::coded_segments(p)?,
+        ))
+    })
+    .await;
+    let (docs, coded) = match found {
         Ok(d) => d,
         Err(r) => return r,
     };
     let needle = q.filter.to_lowercase();
-    let shown: Vec<_> = docs
+    let mut shown: Vec<_> = docs
         .iter()
-        .filter(|d| needle.is_empty() || d.name.to_lowercase().contains(&needle))
+        .filter(|d| {
+            needle.is_empty()
+                || d.name.to_lowercase().contains(&needle)
+                || d.attributes
+                    .iter()
+                    .any(|(k, v)| format!("{k}={v}").to_lowercase().contains(&needle))
+        })
         .collect();
+    let share = |d: &quarry::text::model::Document| -> f64 {
+        coded.get(&d.id).copied().unwrap_or(0) as f64 / d.segments.max(1) as f64
+    };
+    match q.sort.as_str() {
+        "format" => shown.sort_by(|a, b| a.format.as_str().cmp(b.format.as_str())),
+        "segments" => shown.sort_by(|a, b| b.segments.cmp(&a.segments)),
+        "coded" => shown.sort_by(|a, b| share(b).total_cmp(&share(a))),
+        "name" => shown.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase())),
+        _ => {}
+    }
     let pages = shown.len().div_ceil(DOCUMENTS_PER_PAGE).max(1);
     let at = q.page.unwrap_or(1).clamp(1, pages);
-    let slice = shown
+    let slice: Vec<_> = shown
         .iter()
         .skip((at - 1) * DOCUMENTS_PER_PAGE)
-        .take(DOCUMENTS_PER_PAGE);
+        .take(DOCUMENTS_PER_PAGE)
+        .copied()
+        .collect();
+    let ids: Vec<i64> = slice.iter().map(|d| d.id).collect();
+    let speakers = match with_project(&app, move |p| {
+        ids.iter()
+            .map(|&id| Ok(p.store().speakers_in(id)?))
+            .collect::<quarry::Result<Vec<usize>>>()
+    })
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let sort_link = |key: &str, name: &str| -> Markup {
+        let href = format!("/documents?filter={}&sort={key}", encode(&q.filter));
+        html! {
+            @if q.sort == key { a href=(href) aria-current="true" { (name) " ▾" } }
+            @else { a href=(href) { (name) } }
+        }
+    };
     let body = html! {
         h1 { "Documents" }
         form.search method="get" action="/documents" role="search" {
-            label for="filter" { "Name contains" }
+            label for="filter" { "Name or attribute contains" }
             input #filter type="search" name="filter" value=(q.filter);
+            input type="hidden" name="sort" value=(q.sort);
             button type="submit" { "Filter" }
         }
-        p.muted { (shown.len()) " of " (docs.len()) " documents" @if pages > 1 { ", page " (at) " of " (pages) } "." }
+        p.muted { (shown.len()) " of " (docs.len()) " documents" @if pages > 1 { ", page " (at) " of " (pages) } ". Sort by a column by choosing its name." }
         table {
-            thead { tr { th { "Name" } th { "Format" } th.num { "Segments" } th { "Attributes" } } }
+            thead { tr {
+                th { (sort_link("name", "Name")) } th { (sort_link("format", "Format")) }
+                th.num { "Speakers" } th.num { (sort_link("segments", "Segments")) }
+                th.num { (sort_link("coded", "Coded")) } th { "Attributes" }
+            } }
             tbody {
-                @for d in slice {
+                @for (d, n) in slice.iter().zip(&speakers) {
                     tr {
                         td { a href={ "/document?name=" (encode(&d.name)) } { (d.name) } }
                         td { (d.format.as_str()) }
+                        td.num { (n) }
                         td.num { (d.segments) }
+                        td.num { (format!("{:.0}%", 100.0 * share(d))) }
                         td {
                             @for (i, (k, v)) in d.attributes.iter().enumerate() {
                                 @if i > 0 { ", " }
@@ -172,7 +249,7 @@ pub(super) async fn documents(
                 }
             }
         }
-        (pager("/documents", &[("filter", &q.filter)], at, pages))
+        (pager("/documents", &[("filter", &q.filter), ("sort", &q.sort)], at, pages))
     };
     page("Documents", "Documents", body).into_response()
 }
@@ -184,20 +261,39 @@ pub(super) struct TranscriptParams {
     name: String,
 }
 
-/// `GET /document?name=`: a whole transcript, each turn with its speaker, time and an anchor
-/// (`#s123`), so every quote can link to its place.
+/// `GET /document?name=`: a whole transcript, each turn with its speaker, role, time and an
+/// anchor (`#s123`) so every quote can link to its place, and in a margin the codes people
+/// applied (solid, with who) apart from the suggestions still open (dashed, "suggested").
+/// A post shows its author, time, link and flags.
 pub(super) async fn transcript(
     State(app): State<Arc<App>>,
     Query(q): Query<TranscriptParams>,
 ) -> Response {
     let name = q.name.clone();
-    let t = match with_project(&app, move |p| ops::corpus::show(p, &name, 0)).await {
-        Ok(t) => t,
+    let found = with_project(&app, move |p| {
+        let t = ops::corpus::show(p, &name, 0)?;
+        let (from, to) = (
+            t.segments.first().map_or(0, |s| s.id),
+            t.segments.last().map_or(-1, |s| s.id),
+        );
+        let margins = quarry::review::margin::margins(p, from, to)?;
+        let names = quarry::review::margin::code_names(p)?;
+        Ok((t, margins, names))
+    })
+    .await;
+    let (t, margins, names) = match found {
+        Ok(v) => v,
         Err(r) => return r,
     };
+    let empty = quarry::review::margin::Margin::default();
+    let coded = margins.values().filter(|m| !m.applied.is_empty()).count();
     let body = html! {
         h1 { (t.document) }
-        p.muted { (t.segments.len()) " turns" }
+        p.muted {
+            (t.segments.len()) " turns · " (coded) " coded · "
+            span.badge.confirmed { "coded" } " a person applied the code · "
+            span.badge.suggested { "suggested" } " a rule proposed it, nobody has decided yet"
+        }
         @for s in &t.segments {
             div.turn id={ "s" (s.id) } {
                 div.who {
@@ -205,12 +301,90 @@ pub(super) async fn transcript(
                     " · " (s.speaker.as_deref().unwrap_or("—"))
                     @if let Some(r) = s.role { " (" (r.as_str()) ")" }
                     @if let Some(ms) = s.start_ms { " · " (quarry::text::model::format_ms(ms)) }
+                    @if let Some(post) = &s.post { (post_line(post)) }
                 }
-                div { (s.text) }
+                div.said-text { (s.text) }
+                (margin(margins.get(&s.id).unwrap_or(&empty), &names))
             }
         }
     };
     page(&t.document, "Documents", body).into_response()
+}
+
+/// Code names and colours, by (codebook, code).
+type Names = std::collections::HashMap<(String, String), (String, Option<String>)>;
+
+/// A post's time, link and flags under its author.
+fn post_line(p: &quarry::text::model::PostMeta) -> Markup {
+    let mut flags = Vec::new();
+    for (on, name) in [
+        (p.is_repost, "repost"),
+        (p.is_reply, "reply"),
+        (p.is_quote, "quote"),
+        (p.is_duplicate, "same text as an earlier post"),
+    ] {
+        if on {
+            flags.push(name);
+        }
+    }
+    // Only web links become links; anything else stays text.
+    let link = p
+        .url
+        .as_deref()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    html! {
+        br;
+        @if let Some(t) = &p.created_at { (t) }
+        @if let Some(u) = link { " · " a href=(u) rel="noopener noreferrer" { "original post" } }
+        @if !flags.is_empty() { " · " (flags.join(", ")) }
+        @if let Some(n) = p.likes { " · " (n) " likes" }
+    }
+}
+
+/// A turn's margin: applied codes, then open suggestions.
+fn margin(m: &quarry::review::margin::Margin, names: &Names) -> Markup {
+    let label = |book: &str, code: &str| -> (String, Option<String>) {
+        names
+            .get(&(book.to_string(), code.to_string()))
+            .map(|(n, c)| (format!("{n} ({code})"), c.clone()))
+            .unwrap_or_else(|| (code.to_string(), None))
+    };
+    html! {
+        div.margin {
+            @for a in &m.applied {
+                @let (name, colour) = label(&a.codebook, &a.code);
+                div.code.confirmed {
+                    (swatch(colour.as_deref()))
+                    span.badge.confirmed { "coded" } " " (name)
+                    span.muted { " · " (a.coders.join(", ")) }
+                    @for memo in &a.memos { div.memo { "memo " (memo) } }
+                }
+            }
+            @for o in &m.suggested {
+                @let (name, colour) = label(&o.codebook, &o.code);
+                div.code.suggested {
+                    (swatch(colour.as_deref()))
+                    span.badge.suggested { "suggested" } " " (name)
+                }
+            }
+        }
+    }
+}
+
+/// A small square in a code's colour (an SVG attribute, which the page's policy allows), or
+/// nothing when the code has no valid `#rrggbb` colour.
+fn swatch(colour: Option<&str>) -> Markup {
+    let valid = colour.filter(|c| {
+        c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit())
+    });
+    html! {
+        @if let Some(c) = valid {
+            svg.swatch width="10" height="10" viewBox="0 0 10 10" aria-hidden="true" {
+                rect width="10" height="10" fill=(c) {}
+            }
+            " "
+        }
+    }
 }
 
 /// Links to the previous and next page, keeping `params`.

@@ -153,7 +153,10 @@ fn user_text_is_shown_as_text_never_run() {
     for page in [s.page("/document?name=evil"), s.page("/search?q=trust")] {
         // The one script is the server's own file.
         assert_eq!(page.matches("<script").count(), 1, "{page}");
-        assert!(page.contains("<script src=\"/app.js\" defer></script>"), "{page}");
+        assert!(
+            page.contains("<script src=\"/app.js\" defer></script>"),
+            "{page}"
+        );
         assert!(!page.contains("<img"), "{page}");
         assert!(page.contains("&lt;script&gt;"), "{page}");
         assert!(page.contains("&amp;amp;"), "{page}");
@@ -183,4 +186,76 @@ fn user_text_is_shown_as_text_never_run() {
         "{dom}"
     );
     assert!(!dom.contains("<img"), "{dom}");
+}
+
+#[test]
+fn a_transcript_shows_applied_codes_apart_from_open_suggestions() {
+    let p = sample_project();
+    let d = p.path();
+    ok(d, &["suggest", "--codebook", "sm-uptake"]);
+    // Segment 345 of P11 has one open suggestion (passive use); code it by hand as bob with
+    // a memo, and accept another of its suggestions as ann.
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(d, &["list", "suggestions", "--format", "json"])).unwrap();
+    let on = |seg: i64| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["segment"] == seg)
+            .map(|s| s["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let seg = list.as_array().unwrap()[0]["segment"].as_i64().unwrap();
+    let codes = on(seg);
+    ok(
+        d,
+        &[
+            "code",
+            &seg.to_string(),
+            "smu.use.teaching_tools",
+            "--coder",
+            "bob",
+            "--memo",
+            "uses <b>it</b> to teach",
+        ],
+    );
+    let s = Server::start(d);
+    let doc: serde_json::Value =
+        serde_json::from_str(&ok(d, &["list", "segments", "--format", "json"])).unwrap();
+    let name = doc
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["segment"] == seg)
+        .unwrap()["document"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = s.page(&format!("/document?name={name}"));
+    let turn = &page[page.find(&format!("id=\"s{seg}\"")).unwrap()..];
+    let turn = &turn[..turn.find("class=\"turn\"").unwrap_or(turn.len())];
+    assert!(
+        turn.contains(
+            "<span class=\"badge confirmed\">coded</span> Teaching tools (smu.use.teaching_tools)"
+        ),
+        "{turn}"
+    );
+    assert!(turn.contains("bob"), "{turn}");
+    assert!(
+        turn.contains("memo bob: uses &lt;b&gt;it&lt;/b&gt; to teach"),
+        "{turn}"
+    );
+    for c in codes.iter().filter(|c| *c != "smu.use.teaching_tools") {
+        assert!(
+            turn.contains(&format!("({c})</div>")) && turn.contains("badge suggested"),
+            "{c} as suggested: {turn}"
+        );
+    }
+    // The documents list sorted by coded share puts that document first.
+    let docs = s.page("/documents?sort=coded");
+    let first = &docs[docs.find("<tbody>").unwrap()..];
+    assert!(
+        first[..first.find("</tr>").unwrap()].contains(&format!(">{name}</a>")),
+        "{first}"
+    );
 }
