@@ -155,6 +155,7 @@ enum Shown {
         targets: Vec<(String, String)>,
         code: Counts,
         done: Done,
+        applied: Vec<review::margin::Applied>,
     },
     /// A segment no rule reached.
     Segment {
@@ -229,12 +230,18 @@ fn shown(p: &Project, walk: &Walk, i: usize) -> quarry::Result<Shown> {
             let targets = review::pick::change_targets(q, &item).unwrap_or_default();
             let code = &q.items[i].code;
             let counts = walk.counts(|j| &q.items[j].code == code);
+            let seg = item.segment.id;
+            let applied = review::margin::margins(p, seg, seg)?
+                .remove(&seg)
+                .map(|m| m.applied)
+                .unwrap_or_default();
             Ok(Shown::Suggestion {
                 index: i,
                 item: Box::new(item),
                 targets,
                 code: counts,
                 done,
+                applied,
             })
         }
         Items::Unsuggested { codebook, segments } => {
@@ -580,7 +587,7 @@ fn render(app: &App, v: &View) -> Markup {
             div {
                 @match &v.shown {
                     None => (finished(&key, v)),
-                    Some(Shown::Suggestion { index, item, targets, code, done }) => {
+                    Some(Shown::Suggestion { index, item, targets, code, done, .. }) => {
                         p.progress.muted { (item.suggestion.code) ": " (progress(code.accepted + code.rejected + 1, code)) }
                         (unit(&item.segment, item.before.as_ref(), item.after.as_ref(), &item.highlights))
                         (decision_form(&key, &back, *index, done, Some((item, targets)), None))
@@ -594,7 +601,19 @@ fn render(app: &App, v: &View) -> Markup {
                 (help())
             }
             div {
-                @if let Some(Shown::Suggestion { item, .. }) = &v.shown { (suggestion(item)) }
+                @if let Some(Shown::Suggestion { item, applied, .. }) = &v.shown {
+                    (suggestion(item))
+                    @if !applied.is_empty() {
+                        section.card aria-label="Codes people applied here" {
+                            p { "Already coded here:" }
+                            ul.plain {
+                                @for a in applied {
+                                    li { span.badge.confirmed { "coded" } " " (a.code) span.muted { " · " (a.coders.join(", ")) } }
+                                }
+                            }
+                        }
+                    }
+                }
                 (history(&key, &back, &v.history))
             }
         }

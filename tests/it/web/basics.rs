@@ -259,3 +259,42 @@ fn a_transcript_shows_applied_codes_apart_from_open_suggestions() {
         "{first}"
     );
 }
+
+#[test]
+fn demo_serve_keeps_the_demo_project_and_serves_it() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let mut child = std::process::Command::new(crate::quarry(dir.path()).get_program())
+        .current_dir(dir.path())
+        .env("QUARRY_CONFIG", dir.path().join("settings"))
+        .env_remove("QUARRY_CODER")
+        .args(["demo", "--serve", "--no-open", "--port", "0", "--out"])
+        .arg(&out)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find(|l| l.starts_with("http://127.0.0.1:"))
+        .expect("the address after the demo");
+    let (base, token) = url.split_once("/?token=").unwrap();
+    let port: u16 = base.rsplit_once(':').unwrap().1.parse().unwrap();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: quarry_{port}={token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut page = String::new();
+    s.read_to_string(&mut page).unwrap();
+    child.kill().ok();
+    child.wait().ok();
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("<b>20</b>documents"), "{page}");
+    assert!(out.join(".quarry").exists(), "the demo project is kept");
+}
