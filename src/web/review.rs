@@ -212,7 +212,7 @@ fn view(p: &Project, coder: &str, params: ReviewParams, walk: &mut Walk) -> quar
         coder: coder.to_string(),
         params,
         codebooks,
-        counts: walk.counts(|_| true),
+        counts: walk.counts(),
         place: walk.place(),
         shown,
         history: review::recent(p, coder, HISTORY)?,
@@ -228,8 +228,7 @@ fn shown(p: &Project, walk: &Walk, i: usize) -> quarry::Result<Shown> {
         Items::Suggestions(q) => {
             let item = q.item(p, i)?;
             let targets = review::pick::change_targets(q, &item).unwrap_or_default();
-            let code = &q.items[i].code;
-            let counts = walk.counts(|j| &q.items[j].code == code);
+            let counts = walk.code_counts(i);
             let seg = item.segment.id;
             let applied = review::margin::margins(p, seg, seg)?
                 .remove(&seg)

@@ -47,8 +47,15 @@ pub(crate) struct Walk {
     pub items: Items,
     /// Item indexes in the order shown (a skipped item moves to the end).
     order: Vec<usize>,
-    /// What was done with each item, by item index.
+    /// What was done with each item, by item index (changed only through `set`, which keeps
+    /// the tallies).
     pub done: Vec<Done>,
+    /// Each item's group: its code's place among the queue's codes.
+    group: Vec<u32>,
+    /// Counts over every item.
+    all: Counts,
+    /// Counts per group.
+    per: Vec<Counts>,
     /// Position in `order` of the item on screen (`order.len()`: past the end).
     pos: usize,
     /// What the last action did, said once on the next page.
@@ -72,12 +79,49 @@ impl Walk {
     /// A walk over `items` from the first.
     pub fn new(items: Items) -> Walk {
         let n = items.len();
+        // Items are grouped by code, so that a code's progress is kept as it changes rather
+        // than counted over a queue that may hold millions.
+        let mut group = vec![0u32; n];
+        let mut codes: HashMap<&str, u32> = HashMap::new();
+        if let Items::Suggestions(q) = &items {
+            for (g, s) in group.iter_mut().zip(&q.items) {
+                let next = codes.len() as u32;
+                *g = *codes.entry(s.code.as_str()).or_insert(next);
+            }
+        }
+        let mut per = vec![Counts::default(); codes.len().max(1)];
+        for &g in &group {
+            per[g as usize].total += 1;
+        }
         Walk {
-            items,
             order: (0..n).collect(),
             done: vec![Done::Open; n],
+            group,
+            all: Counts {
+                total: n,
+                ..Counts::default()
+            },
+            per,
             pos: 0,
             said: None,
+            items,
+        }
+    }
+
+    /// Sets what was done with item `i`, keeping the counts.
+    fn set(&mut self, i: usize, d: Done) {
+        let g = self.group[i] as usize;
+        let old = std::mem::replace(&mut self.done[i], d);
+        for (done, step) in [(&old, -1i64), (&self.done[i], 1)] {
+            for c in [&mut self.all, &mut self.per[g]] {
+                let slot = match done {
+                    Done::Open => continue,
+                    Done::Skipped => &mut c.skipped,
+                    Done::Decided(_, what) if applies(what) => &mut c.accepted,
+                    Done::Decided(..) => &mut c.rejected,
+                };
+                *slot = slot.saturating_add_signed(step as isize);
+            }
         }
     }
 
@@ -93,8 +137,8 @@ impl Walk {
 
     /// Records that item `i` was decided and moves on to the next one still open.
     pub fn decided(&mut self, i: usize, id: i64, what: String) {
-        if let Some(d) = self.done.get_mut(i) {
-            *d = Done::Decided(id, what);
+        if i < self.done.len() {
+            self.set(i, Done::Decided(id, what));
         }
         self.advance();
     }
@@ -106,7 +150,7 @@ impl Walk {
             self.advance();
             return;
         }
-        self.done[i] = Done::Skipped;
+        self.set(i, Done::Skipped);
         self.order.remove(self.pos);
         self.order.push(i);
         // The next open item from here, else the longest skipped (the one just skipped last).
@@ -141,26 +185,21 @@ impl Walk {
         else {
             return false;
         };
-        self.done[i] = Done::Open;
+        self.set(i, Done::Open);
         if let Some(p) = self.order.iter().position(|&x| x == i) {
             self.pos = p;
         }
         true
     }
 
-    /// Counts over the items for which `keep` holds.
-    pub fn counts(&self, keep: impl Fn(usize) -> bool) -> Counts {
-        let mut c = Counts::default();
-        for (_, d) in self.done.iter().enumerate().filter(|(i, _)| keep(*i)) {
-            c.total += 1;
-            match d {
-                Done::Open => {}
-                Done::Skipped => c.skipped += 1,
-                Done::Decided(_, what) if applies(what) => c.accepted += 1,
-                Done::Decided(..) => c.rejected += 1,
-            }
-        }
-        c
+    /// Counts over every item.
+    pub fn counts(&self) -> Counts {
+        self.all
+    }
+
+    /// Counts over the items of item `i`'s code.
+    pub fn code_counts(&self, i: usize) -> Counts {
+        self.per[self.group[i] as usize]
     }
 
     /// Moves to the next open item after the one on screen, then to skipped ones, wrapping
@@ -249,11 +288,11 @@ mod tests {
         assert_eq!(w.current(), Some(3));
         w.decided(3, 12, "accepted".into());
         assert_eq!(w.current(), Some(0), "the skipped item comes back");
-        let c = w.counts(|_| true);
+        let c = w.counts();
         assert_eq!((c.total, c.accepted, c.rejected, c.skipped), (4, 2, 1, 1));
         w.decided(0, 13, "changed to x".into());
         assert_eq!(w.current(), None, "all decided");
-        let c = w.counts(|_| true);
+        let c = w.counts();
         assert_eq!((c.accepted, c.rejected, c.skipped), (2, 2, 0));
     }
 
