@@ -10,15 +10,18 @@
 //! project.
 //!
 //! The parts: the plain data is defined here, [`build`](build()) (in `build.rs`) fills it,
-//! `layout.rs` turns it into blocks, and `html.rs` and `markdown.rs` render the blocks.
+//! `layout.rs` turns it into blocks, and `html.rs` and `markdown.rs` render the blocks;
+//! [`parts`] gives the blocks, charts drawn, to a page that renders them itself (the web app).
 
 mod build;
 mod html;
 mod layout;
 mod markdown;
+mod parts;
 pub mod quotes;
 
 pub use build::build;
+pub use parts::{parts, Column, Figure, Label, Part};
 
 use crate::error::{Error, ProjectError, Result};
 use crate::review::quality::CodeAgreement;
@@ -396,8 +399,8 @@ pub fn write_json(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     w.write_all(b"\n")
 }
 
-/// Writes `report` to `path` in `format`; an error names the file.
-pub fn write_file(report: &Report, format: ReportFormat, path: &Path) -> Result<()> {
+/// `report` in `format`: the bytes [`write_file`] writes (and the web app sends).
+pub fn render(report: &Report, format: ReportFormat) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     match format {
         ReportFormat::Html => write_html(report, &mut buf),
@@ -405,6 +408,12 @@ pub fn write_file(report: &Report, format: ReportFormat, path: &Path) -> Result<
         ReportFormat::Json => write_json(report, &mut buf),
     }
     .map_err(|e| Error::Other(format!("laying out the report: {e}")))?;
+    Ok(buf)
+}
+
+/// Writes `report` to `path` in `format`; an error names the file.
+pub fn write_file(report: &Report, format: ReportFormat, path: &Path) -> Result<()> {
+    let buf = render(report, format)?;
     std::fs::write(path, buf).map_err(|source| {
         ProjectError::Io {
             path: path.to_path_buf(),

@@ -84,7 +84,7 @@ pub struct Quote {
 }
 
 /// The evidence a decision answered (code-point ranges kept in its `answered` JSON).
-fn answered_evidence(answered: Option<&str>) -> Vec<(usize, usize)> {
+pub(crate) fn answered_evidence(answered: Option<&str>) -> Vec<(usize, usize)> {
     answered
         .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok())
         .and_then(|v| {

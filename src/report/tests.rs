@@ -163,7 +163,7 @@ fn months_fill_the_gaps_and_keep_undated_posts_last() {
 }
 
 /// A report over the hand-made dataset, with a hostile document name and attribute value.
-fn report() -> Report {
+pub(super) fn report() -> Report {
     let (docs, owners) = dataset();
     let doc_attrs = docs.iter().map(|d| (d.id, d.attributes.clone())).collect();
     let c = codings();
