@@ -221,6 +221,19 @@ pub struct Explained {
     pub masks: Vec<String>,
 }
 
+impl Explained {
+    /// The whole search, as `codebook explain` writes it: `(rules)` and the scope's filters.
+    pub fn search(&self) -> Option<String> {
+        self.query.as_ref().map(|q| format!("({q}){}", self.scope))
+    }
+
+    /// One of the code's rules (`text`, as written) as the search that finds what it
+    /// matches, the same way: what the masks leave out aside.
+    pub fn rule_search(&self, text: &str) -> String {
+        format!("({text}){}", self.scope)
+    }
+}
+
 /// Each code's rules (only `code` and the codes below it, if given) as search text, with what
 /// the text cannot say: the scope and the masked phrases.
 pub fn explain(cb: &Codebook, code: Option<&str>) -> Result<Vec<Explained>> {
@@ -347,4 +360,83 @@ pub fn export_qdc<P: Borrow<Project>>(
     std::fs::write(&dest, crate::refi::qdc::export(&cb))
         .map_err(|e| super::context(format!("writing {}", dest.display()), &e))?;
     Ok((dest, cb.codes.len()))
+}
+
+/// One codebook a person can open in a project (the list `quarry serve` shows).
+pub struct Listed {
+    /// What opens it: a built-in's name; else the id the project knows it by, or its file
+    /// when that id is also a built-in's name.
+    pub key: String,
+    /// The id a run of it is stored under.
+    pub id: String,
+    /// Where it comes from: `built-in:NAME` or its file.
+    pub origin: String,
+    /// Whether it is built in.
+    pub built_in: bool,
+    /// Whether the project's last `suggest` run of its id applied this very codebook.
+    pub run: bool,
+    /// Where the last run of its id came from, when that was another codebook of the same id.
+    pub other_run: Option<String>,
+    /// The codebook, or why its file does not load now.
+    pub codebook: std::result::Result<Codebook, String>,
+}
+
+impl Listed {
+    /// The name `tune` and `rules` are given for it: a built-in's name, else its file.
+    pub fn tune_name(&self) -> &str {
+        if self.built_in {
+            &self.key
+        } else {
+            &self.origin
+        }
+    }
+}
+
+/// The built-in codebooks, then the project's own ([`in_project`]), each with whether this
+/// project ran it.
+pub fn listing(p: &Project) -> Result<Vec<Listed>> {
+    let runs: HashMap<String, String> = p.store().codebooks_run()?.into_iter().collect();
+    let ran = |id: &str, origin: &str| match runs.get(id) {
+        Some(o) if o == origin => (true, None),
+        Some(o) => (false, Some(o.clone())),
+        None => (false, None),
+    };
+    let mut out = Vec::new();
+    for (name, cb) in built_in()? {
+        let origin = codebook::origin_of(&cb);
+        let (run, other_run) = ran(&cb.id, &origin);
+        out.push(Listed {
+            key: name.to_string(),
+            id: cb.id.clone(),
+            origin,
+            built_in: true,
+            run,
+            other_run,
+            codebook: Ok(cb),
+        });
+    }
+    for (id, origin) in in_project(p)? {
+        let (run, other_run) = ran(&id, &origin);
+        let key = if codebook::BUILT_IN.iter().any(|(n, _)| *n == id) {
+            origin.clone()
+        } else {
+            id.clone()
+        };
+        out.push(Listed {
+            key,
+            id,
+            codebook: codebook::load_origin(&origin).map_err(|e| e.to_string()),
+            origin,
+            built_in: false,
+            run,
+            other_run,
+        });
+    }
+    Ok(out)
+}
+
+/// The codebook of [`listing`] that `key` opens, if any: nothing else is read, so a name
+/// cannot open an arbitrary file.
+pub fn listed(p: &Project, key: &str) -> Result<Option<Listed>> {
+    Ok(listing(p)?.into_iter().find(|l| l.key == key))
 }

@@ -248,6 +248,20 @@ pub fn tune(
     Ok(Tune { tuned, wrote })
 }
 
+/// Where `quarry serve` writes a tuned codebook of id `id`: ID-tuned.toml in the project's
+/// folder, else ID-tuned-2.toml, ID-tuned-3.toml..., the first that does not exist (a file
+/// is never replaced).
+pub fn tuned_path(p: &Project, id: &str) -> std::path::PathBuf {
+    let at = |n: usize| {
+        let suffix = if n == 1 {
+            String::new()
+        } else {
+            format!("-{n}")
+        };
+        p.root().join(format!("{id}-tuned{suffix}.toml"))
+    };
+    (1..).map(at).find(|f| !f.exists()).unwrap_or_else(|| at(1))
+
 #[cfg(test)]
 mod tests {
     use super::*;
