@@ -261,6 +261,7 @@ pub fn tuned_path(p: &Project, id: &str) -> std::path::PathBuf {
         p.root().join(format!("{id}-tuned{suffix}.toml"))
     };
     (1..).map(at).find(|f| !f.exists()).unwrap_or_else(|| at(1))
+}
 
 #[cfg(test)]
 mod tests {
