@@ -11,8 +11,10 @@
 //!
 //! The parts: the plain data is defined here, [`build`](build()) (in `build.rs`) fills it,
 //! `layout.rs` turns it into blocks, and `html.rs` and `markdown.rs` render the blocks.
+//! Beside the report: [`quotes`] (coded quotes as files) and [`hits`] (search hits as files).
 
 mod build;
+pub mod hits;
 mod html;
 mod layout;
 mod markdown;
