@@ -502,11 +502,12 @@ fn results(
     books: &[Book],
 ) -> Markup {
     let pages = result.total.div_ceil(HITS_PER_PAGE).max(1);
-    let mut cli = format!("quarry search '{}'", query.replace('\'', r"'\''"));
+    let mut cli = format!("quarry search {}", sh_quote(query));
+    if !s.codebook.is_empty() {
+        cli.push_str(&format!(" --codebook {}", sh_quote(&s.codebook)));
+    }
     if !s.code.is_empty() {
-        cli.push_str(&format!(" --codebook {} --code {}", s.codebook, s.code));
-    } else if !s.codebook.is_empty() {
-        cli.push_str(&format!(" --codebook {}", s.codebook));
+        cli.push_str(&format!(" --code {}", sh_quote(&s.code)));
     }
     let download = |f: &str| format!("{}&format={f}", s.url("/search/download"));
     html! {
@@ -516,7 +517,7 @@ fn results(
             p.muted.cli { "The same search in a terminal: " code { (cli) } }
             @if result.total > 0 {
                 p.downloads {
-                    "Download all " (result.total) " as "
+                    @if result.total == 1 { "Download it as " } @else { "Download all " (result.total) " as " }
                     a href=(download("csv")) { "CSV" } ", "
                     a href=(download("xlsx")) { "Excel (.xlsx)" } " or "
                     a href=(download("json")) { "JSON" } "."
@@ -527,6 +528,11 @@ fn results(
             @if result.total > 0 { (code_form(app, s, result.total, books)) }
         }
     }
+}
+
+/// `s` as one word for a POSIX shell: in single quotes, each `'` written `'\''`.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// A turn's speaker and its text, dimmed: the context of a hit.
@@ -848,7 +854,7 @@ fn ask(
             p.confirm { "Code " (n) " " (noun) " with " code { (code) } " (" (name) ")? "
                 "This is one batch; you can undo it." }
             p.muted { "Search: " code { (query) } " · codebook " (book) " · coder " (coder) }
-            form method="post" action="/search/code" {
+            form.confirm-form method="post" action="/search/code" {
                 (forms::key_field(app))
                 (s.hidden())
                 input type="hidden" name="apply" value={ (book) " " (code) };
@@ -933,7 +939,7 @@ fn coded(
         @if again { p.muted { "This was already done; nothing was coded twice." } }
         p.confirm role="status" { "Coded " (n) " " (noun) " with " code { (code) }
             @if !name.is_empty() { " (" (name) ")" } " as batch " (batch) ", coder " (coder) "." }
-        form method="post" action="/search/code" {
+        form.confirm-form method="post" action="/search/code" {
             (forms::key_field(app))
             (s.hidden())
             input type="hidden" name="apply" value={ (book) " " (code) };
@@ -943,7 +949,7 @@ fn coded(
             " "
             a href=(s.url("/search")) { "Back to the search" }
         }
-        p.muted { "In a terminal, " code { "quarry undo " (batch) } " undoes it too." }
+        p.muted { "In a terminal, " code { "quarry undo " (batch) " --coder " (sh_quote(coder)) } " undoes it too." }
     };
     page("Hits coded", "Search", body).into_response()
 }
