@@ -12,8 +12,10 @@
 //! The parts: the plain data is defined here, [`build`](build()) (in `build.rs`) fills it,
 //! `layout.rs` turns it into blocks, and `html.rs` and `markdown.rs` render the blocks;
 //! [`parts`] gives the blocks, charts drawn, to a page that renders them itself (the web app).
+//! Beside the report: [`quotes`] (coded quotes as files) and [`hits`] (search hits as files).
 
 mod build;
+pub mod hits;
 mod html;
 mod layout;
 mod markdown;

@@ -6,9 +6,8 @@
 //! holds the formats and the columns and labels every listing shares; the listings themselves
 //! are in the files beside it, by what they print.
 
-use quarry::text::model::{format_ms, Segment};
+use quarry::report::hits::segment_json as seg_json;
 pub use quarry::text::safe::{csv_cell, cut_middle, mark, place, sanitize};
-use serde_json::json;
 
 mod admin;
 mod codes;
@@ -50,26 +49,6 @@ pub struct Style {
 const HL_ON: &str = "\x1b[1;31m";
 const HL_OFF: &str = "\x1b[0m";
 const DIM_ON: &str = "\x1b[2m";
-
-fn seg_json(s: &Segment) -> serde_json::Value {
-    let mut v = json!({
-        "segment": s.id,
-        "document": s.document,
-        "speaker": s.speaker,
-        "role": s.role,
-        "start_ms": s.start_ms,
-        "end_ms": s.end_ms,
-        "start": s.start_ms.map(format_ms),
-        "line": s.line,
-        "char_start": s.char_start,
-        "char_end": s.char_end,
-        "text": s.text,
-    });
-    if let Some(p) = &s.post {
-        v["post"] = json!(p);
-    }
-    v
-}
 
 /// A quote shortened to `n` characters at its end, with `…` saying so.
 fn clip(s: &str, n: usize) -> String {

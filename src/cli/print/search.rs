@@ -1,18 +1,12 @@
 //! Search hits as a table (keyword in context, with the turns around), CSV, JSON or JSON
-//! lines, and the note on other forms of a search word the corpus holds.
+//! lines (written by [`quarry::report::hits`], which the browser's downloads use too), and
+//! the note on other forms of a search word the corpus holds.
 
-use super::{csv_cell, place, sanitize, seg_json, Column, Format, Style, DIM_ON, HL_OFF, HL_ON};
-use quarry::project::search::{Hit, OtherForms, SearchResult};
-use quarry::text::model::{PostMeta, Segment};
-use serde_json::json;
+use super::{place, sanitize, Column, Format, Style, DIM_ON, HL_OFF, HL_ON};
+use quarry::project::search::{OtherForms, SearchResult};
+use quarry::report::hits;
+use quarry::text::model::Segment;
 use std::io::{self, Write};
-
-fn char_ranges(text: &str, ranges: &[(usize, usize)]) -> Vec<(usize, usize)> {
-    ranges
-        .iter()
-        .map(|&(s, e)| (text[..s].chars().count(), text[..e].chars().count()))
-        .collect()
-}
 
 /// A keyword-in-context snippet: about `width` characters around the first highlight, on one
 /// line, with highlights marked when `color`.
@@ -80,22 +74,6 @@ fn collapse_spaces(s: &str) -> String {
     out
 }
 
-fn hit_json(h: &Hit) -> serde_json::Value {
-    let mut v = seg_json(&h.segment);
-    let words: Vec<&str> = h
-        .highlights
-        .iter()
-        .map(|&(s, e)| &h.segment.text[s..e])
-        .collect();
-    v["matches"] = json!(words);
-    v["highlights"] = json!(char_ranges(&h.segment.text, &h.highlights));
-    if !h.before.is_empty() || !h.after.is_empty() {
-        v["before"] = json!(h.before.iter().map(seg_json).collect::<Vec<_>>());
-        v["after"] = json!(h.after.iter().map(seg_json).collect::<Vec<_>>());
-    }
-    v
-}
-
 /// One line per search word whose stem misses corpus words that begin like it (see
 /// [`quarry::project::search::other_forms`]): `also in the corpus (segments): trustworthy (9),
 /// trustworthiness (6); try trust*`.
@@ -117,113 +95,12 @@ pub fn other_forms(w: &mut dyn Write, forms: &[OtherForms], indent: &str) -> io:
     Ok(())
 }
 
-/// The columns of `search --format csv`: every field of a hit's JSON, flattened. The first ten
-/// are the JSON keys of the same name (`quote` is `text`), then `start_ms`, `end_ms`,
-/// `highlights`, one `post_FIELD` per field of `post`, and the context turns (`before`,
-/// `after`).
-fn hit_csv_columns() -> Vec<String> {
-    let mut cols: Vec<String> = [
-        "segment",
-        "document",
-        "speaker",
-        "role",
-        "start",
-        "line",
-        "char_start",
-        "char_end",
-        "matches",
-        "quote",
-        "start_ms",
-        "end_ms",
-        "highlights",
-    ]
-    .map(String::from)
-    .to_vec();
-    if let serde_json::Value::Object(m) = json!(PostMeta::default()) {
-        cols.extend(m.keys().map(|k| format!("post_{k}")));
-    }
-    cols.extend(["before".to_string(), "after".to_string()]);
-    cols
-}
-
-/// A JSON value as one CSV cell: lists joined with `; `, pairs with `-` (numbers, such as
-/// highlight ranges) or `=` (a key and its value), strings formula-guarded.
-fn csv_flat(v: &serde_json::Value) -> String {
-    use serde_json::Value;
-    fn plain(v: &Value) -> String {
-        match v {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            Value::Array(a) => {
-                let sep = if a.iter().all(Value::is_number) {
-                    "-"
-                } else {
-                    "="
-                };
-                a.iter().map(plain).collect::<Vec<_>>().join(sep)
-            }
-            other => other.to_string(),
-        }
-    }
-    match v {
-        Value::Array(a) => csv_cell(&a.iter().map(plain).collect::<Vec<_>>().join("; ")),
-        Value::String(s) => csv_cell(s),
-        other => plain(other),
-    }
-}
-
-/// One hit as the row of [`hit_csv_columns`]; context turns as `speaker: text`, one a line.
-fn hit_csv_row(h: &Hit, columns: &[String]) -> Vec<String> {
-    let v = hit_json(h);
-    let turns = |segs: &[Segment]| {
-        csv_cell(
-            &segs
-                .iter()
-                .map(|s| match &s.speaker {
-                    Some(sp) => format!("{sp}: {}", s.text),
-                    None => s.text.clone(),
-                })
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    };
-    columns
-        .iter()
-        .map(|col| match col.as_str() {
-            "quote" => csv_flat(&v["text"]),
-            "before" => turns(&h.before),
-            "after" => turns(&h.after),
-            c => match c.strip_prefix("post_") {
-                Some(k) => csv_flat(&v["post"][k]),
-                None => csv_flat(&v[c]),
-            },
-        })
-        .collect()
-}
-
 /// Prints search hits.
 pub fn hits(w: &mut dyn Write, r: &SearchResult, format: Format, style: Style) -> io::Result<()> {
     match format {
-        Format::Json => {
-            let v =
-                json!({"total": r.total, "hits": r.hits.iter().map(hit_json).collect::<Vec<_>>()});
-            writeln!(w, "{}", serde_json::to_string_pretty(&v)?)
-        }
-        Format::Jsonl => {
-            for h in &r.hits {
-                writeln!(w, "{}", hit_json(h))?;
-            }
-            Ok(())
-        }
-        Format::Csv => {
-            let mut c = csv::Writer::from_writer(w);
-            let columns = hit_csv_columns();
-            c.write_record(&columns)?;
-            for h in &r.hits {
-                c.write_record(hit_csv_row(h, &columns))?;
-            }
-            c.flush()
-        }
+        Format::Json => hits::write_json(w, r),
+        Format::Jsonl => hits::write_jsonl(w, &r.hits),
+        Format::Csv => hits::write_csv(w, &r.hits),
         Format::Table => {
             let docs = Column::fit(r.hits.iter().map(|h| h.segment.document.as_str()), 28);
             let segs = r
