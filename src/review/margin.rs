@@ -41,11 +41,12 @@ pub struct Margin {
     pub suggested: Vec<Open>,
 }
 
+/// Code names and colours by (codebook id, code id).
+pub type CodeNames = HashMap<(String, String), (String, Option<String>)>;
+
 /// A code's name and colour, by (codebook, code), from the codebooks run on the project that
 /// still load.
-pub fn code_names(
-    project: &Project,
-) -> Result<HashMap<(String, String), (String, Option<String>)>> {
+pub fn code_names(project: &Project) -> Result<CodeNames> {
     let mut out = HashMap::new();
     for (id, origin) in project.store().codebooks_run()? {
         if let Ok(cb) = crate::codebook::load_origin(&origin) {

@@ -185,9 +185,9 @@ pub(super) async fn documents(
     };
     match q.sort.as_str() {
         "format" => shown.sort_by(|a, b| a.format.as_str().cmp(b.format.as_str())),
-        "segments" => shown.sort_by(|a, b| b.segments.cmp(&a.segments)),
+        "segments" => shown.sort_by_key(|d| std::cmp::Reverse(d.segments)),
         "coded" => shown.sort_by(|a, b| share(b).total_cmp(&share(a))),
-        "name" => shown.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase())),
+        "name" => shown.sort_by_key(|d| d.name.to_lowercase()),
         _ => {}
     }
     let pages = shown.len().div_ceil(DOCUMENTS_PER_PAGE).max(1);
@@ -311,8 +311,7 @@ pub(super) async fn transcript(
     page(&t.document, "Documents", body).into_response()
 }
 
-/// Code names and colours, by (codebook, code).
-type Names = std::collections::HashMap<(String, String), (String, Option<String>)>;
+use quarry::review::margin::CodeNames as Names;
 
 /// A post's time, link and flags under its author.
 fn post_line(p: &quarry::text::model::PostMeta) -> Markup {

@@ -160,9 +160,9 @@ enum Shown {
     /// A segment no rule reached.
     Segment {
         index: usize,
-        segment: Segment,
-        before: Option<Segment>,
-        after: Option<Segment>,
+        segment: Box<Segment>,
+        before: Option<Box<Segment>>,
+        after: Option<Box<Segment>>,
         codes: Vec<(String, String)>,
         done: Done,
     },
@@ -249,12 +249,12 @@ fn shown(p: &Project, walk: &Walk, i: usize) -> quarry::Result<Shown> {
                 quarry::store::StoreError::NotFound(format!("segment #{} is gone", segments[i]))
             })?;
             let near = store.segments_in(segment.document_id, segment.ord - 1, segment.ord + 1)?;
-            let at = |o: i64| near.iter().find(|x| x.ord == o).cloned();
+            let at = |o: i64| near.iter().find(|x| x.ord == o).cloned().map(Box::new);
             Ok(Shown::Segment {
                 index: i,
                 before: at(segment.ord - 1),
                 after: at(segment.ord + 1),
-                segment,
+                segment: Box::new(segment),
                 codes: codebook
                     .codes
                     .iter()
@@ -593,7 +593,7 @@ fn render(app: &App, v: &View) -> Markup {
                         (rules(item))
                     }
                     Some(Shown::Segment { index, segment, before, after, codes, done }) => {
-                        (unit(segment, before.as_ref(), after.as_ref(), &[]))
+                        (unit(segment, before.as_deref(), after.as_deref(), &[]))
                         (decision_form(&key, &back, *index, done, None, Some(codes)))
                     }
                 }
