@@ -1026,12 +1026,8 @@ pub fn status(project: &Project) -> Result<Status> {
     // (codebook, code) -> open suggestion segments.
     let mut open: std::collections::BTreeMap<(String, String), Vec<i64>> = Default::default();
     for (book, _) in store.codebooks_run()? {
-        for s in store.codebook_suggestions(&book, false)? {
-            if s.state == crate::store::SuggestionState::Open {
-                open.entry((book.clone(), s.code))
-                    .or_default()
-                    .push(s.segment);
-            }
+        for (code, segment) in store.open_suggestions(&book)? {
+            open.entry((book.clone(), code)).or_default().push(segment);
         }
     }
     for d in &decisions {

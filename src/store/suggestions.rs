@@ -366,6 +366,22 @@ impl Store {
             .map_err(sql("reading suggestions"))
     }
 
+    /// A codebook's open suggestions as (code, segment), without their evidence: what review
+    /// counts need, cheaply.
+    pub fn open_suggestions(&self, codebook: &str) -> R<Vec<(String, i64)>> {
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT c.code, s.segment_id FROM {SUGGESTIONS} WHERE c.codebook = ?1 AND s.state NOT IN (1, 2)"
+            ))
+            .map_err(sql("reading suggestions"))?;
+        let rows = st
+            .query_map([codebook], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(sql("reading suggestions"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading suggestions"))
+    }
+
     /// Every codebook's suggestions on segments `from..=to`, in segment order.
     pub fn suggestions_between(&self, from: i64, to: i64) -> R<Vec<SuggestionRow>> {
         let mut st = self

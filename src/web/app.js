@@ -92,7 +92,10 @@
   function liveCounts() {
     var cells = document.querySelectorAll("[data-count]");
     if (!cells.length) { return; }
+    // The next update comes a while after the last answer, longer when answers are slow (a
+    // big study), so that polling never crowds out the people deciding.
     function update() {
+      var began = Date.now();
       fetch("/status.json", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
         cells.forEach(function (cell) {
           var k = cell.dataset.count.split("|");
@@ -104,9 +107,11 @@
             });
           });
         });
-      }).catch(function () {});
+      }).catch(function () {}).then(function () {
+        setTimeout(update, Math.max(3000, 10 * (Date.now() - began)));
+      });
     }
-    setInterval(update, 3000);
+    setTimeout(update, 3000);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
