@@ -8,10 +8,11 @@
 //!
 //! The project: the one in QUARRY_BENCH_PROJECT (e.g. a 1 GB study made with
 //! `../shared/bench/corpus.py` and `quarry add`, after `quarry suggest --codebook ...` for
-//! review), else a generated one: QUARRY_BENCH_DOCS interviews (default 400) of 60 turns made
-//! from the sample study's sentences, plus one two-hour transcript of 1,440 turns, with
-//! sm-uptake's suggestions (about 40 s to build). A given project is only read and served;
-//! the round trip decides (and leaves) a few suggestions for the coder `bench`.
+//! review), else a generated one: QUARRY_BENCH_DOCS interviews (default 6,000) of 60 turns
+//! made from the sample study's sentences, plus one two-hour transcript of 1,440 turns, with
+//! sm-uptake's suggestions (360,000 segments; about 40 s to build on 2 cores). A given project
+//! is only read and served; the round trip decides (and leaves) a few suggestions for the
+//! coder `bench`.
 //!
 //! usage: cargo bench --bench web [-- ITERS]       (default 40 requests per row)
 
@@ -45,7 +46,7 @@ fn main() {
             let docs = std::env::var("QUARRY_BENCH_DOCS")
                 .ok()
                 .and_then(|v| v.parse().ok())
-                .unwrap_or(400);
+                .unwrap_or(6000);
             build(generated.path(), docs, config.path());
             generated.path().to_path_buf()
         }
@@ -75,11 +76,11 @@ fn main() {
 
 /// A decision's round trip: POST the page's accept form to /review/decide, then GET where
 /// the answer sends the browser (the next item), as the review page's keys do.
-///
-/// >>> REVIEW ROUND TRIP: while GET /review answers 501 (not built yet) this row is empty.
-/// Once it is built, check that `decide_form` finds the accept form the page really has (its
-/// action is /review/decide; the accept button's name and value are sent with the hidden
-/// fields) and that the answer is a redirect to the next item. <<<
+//
+// TO FINISH WITH THE REVIEW PAGE: while GET /review answers 501 (not built yet) this row only
+// says so. Once it is built, check that `decide_form` finds the accept form the page really
+// has (its action is /review/decide; its hidden fields and the accept button's name and value
+// are sent) and that the answer is a redirect to the next item (or the next item itself).
 fn review_round_trip(server: &Server, iters: usize) -> Row {
     let what = "review decision (POST /review/decide + GET next)";
     let (status, _, page) = server.get("/review");
