@@ -293,6 +293,14 @@ impl Browser<'_> {
         u.query().map(String::from)
     }
 
+    /// A parameter of the address now shown (`q` of `/search?q=trust&speaker=`), decoded.
+    pub fn param(&self, name: &str) -> Option<String> {
+        let u = self.run("reading the address", self.c().current_url());
+        u.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
     /// The fragment of the address now shown (`s12`), if any.
     pub fn fragment(&self) -> Option<String> {
         let u = self.run("reading the address", self.c().current_url());

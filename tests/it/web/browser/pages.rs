@@ -44,31 +44,28 @@ fn a_person_searches_opens_a_hit_at_its_turn_and_filters_documents() {
     b.click("nav a[href='/search']");
     b.wait_until("the search page", |b| b.path() == "/search");
     b.fill("#q", "trust");
-    b.click("form.search button[type=submit]");
+    b.click("form[action='/search'] button[type=submit]");
     b.wait_until("the search's results", |b| {
-        b.query().as_deref() == Some("q=trust")
+        b.param("q").as_deref() == Some("trust")
     });
     let n = crate::count(d, "trust") as usize;
     assert!(n > 1, "the sample study says trust more than once");
-    let said = b
-        .texts("main p")
-        .into_iter()
-        .find(|t| t.contains("matching segment"))
-        .unwrap_or_else(|| panic!("no count on {}", b.where_am_i()));
+    let said = b.text("p.total");
     assert!(
         said.starts_with(&format!("{n} matching segments")),
         "{said}"
     );
     assert_eq!(b.count(".hit"), n.min(50));
-    assert!(b.text(".hit mark").to_lowercase().starts_with("trust"));
+    assert!(b
+        .text(".hit > .quote mark")
+        .to_lowercase()
+        .starts_with("trust"));
 
     // The second hit's link opens its transcript scrolled to that turn, marked as the target.
     let link = b.all(".hit .place a")[1].clone();
     let href = b.run("reading the link", link.attr("href")).unwrap();
     let turn = href.rsplit_once('#').unwrap().1.to_string();
-    let quote = b.js("const h = document.querySelectorAll('.hit')[1];
-         return [...h.children].find(c => !c.classList.contains('place')
-             && !c.classList.contains('context')).textContent");
+    let quote = b.js("return document.querySelectorAll('.hit > .quote')[1].textContent");
     b.run("following the hit's link", link.click());
     b.wait_until("the transcript", |b| b.path() == "/document");
     assert_eq!(b.fragment().as_deref(), Some(turn.as_str()));
@@ -76,7 +73,7 @@ fn a_person_searches_opens_a_hit_at_its_turn_and_filters_documents() {
         "const t = document.querySelector(':target'); if (!t) return null;
          const r = t.getBoundingClientRect();
          return { id: t.id, top: r.top, bottom: r.bottom, height: innerHeight,
-                  text: t.children[1].textContent,
+                  text: t.querySelector('.said-text').textContent,
                   background: getComputedStyle(t).backgroundColor }",
     );
     assert_eq!(target["id"], json!(turn), "{target}");
@@ -149,7 +146,7 @@ fn the_keyboard_alone_reaches_search_and_submits() {
     b.type_keys("misinformation");
     b.press("Enter");
     b.wait_until("the results", |b| {
-        b.query().as_deref() == Some("q=misinformation")
+        b.param("q").as_deref() == Some("misinformation")
     });
     let n = crate::count(d, "misinformation");
     b.wait_for_text(&format!("{n} matching segments"));
@@ -262,23 +259,20 @@ fn markup_in_the_study_is_shown_as_text_and_never_runs() {
     b.go("/document?name=evil");
     no_markup_ran(&b, "evil");
     let shown =
-        b.js("return [...document.querySelectorAll('.turn')].map(t => t.children[1].textContent)");
+        b.js("return [...document.querySelectorAll('.turn .said-text')].map(t => t.textContent)");
     assert_eq!(shown, json!(sources));
 
     // Search results: the quote with its mark, still text.
     b.go("/search?q=trust");
     no_markup_ran(&b, "Search");
-    let quotes = b.js(
-        "return [...document.querySelectorAll('.hit')].map(h => [...h.children]
-             .find(c => !c.classList.contains('place') && !c.classList.contains('context'))
-             .textContent)",
-    );
+    let quotes =
+        b.js("return [...document.querySelectorAll('.hit > .quote')].map(q => q.textContent)");
     assert!(
         quotes.as_array().unwrap().contains(&json!(sources[1])),
         "{quotes}"
     );
     assert_eq!(
-        b.count(".hit mark"),
+        b.count(".hit > .quote mark"),
         2,
         "trust in each of the two documents"
     );
