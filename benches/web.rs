@@ -77,21 +77,20 @@ fn main() {
 /// A decision's round trip: POST the page's accept form to /review/decide, then GET where
 /// the answer sends the browser (the next item), as the review page's keys do.
 //
-// TO FINISH WITH THE REVIEW PAGE: while GET /review answers 501 (not built yet) this row only
-// says so. Once it is built, check that `decide_form` finds the accept form the page really
-// has (its action is /review/decide; its hidden fields and the accept button's name and value
-// are sent) and that the answer is a redirect to the next item (or the next item itself).
+// The review page keeps a walk per coder and address: each round trip decides the item shown
+// and the redirect shows the next, as a person pressing `a` over and over would see it.
 fn review_round_trip(server: &Server, iters: usize) -> Row {
     let what = "review decision (POST /review/decide + GET next)";
     let (status, _, page) = server.get("/review");
     if status == 501 {
-        return Row::missing(what, "GET /review answers 501: not built yet");
+        return Row::missing(what, "GET /review answers 501: not built");
     }
     if status != 200 {
         return Row::missing(what, &format!("GET /review answered {status}"));
     }
     let mut page = page;
-    server.measure(what, iters, || {
+    let before = decided(&server.root);
+    let row = server.measure(what, iters, || {
         let Some(form) = decide_form(&page) else {
             panic!("no form posting to /review/decide on the review page:\n{page}");
         };
@@ -107,15 +106,28 @@ fn review_round_trip(server: &Server, iters: usize) -> Row {
             _ => panic!("POST /review/decide answered {status}: {body}"),
         };
         page.len()
-    })
+    });
+    // Every round trip stored its decision (the warm-up's too).
+    let stored = decided(&server.root) - before;
+    assert_eq!(stored, iters + 3, "decisions stored by the round trips");
+    if let Some(said) = page.find("Not stored") {
+        panic!("{}", &page[said..page.len().min(said + 300)]);
+    }
+    row
 }
 
-/// The body to POST for the first form on `page` whose action is /review/decide: its hidden
-/// fields and the first submit button's name and value (accept comes first on the page).
+/// How many decisions the coder `bench` has in force.
+fn decided(root: &Path) -> usize {
+    quarry::project::Project::open(root)
+        .and_then(|p| Ok(p.store().decisions(Some("bench"))?.len()))
+        .expect("reading the decisions")
+}
+
+/// The body to POST for the review page's decision form (`<form id="decide">`): its hidden
+/// fields and its first button's name and value (accept).
 fn decide_form(page: &str) -> Option<String> {
-    let at = page.find("action=\"/review/decide\"")?;
-    let start = page[..at].rfind("<form")?;
-    let end = at + page[at..].find("</form>")?;
+    let start = page.find("<form id=\"decide\"")?;
+    let end = start + page[start..].find("</form>")?;
     let form = &page[start..end];
     let mut fields: Vec<String> = Vec::new();
     let mut button = None;
@@ -256,6 +268,7 @@ fn corpus(root: &Path, config: &Path) -> (usize, u64, String, u64) {
 
 /// `quarry serve` on the project, stopped when dropped.
 struct Server {
+    root: PathBuf,
     child: Child,
     _out: BufReader<std::process::ChildStdout>,
     port: u16,
@@ -297,6 +310,7 @@ impl Server {
         // Let in, and coding as `bench` (the cookie /coder would set).
         let cookie = format!("quarry_{port}={token}; quarry_{port}_coder=bench");
         Server {
+            root: root.to_path_buf(),
             child,
             _out: out,
             port,

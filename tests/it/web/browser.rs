@@ -12,10 +12,13 @@
 //! Without chromedriver or Chromium the tests say they were skipped, unless
 //! QUARRY_REQUIRE_TOOLS is set (as in CI), which makes that a failure.
 //!
-//! The tests: `browser/pages.rs` (the pages built so far), `browser/screens.rs` (a screenshot
-//! of every page, run by .ci/run). A page's browser tests go in a file of their own beside them.
+//! The tests: `browser/pages.rs` (reading, searching, the keyboard, who is coding, markup as
+//! text), `browser/review.rs` (review by keys, two coders at once), `browser/screens.rs` (a
+//! screenshot of every page, run by .ci/run). A page's browser tests go in a file of their own
+//! beside them.
 
 mod pages;
+mod review;
 mod screens;
 
 use super::Server;
@@ -400,6 +403,16 @@ impl Browser<'_> {
             seq = seq.then(KeyAction::Up { value: k });
         }
         self.run(&format!("pressing {name}"), self.c().perform_actions(seq));
+    }
+
+    /// Presses a key that sends a form (a review key) and waits for the page it leads to.
+    pub fn press_and_load(&self, name: &str) {
+        self.js("window.quarryTestOldPage = true; return 1");
+        self.press(name);
+        self.wait_until(&format!("a new page after {name}"), |b| {
+            b.js("return !window.quarryTestOldPage && document.readyState === 'complete'")
+                == json!(true)
+        });
     }
 
     /// Types `text` wherever the focus is, one key after another.
