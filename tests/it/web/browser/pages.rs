@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 fn let_in(b: &Browser, s: &Server) {
     assert_eq!(b.status(), 200);
     assert!(b.title().ends_with("· quarry"), "{}", b.title());
+    assert_eq!(b.query(), None, "the token is no longer in the address");
     assert_eq!(
         b.url(),
         format!("{}/", b.base),
