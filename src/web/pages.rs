@@ -100,10 +100,10 @@ pub(super) async fn overview(State(app): State<Arc<App>>) -> Response {
         @if status.codes.is_empty() {
             p.muted { "Nothing yet: no codebook has been applied (`quarry suggest --codebook NAME`)." }
         } @else {
-            p.muted { "Waiting: suggestions nobody has decided on. Counts update by themselves while others code." }
+            p.muted { "Open: the code's suggestions still standing; each coder's column says how many they accepted, rejected and have left. Counts update by themselves while others code." }
             table {
                 thead { tr {
-                    th { "Codebook" } th { "Code" } th.num { "Waiting" }
+                    th { "Codebook" } th { "Code" } th.num { "Open" }
                     @for c in &status.coders { th.num { (c) ": accepted / rejected / left" } }
                 } }
                 tbody {
