@@ -17,6 +17,7 @@
 //! screenshot of every page, run by .ci/run). A page's browser tests go in a file of their own
 //! beside them.
 
+mod hits;
 mod pages;
 mod review;
 mod screens;
