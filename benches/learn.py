@@ -14,6 +14,13 @@ Steps (every quarry step runs the real binary on a fresh project in OUT):
     labels: a prediction is right when its code is the text's label; recall is over the
     texts whose label has a code in the codebook. Micro precision, recall and F1.
 
+Then, from the same reviewed sample: the ranker (`quarry list suggestions` gives each open
+suggestion's `likely`), keeping suggestions at the threshold with the best F1 on the sample;
+`codebook propose` after the reviewer also codes the sample's texts no rule reached; and all
+together (tuned, proposed, ranked). The ranked queue of the held-out texts is also scored:
+precision of its top 20% in `--order likely` against the score order, and the decisions a
+person needs to confirm 80% of its right suggestions in each order.
+
 Literal matching reads the codebook's rules as plain text, as the auto-coding of open QDA
 tools does: a word, `exact:` word or quoted phrase is a case-insensitive substring, a
 `prefix*` a substring of its prefix, NEAR/BEFORE pairs need both words anywhere, AND / OR /
@@ -214,6 +221,83 @@ def score(predicted, labels, docs, codes):
             "predictions": tp + fp}
 
 
+def code_unsuggested(quarry, project, book_id, labels, reviewed, code_ids):
+    """Codes by hand (coder `labels`) each reviewed text that got no suggestion of its
+    label's code, when the label is a code of the codebook; returns how many."""
+    seg_of = {}
+    for line in run(quarry, project, "list", "segments", "--format", "jsonl").splitlines():
+        s = json.loads(line)
+        seg_of.setdefault(s["document"], s["segment"])
+    have = set()
+    for line in run(quarry, project, "list", "suggestions", "--format", "jsonl").splitlines():
+        r = json.loads(line)
+        if r["codebook"] == book_id:
+            have.add((r["segment"], r["code"]))
+    n = 0
+    for d in sorted(reviewed):
+        code = labels[d]
+        if code in code_ids and d in seg_of and (seg_of[d], code) not in have:
+            run(quarry, project, "code", str(seg_of[d]), code, "--coder", "labels")
+            n += 1
+    return n
+
+
+def ranker_rows(quarry, project, book_id, labels, reviewed, held_out, code_ids):
+    """Rules + ranker scored on the held-out texts, and the ranked queue's figures."""
+    doc_of = {}
+    for line in run(quarry, project, "list", "segments", "--format", "jsonl").splitlines():
+        s = json.loads(line)
+        doc_of[s["id"]] = s["document"]
+    rows = []
+    for line in run(quarry, project, "list", "suggestions", "--format", "jsonl").splitlines():
+        r = json.loads(line)
+        if r["codebook"] == book_id and r["state"] == "open":
+            rows.append((doc_of[r["segment"]], r["code"], r["likely"], r["score"]))
+
+    def kept(docs, t):
+        return {(d, c) for d, c, l, _ in rows if d in docs and (l is None or l >= t)}
+
+    # The threshold with the best F1 on the reviewed sample.
+    best = (-1.0, 0.0)
+    for k in range(0, 100):
+        t = k / 100
+        f1 = score(kept(reviewed, t), labels, reviewed, code_ids)["f1"]
+        if f1 > best[0]:
+            best = (f1, t)
+    t = best[1]
+    out = [(f"quarry rules + ranker (likely >= {t:.2f})",
+            score(kept(held_out, t), labels, held_out, code_ids), None)]
+    # The held-out queue, ranked two ways: by likely (codes without a prediction after, by
+    # score, as `review --order likely` does) and by score (today's default).
+    queue = [(d, c, l, sc) for d, c, l, sc in rows if d in held_out]
+    right = [labels[d] == c for d, c, _, _ in queue]
+
+    def order(key):
+        idx = sorted(range(len(queue)), key=key)
+        return [right[i] for i in idx]
+
+    by_likely = order(lambda i: (queue[i][2] is None, -(queue[i][2] or 0.0), -queue[i][3]))
+    by_score = order(lambda i: -queue[i][3])
+    true = sum(right)
+
+    def top20(r):
+        n = max(1, len(r) // 5)
+        return sum(r[:n]) / n
+
+    def to80(r):
+        need, seen = 0.8 * true, 0
+        for k, x in enumerate(r, 1):
+            seen += x
+            if seen >= need:
+                return k
+        return len(r)
+
+    return {"rows": out, "threshold": t,
+            "queue": {"suggestions": len(queue), "true": true,
+                      "top20_likely": top20(by_likely), "top20_score": top20(by_score),
+                      "to80_likely": to80(by_likely), "to80_score": to80(by_score)}}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("corpus")
@@ -335,6 +419,44 @@ def main():
                          "terms": [(ch["code"], ch["term"], ch["action"]["kind"],
                                     ch["accepted"], ch["decided"]) for ch in report["changes"]]}))
 
+    # 4. The ranker learned from the same decisions (`quarry list suggestions` carries each
+    # open suggestion's `likely`): rules + ranker keeps a suggestion when its code has no
+    # prediction or its prediction reaches the threshold that gives the best F1 on the
+    # reviewed sample (the held-out texts are not looked at to choose it).
+    ranked = ranker_rows(quarry, base, book_id, labels, reviewed, held_out, code_ids)
+    results.extend(ranked["rows"])
+
+    # 4b. Proposed terms: the reviewer also codes the sample's texts no rule reached (as
+    # `review --unsuggested` would), `codebook propose` learns terms from every confirmed
+    # text, and the new version is applied. Then all together: the same on the tuned
+    # codebook, with the ranker's threshold.
+    c = confidences[0]
+    for name, start, book_file, with_ranker in (
+            ("quarry rules + proposed terms", base, codebook, False),
+            (f"tuned + proposed + ranker (at {c:g})", os.path.join(a.out, f"tuned-{c}"),
+             os.path.join(a.out, f"tuned-{c}.toml"), True)):
+        p = start + "-proposed"
+        shutil.copytree(start, p)
+        coded = code_unsuggested(quarry, p, book_id, labels, reviewed, code_ids)
+        if not os.path.exists(book_file):
+            book_file = codebook
+        out_file = p + ".toml"
+        report = json.loads(run(quarry, p, "codebook", "propose", book_file, "--out", out_file,
+                                "--force", "--format", "json"))
+        if report["proposals"]:
+            run(quarry, p, "suggest", "--codebook", out_file)
+        extra = {"changes": {"proposed": len(report["proposals"]), "hand_coded": coded},
+                 "tune_secs": 0,
+                 "terms": [(x["code"], x["rule"], "proposed", x["confirmed"], x["decided"])
+                           for x in report["proposals"]]}
+        if with_ranker:
+            r = ranker_rows(quarry, p, book_id, labels, reviewed, held_out, code_ids)
+            row = r["rows"][0]
+            results.append((f"{name}, likely >= {r['threshold']:.2f}", row[1], extra))
+        else:
+            results.append((name, score(suggestions(quarry, p, book_id), labels, held_out,
+                                        code_ids), extra))
+
     # 5. With --per-term: the same number of decisions drawn by `review --sample N --per-term`
     # instead, scored on the texts it did not touch (so against the untuned rules again).
     if a.per_term:
@@ -388,8 +510,15 @@ def main():
             print(f"\n{name}: {extra['changes']} in {extra['tune_secs']} s")
             for code, term, kind, acc, dec in extra["terms"]:
                 print(f"  {kind:10} {term:24} {acc:3d}/{dec:<3d} {code}")
+    q = ranked["queue"]
+    print(f"\nranked queue of the held-out texts ({q['suggestions']} suggestions, "
+          f"{q['true']} right; threshold {ranked['threshold']:.2f} chosen on the sample): "
+          f"precision of the top 20% {q['top20_likely']:.3f} in `--order likely` against "
+          f"{q['top20_score']:.3f} by score; decisions to confirm 80% of the right ones "
+          f"{q['to80_likely']} against {q['to80_score']} by score")
     if a.json:
-        print(json.dumps([{"method": n, **s, **(e or {})} for n, s, e in results], indent=1))
+        print(json.dumps({"rows": [{"method": n, **s, **(e or {})} for n, s, e in results],
+                          "queue": q, "threshold": ranked["threshold"]}, indent=1))
     if a.check and not results[2][1]["f1"] > results[1][1]["f1"]:
         sys.exit(f"check failed: tuned F1 {results[2][1]['f1']:.3f} does not beat untuned "
                  f"{results[1][1]['f1']:.3f}")

@@ -22,6 +22,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{sample_turns, Rng};
+
 const QUARRY: &str = env!("CARGO_BIN_EXE_quarry");
 
 /// The search queries measured (words of the sample study, one rare, one common, an OR).
@@ -168,41 +172,6 @@ fn quarry(dir: &Path, config: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A small deterministic random number generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
-    }
-}
-
-/// The turns of the sample study's plain-text interviews, without their labels.
-fn sample_turns() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
-    let mut turns = Vec::new();
-    for e in std::fs::read_dir(&dir).expect("data/sample") {
-        let p = e.expect("an entry").path();
-        if p.extension().is_none_or(|x| x != "txt") {
-            continue;
-        }
-        let text = String::from_utf8_lossy(&std::fs::read(&p).expect("a sample file")).into_owned();
-        for line in text.lines() {
-            let line = line.trim_start_matches(|c: char| "()[]0123456789: ".contains(c));
-            if let Some((label, said)) = line.split_once(": ") {
-                if label.len() < 30 && said.len() > 20 {
-                    turns.push(said.to_string());
-                }
-            }
-        }
-    }
-    assert!(turns.len() > 100, "{} turns in data/sample", turns.len());
-    turns
 }
 
 /// `(hh:mm:ss) Speaker: text` turns, `n` of them, `step` seconds apart.

@@ -55,6 +55,24 @@ pub enum CodebookCmd {
     New {
         /// The codebook's id; the file is NAME.toml in the current folder.
         name: String,
+        /// Instead of the template, draft codes from these clusters of `quarry discover`
+        /// (run with the same --codebook, --top and --min-segments).
+        #[arg(long, value_name = "N,M", value_delimiter = ',')]
+        from_cluster: Vec<usize>,
+        /// With --from-cluster: the codebook discover looked at.
+        #[arg(long, value_name = "NAME", requires = "from_cluster")]
+        codebook: Option<String>,
+        /// With --from-cluster: discover's --top.
+        #[arg(
+            long,
+            default_value_t = 30,
+            value_name = "N",
+            requires = "from_cluster"
+        )]
+        top: usize,
+        /// With --from-cluster: discover's --min-segments.
+        #[arg(long, default_value_t = 3, value_name = "N", requires = "from_cluster")]
+        min_segments: usize,
     },
     /// Write a new version of a codebook without the terms whose precision interval, from
     /// the decisions on its last run, lies below --below: each is dropped, or masked in the
@@ -80,6 +98,35 @@ pub enum CodebookCmd {
         #[arg(long, value_name = "ID")]
         id: Option<String>,
         /// Replace --out if it exists (never the codebook being tuned).
+        #[arg(long)]
+        force: bool,
+        /// Output format of the report.
+        #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    /// Write a new version of a codebook with the terms its rules miss: words and two-word
+    /// phrases over-represented in the segments people confirmed for a code (accepted, or
+    /// coded by hand in `review --unsuggested`) against the other decided segments, each
+    /// added as a rule with its evidence in a comment. Never edits the original.
+    Propose {
+        /// The codebook: its id in this project, a built-in name or its TOML file.
+        codebook: String,
+        /// Where to write the new version.
+        #[arg(long, short = 'o', value_name = "FILE.toml")]
+        out: PathBuf,
+        /// Terms proposed per code, at most.
+        #[arg(long, default_value_t = 5, value_name = "N")]
+        per_code: usize,
+        /// Confirmed segments a term must be in.
+        #[arg(long, default_value_t = 3, value_name = "N")]
+        min_confirmed: usize,
+        /// The lowest precision so far a proposed term may have.
+        #[arg(long, default_value_t = 0.5, value_name = "P")]
+        min_precision: f64,
+        /// Only this coder's decisions (default: everyone's).
+        #[arg(long)]
+        coder: Option<String>,
+        /// Replace --out if it exists (never the codebook it starts from).
         #[arg(long)]
         force: bool,
         /// Output format of the report.
@@ -138,8 +185,26 @@ pub fn run(cmd: CodebookCmd, project: Option<&Path>, out: &mut dyn Write) -> Res
             let (dest, codes) = op::export_qdc(&name, &format, dest, lookup)?;
             writeln!(out, "Wrote {} ({codes} codes).", dest.display())?;
         }
-        CodebookCmd::New { name } => {
-            let file = op::new(&name)?;
+        CodebookCmd::New {
+            name,
+            from_cluster,
+            codebook,
+            top,
+            min_segments,
+        } => {
+            let file = if from_cluster.is_empty() {
+                op::new(&name)?
+            } else {
+                let p = open(project)?;
+                let cfg = quarry::review::discover::DiscoverConfig { top, min_segments };
+                quarry::ops::review::draft_codebook(
+                    &p,
+                    &name,
+                    codebook.as_deref(),
+                    &cfg,
+                    &from_cluster,
+                )?
+            };
             writeln!(
                 out,
                 "Wrote {}. Check it with `quarry codebook show {}`.",
@@ -174,6 +239,35 @@ pub fn run(cmd: CodebookCmd, project: Option<&Path>, out: &mut dyn Write) -> Res
                 &t.tuned,
                 &cfg,
                 t.wrote.then_some(dest.as_path()),
+                format.into(),
+            )?;
+        }
+        CodebookCmd::Propose {
+            codebook: name,
+            out: dest,
+            per_code,
+            min_confirmed,
+            min_precision,
+            coder,
+            force,
+            format,
+        } => {
+            let p = open(project)?;
+            let cfg = quarry::review::propose::ProposeConfig {
+                per_code,
+                min_confirmed,
+                min_precision,
+                coder,
+            };
+            let proposed = quarry::review::propose::propose(&p, &name, &cfg)?;
+            let wrote = !proposed.proposals.is_empty();
+            if wrote {
+                proposed.write(&dest, force)?;
+            }
+            print::proposed(
+                out,
+                &proposed,
+                wrote.then_some(dest.as_path()),
                 format.into(),
             )?;
         }

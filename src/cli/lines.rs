@@ -15,7 +15,7 @@ use std::io::{BufRead, Write};
 pub fn run_lines(
     project: &mut Project,
     coder: &str,
-    queue: &Queue,
+    queue: &mut Queue,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> Result<Session> {
@@ -69,6 +69,7 @@ pub fn run_lines(
                     writeln!(out, "undone: {}", describe(&d))?;
                     if let Some(pos) = done.iter().position(|(_, id)| *id == d.id) {
                         let (j, _) = done.remove(pos);
+                        queue.unlearn(project, j)?;
                         order.push_front(j);
                         session.decided -= 1;
                     }
@@ -92,6 +93,10 @@ pub fn run_lines(
                         )?;
                         done.push((i, id));
                         order.pop_front();
+                        // The ranker learns the decision; in the `likely` and `uncertain`
+                        // orders what is left is ranked again.
+                        queue.learn(project, i, matches!(cmd, Command::Accept(_)))?;
+                        queue.reorder(order.make_contiguous());
                         session.decided += 1;
                     }
                     Ok(None) => {}
@@ -109,8 +114,9 @@ pub fn run_lines(
     Ok(session)
 }
 
-/// Reviews a random sample of in-scope segments that got no suggestion from `codebook`, to
-/// estimate what the codebook misses: for each, `c CODE [memo]` records a code that applies
+/// Reviews a sample of in-scope segments that got no suggestion from `codebook` (`targeted`
+/// of them drawn for resembling confirmed segments, the rest at random; see
+/// [`review::unsuggested_sample`]), to estimate what the codebook misses: for each, `c CODE [memo]` records a code that applies
 /// (several may), `n` moves on (recording "no code" when none was given), `s` skips, `q`
 /// quits. Segments the coder has already judged this way are not shown again.
 #[allow(clippy::too_many_arguments)]
@@ -119,16 +125,19 @@ pub fn run_unsuggested(
     coder: &str,
     codebook: &Codebook,
     sample: usize,
+    targeted: usize,
     seed: u64,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> Result<Session> {
     use quarry::review::quality::NO_CODE;
-    let ids = review::unsuggested_sample(project, coder, codebook, sample, seed)?;
+    let drawn = review::unsuggested_sample(project, coder, codebook, sample, targeted, seed)?;
+    let ids = &drawn.segments;
     let mut session = Session::default();
     let mut line = String::new();
     let record = |project: &mut Project, seg: i64, code: &str, memo: Option<String>| {
-        review::record_unsuggested(project, coder, codebook, seg, code, memo)
+        let targeted = drawn.targeted.contains(&seg);
+        review::record_unsuggested(project, coder, codebook, seg, code, memo, targeted)
     };
     let mut k = 0;
     'items: while k < ids.len() {
@@ -138,10 +147,15 @@ pub fn run_unsuggested(
         };
         writeln!(
             out,
-            "\n[{} of {}] no suggestion from {}: {} · {} · #{}",
+            "\n[{} of {}] no suggestion from {}{}: {} · {} · #{}",
             k + 1,
             ids.len(),
             codebook.id,
+            if drawn.targeted.contains(&ids[k]) {
+                " (drawn for resembling confirmed segments)"
+            } else {
+                ""
+            },
             print::sanitize(&seg.document, true),
             print::sanitize(seg.speaker.as_deref().unwrap_or("-"), true),
             seg.id

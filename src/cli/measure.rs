@@ -1,5 +1,6 @@
-//! `rules` and `agreement`: how precise the codebook's rules are, and how far coders agree
-//! (ops in [`quarry::ops::measure`]; `codebook tune` is in [`super::codebooks`]).
+//! `rules`, `agreement` and `learn`: how precise the codebook's rules are, how far coders
+//! agree, and what the ranker learned from the decisions (ops in [`quarry::ops::measure`]
+//! and [`quarry::ops::review::learn`]; `codebook tune` is in [`super::codebooks`]).
 
 use super::{open, Exit, OutFormat};
 use crate::cli::print;
@@ -92,5 +93,54 @@ pub fn agreement(a: AgreementArgs, project: Option<&Path>, out: &mut dyn Write) 
         ids: a.ids,
     };
     print::agreement(out, &r.report, &labels, a.format.into())?;
+    Ok(Exit::Ok)
+}
+
+#[derive(Args)]
+pub struct LearnArgs {
+    /// Only this codebook (default: every codebook with suggestions).
+    #[arg(long, value_name = "NAME")]
+    codebook: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+    format: OutFormat,
+}
+
+pub fn learn(a: LearnArgs, project: Option<&Path>, out: &mut dyn Write) -> Result<Exit> {
+    let p = open(project)?;
+    let learned = quarry::ops::review::learn(&p, a.codebook.as_deref())?;
+    print::learned(out, &learned, a.format.into())?;
+    Ok(Exit::Ok)
+}
+
+#[derive(Args)]
+pub struct DiscoverArgs {
+    /// The codebook (default: the only one with suggestions).
+    #[arg(long, value_name = "NAME")]
+    codebook: Option<String>,
+    /// Distinctive terms to group.
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    top: usize,
+    /// Uncovered segments a term must be in.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    min_segments: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+    format: OutFormat,
+}
+
+impl DiscoverArgs {
+    pub fn config(&self) -> quarry::review::discover::DiscoverConfig {
+        quarry::review::discover::DiscoverConfig {
+            top: self.top,
+            min_segments: self.min_segments,
+        }
+    }
+}
+
+pub fn discover(a: DiscoverArgs, project: Option<&Path>, out: &mut dyn Write) -> Result<Exit> {
+    let p = open(project)?;
+    let d = quarry::ops::review::discover(&p, a.codebook.as_deref(), &a.config())?;
+    print::discovered(out, &d, a.top, a.format.into())?;
     Ok(Exit::Ok)
 }

@@ -94,6 +94,14 @@ enum Command {
     /// Agreement between two coders (or a coder and the rules): percent, Cohen's kappa,
     /// Krippendorff's alpha, per code and overall, and the disagreements.
     Agreement(measure::AgreementArgs),
+    /// Learn from the decisions: fit the ranker that orders `review --order likely` and
+    /// predicts each suggestion's chance of being accepted, and show what it learned and
+    /// how well it predicts decisions it was not fitted on.
+    Learn(measure::LearnArgs),
+    /// What no code covers: the distinctive words and phrases of the in-scope segments no
+    /// rule or coder reached, grouped by the segments they share, with example quotes; a
+    /// start for inductive codes (`quarry codebook new NAME --from-cluster N`).
+    Discover(measure::DiscoverArgs),
     /// Documents, segments and suggestions pending, accepted and rejected per code and coder.
     Status(review::StatusArgs),
     /// Export coded quotes (CSV, xlsx, Markdown for a paper, JSON) or a REFI-QDA project.
@@ -167,6 +175,8 @@ pub fn run() -> Result<Exit> {
         Command::Config(a) => maintain::config(a, out),
         Command::Rules(a) => measure::rules(a, project, out),
         Command::Agreement(a) => measure::agreement(a, project, out),
+        Command::Learn(a) => measure::learn(a, project, out),
+        Command::Discover(a) => measure::discover(a, project, out),
         Command::Status(a) => review::status(a, project, out),
         Command::Export { cmd } => exchange::export(cmd, project, out),
         Command::Import { cmd } => exchange::import(cmd, project, out),

@@ -25,6 +25,12 @@ pub struct ReviewArgs {
     /// mark the codes that apply, to estimate what the codebook misses.
     #[arg(long, requires_all = ["codebook", "sample"])]
     unsuggested: bool,
+    /// With --unsuggested: how many of the sample to draw among the segments most like
+    /// those confirmed for a code (where the rules' misses most likely are; they feed
+    /// `codebook propose`); the rest are random, and only those estimate recall. Default:
+    /// half the sample.
+    #[arg(long, value_name = "N", requires = "unsuggested")]
+    targeted: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -105,6 +111,8 @@ impl QueueArgs {
                 OrderArg::Score => Order::Score,
                 OrderArg::Document => Order::Document,
                 OrderArg::Random => Order::Random,
+                OrderArg::Likely => Order::Likely,
+                OrderArg::Uncertain => Order::Uncertain,
             },
             seed: self.seed,
             sample: self.sample,
@@ -122,6 +130,10 @@ enum OrderArg {
     Document,
     /// Shuffled (with --seed).
     Random,
+    /// Most likely to be accepted first, as learned from the decisions (`quarry learn`).
+    Likely,
+    /// Closest to even odds first: the decisions that teach the ranker most.
+    Uncertain,
 }
 
 pub fn review(a: ReviewArgs, project: Option<&Path>, out: &mut dyn Write) -> Result<Exit> {
@@ -143,18 +155,20 @@ pub fn review(a: ReviewArgs, project: Option<&Path>, out: &mut dyn Write) -> Res
         let cb = op::unsuggested_codebook(&p, &filter)?;
         let stdin = std::io::stdin();
         let mut input = stdin.lock();
+        let sample = a.queue.sample.expect("clap requires it");
         lines::run_unsuggested(
             &mut p,
             &coder,
             &cb,
-            a.queue.sample.expect("clap requires it"),
+            sample,
+            a.targeted.unwrap_or(sample / 2),
             a.queue.seed,
             &mut input,
             out,
         )?;
         return Ok(Exit::Ok);
     }
-    let queue = op::queue(&p, &coder, &filter)?;
+    let mut queue = op::queue(&p, &coder, &filter)?;
     if queue.items.is_empty() {
         writeln!(out, "Nothing to review for {coder}.")?;
         return Ok(Exit::Ok);
@@ -178,7 +192,7 @@ pub fn review(a: ReviewArgs, project: Option<&Path>, out: &mut dyn Write) -> Res
     } else {
         let stdin = std::io::stdin();
         let mut input = stdin.lock();
-        lines::run_lines(&mut p, &coder, &queue, &mut input, out)?;
+        lines::run_lines(&mut p, &coder, &mut queue, &mut input, out)?;
     }
     Ok(Exit::Ok)
 }

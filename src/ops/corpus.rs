@@ -5,10 +5,11 @@ use crate::error::IngestError;
 use crate::ingest::posts::PostOptions;
 use crate::ingest::ReadOptions;
 use crate::project::{AddConfig, AddReport, InitConfig, Project, RemoveConfig};
-use crate::store::{RemovedDocument, SuggestionListing};
+use crate::store::{RemovedDocument, SuggestionListing, SuggestionRow, SuggestionState};
 use crate::text::analyzer::{AnalyzerConfig, StemmerKind};
 use crate::text::model::{Document, Format, Segment, Speaker};
 use crate::{Error, Platform, Result, Role};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// What `init` is asked for.
@@ -250,10 +251,36 @@ pub fn speakers(p: &Project) -> Result<Vec<Speaker>> {
     Ok(p.store().speakers()?)
 }
 
-/// The stored suggestions, with the rules that fired and their evidence.
+/// The stored suggestions, with the rules that fired and their evidence, and for the open
+/// ones the ranker's prediction with its reasons (see [`crate::review::learn`]).
 pub fn suggestions(p: &Project) -> Result<Vec<SuggestionListing>> {
     let mut rows = p.store().suggestions()?;
     crate::suggest::fill_spans(p.store(), &mut rows)?;
+    let mut books: Vec<String> = rows.iter().map(|r| r.codebook.clone()).collect();
+    books.sort_unstable();
+    books.dedup();
+    for book in books {
+        let ranker = crate::review::learn::Ranker::fit(p, &book)?;
+        let open: Vec<SuggestionRow> = p
+            .store()
+            .codebook_suggestions(&book, false)?
+            .into_iter()
+            .filter(|s| s.state == SuggestionState::Open && ranker.learned(&s.code))
+            .collect();
+        let refs: Vec<&SuggestionRow> = open.iter().collect();
+        let predicted: HashMap<(i64, &str), _> = open
+            .iter()
+            .zip(ranker.predict_rows(p, &refs)?)
+            .filter_map(|(s, pr)| Some(((s.segment, s.code.as_str()), pr?)))
+            .collect();
+        for r in rows.iter_mut().filter(|r| r.codebook == book) {
+            if let Some(pr) = predicted.get(&(r.segment, r.code.as_str())) {
+                r.likely = Some(pr.likely);
+                r.raised = pr.raised.iter().map(ToString::to_string).collect();
+                r.lowered = pr.lowered.iter().map(ToString::to_string).collect();
+            }
+        }
+    }
     Ok(rows)
 }
 

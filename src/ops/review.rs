@@ -183,3 +183,164 @@ pub fn undo(p: &mut Project, coder: &str, batch: Option<i64>) -> Result<Undone> 
 pub fn status(p: &Project) -> Result<Status> {
     crate::review::status(p)
 }
+
+/// What `quarry learn` found for one codebook.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Learned {
+    /// Codebook id.
+    pub codebook: String,
+    /// Decisions learned from (one per coder and suggestion).
+    pub decisions: usize,
+    /// Each code with decisions: how many, and what raises and lowers its predictions most.
+    pub codes: Vec<LearnedCode>,
+    /// How well it predicts decisions it was not fitted on (5-fold).
+    pub validation: Option<crate::review::learn::Validation>,
+    /// Suggestions of the codebook waiting (no one has decided them).
+    pub undecided: usize,
+    /// Of them, with a prediction.
+    pub predicted: usize,
+}
+
+/// One code in [`Learned`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LearnedCode {
+    /// Code id.
+    pub code: String,
+    /// Decisions on its suggestions.
+    pub decided: usize,
+    /// Of them, accepted.
+    pub accepted: usize,
+    /// Whether its suggestions get predictions.
+    pub learned: bool,
+    /// The features that raise its predictions most.
+    pub raises: Vec<crate::review::learn::Reason>,
+    /// The features that lower them most.
+    pub lowers: Vec<crate::review::learn::Reason>,
+}
+
+/// Fits the ranker of `codebook` (or of every codebook with suggestions) from the decisions
+/// and says what it learned. Stores nothing: predictions are made again whenever a queue or
+/// a listing needs them.
+pub fn learn(p: &Project, codebook: Option<&str>) -> Result<Vec<Learned>> {
+    use crate::review::learn::{Ranker, REASONS};
+    let books: Vec<String> = match codebook {
+        Some(b) => vec![super::codebooks::id_of(b)],
+        None => p
+            .store()
+            .codebooks_run()?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for book in books {
+        let r = Ranker::fit(p, &book)?;
+        let decided = p.store().decided(&book)?;
+        let open: Vec<(String, i64)> = p
+            .store()
+            .open_suggestions(&book)?
+            .into_iter()
+            .filter(|(code, seg)| !decided.contains(&(*seg, code.clone())))
+            .collect();
+        let codes = r
+            .codes()
+            .iter()
+            .map(|c| {
+                let w = r.weights(&c.code);
+                LearnedCode {
+                    code: c.code.clone(),
+                    decided: c.decided,
+                    accepted: c.accepted,
+                    learned: c.learned(),
+                    raises: w
+                        .iter()
+                        .filter(|x| x.weight > 0.0)
+                        .take(REASONS)
+                        .cloned()
+                        .collect(),
+                    lowers: w
+                        .iter()
+                        .rev()
+                        .filter(|x| x.weight < 0.0)
+                        .take(REASONS)
+                        .cloned()
+                        .collect(),
+                }
+            })
+            .collect();
+        out.push(Learned {
+            decisions: r.examples(),
+            validation: r.validate(5),
+            predicted: open.iter().filter(|(code, _)| r.learned(code)).count(),
+            undecided: open.len(),
+            codebook: book,
+            codes,
+        });
+    }
+    Ok(out)
+}
+
+/// The codebook `discover` and `codebook new --from-cluster` look at: the one named, else
+/// the only codebook with suggestions.
+fn discovered_codebook(p: &Project, codebook: Option<&str>) -> Result<Codebook> {
+    match codebook {
+        Some(name) => p.codebook(name),
+        None => {
+            let run = p.store().codebooks_run()?;
+            match run.as_slice() {
+                [(id, _)] => p.codebook(id),
+                [] => Err(Error::Other(
+                    "no codebook has suggestions yet: run `quarry suggest --codebook NAME` first"
+                        .into(),
+                )),
+                more => Err(Error::Other(format!(
+                    "several codebooks have suggestions ({}): choose one with --codebook",
+                    more.iter()
+                        .map(|(id, _)| id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))),
+            }
+        }
+    }
+}
+
+/// What no code of `codebook` covers: its distinctive terms in clusters (`quarry discover`).
+pub fn discover(
+    p: &Project,
+    codebook: Option<&str>,
+    cfg: &crate::review::discover::DiscoverConfig,
+) -> Result<crate::review::discover::Discovery> {
+    let book = discovered_codebook(p, codebook)?;
+    crate::review::discover::discover(p, &book, cfg)
+}
+
+/// Writes `NAME.toml` (never over a file): a codebook of draft codes made from the clusters
+/// `numbers` of [`discover`] with the same arguments.
+pub fn draft_codebook(
+    p: &Project,
+    name: &str,
+    codebook: Option<&str>,
+    cfg: &crate::review::discover::DiscoverConfig,
+    numbers: &[usize],
+) -> Result<std::path::PathBuf> {
+    let d = discover(p, codebook, cfg)?;
+    let text = crate::review::discover::draft(&d, name, numbers)?;
+    let file = std::path::PathBuf::from(format!("{name}.toml"));
+    if file.exists() {
+        return Err(Error::Other(format!(
+            "{} exists; choose another name",
+            file.display()
+        )));
+    }
+    crate::output::write_whole(&file, ".quarry-draft-", |f| {
+        std::io::Write::write_all(f, text.as_bytes())
+    })
+    .map_err(|source| {
+        Error::from(crate::error::ProjectError::Io {
+            path: file.clone(),
+            source,
+        })
+    })?;
+    Ok(file)
+}

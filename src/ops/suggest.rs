@@ -69,12 +69,35 @@ pub struct TriageOptions {
 /// Where a codebook's suggestions fall: documents by density, segments by codes, and the
 /// segments in scope that nothing was suggested for.
 pub fn triage(p: &Project, opts: &TriageOptions) -> Result<Triage> {
-    triage::run(
+    let mut t = triage::run(
         p,
         &TriageConfig {
             codebook: p.codebook(&opts.codebook)?,
             code: opts.code.clone(),
             limit: opts.limit,
         },
-    )
+    )?;
+    // The listed segments' codes with the ranker's predictions.
+    let ranker = crate::review::learn::Ranker::fit(p, &t.codebook)?;
+    let listed: std::collections::HashSet<i64> = t.segments.iter().map(|s| s.segment).collect();
+    let rows: Vec<crate::store::SuggestionRow> = p
+        .store()
+        .codebook_suggestions(&t.codebook, false)?
+        .into_iter()
+        .filter(|s| listed.contains(&s.segment) && ranker.learned(&s.code))
+        .collect();
+    let refs: Vec<&crate::store::SuggestionRow> = rows.iter().collect();
+    let likely: std::collections::HashMap<(i64, &str), f64> = rows
+        .iter()
+        .zip(ranker.predict_rows(p, &refs)?)
+        .filter_map(|(s, pr)| Some(((s.segment, s.code.as_str()), pr?.likely)))
+        .collect();
+    for s in &mut t.segments {
+        s.likely = s
+            .codes
+            .iter()
+            .map(|c| likely.get(&(s.segment, c.as_str())).copied())
+            .collect();
+    }
+    Ok(t)
 }

@@ -7,12 +7,17 @@
 //! that fired); [`apply`] turns a [`Command`] into a stored decision. The line loop
 //! (the CLI's `review --lines`) and the full-screen view share these, so both store exactly the same thing.
 
+pub mod discover;
+pub mod learn;
 pub mod margin;
 pub mod pick;
+pub mod propose;
 pub mod quality;
 pub mod sheet;
 pub mod stats;
 pub mod tune;
+pub mod unsuggested;
+pub use unsuggested::{record_unsuggested, unsuggested_sample, UnsuggestedSample};
 
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
@@ -100,6 +105,12 @@ pub enum Order {
     Document,
     /// Shuffled with a seed.
     Random,
+    /// Most likely to be accepted first, as the ranker learned from the decisions (see
+    /// [`learn`]); suggestions of codes without a prediction after, by score.
+    Likely,
+    /// Closest to even odds first (what teaches the ranker most); suggestions without a
+    /// prediction before them.
+    Uncertain,
 }
 
 /// Which suggestions to review.
@@ -162,6 +173,8 @@ pub struct Queue {
     pub term_sample: Option<TermSample>,
     codebooks: HashMap<String, Option<Codebook>>,
     rules: HashMap<i64, String>,
+    order: Order,
+    ranking: learn::rank::Ranking,
 }
 
 /// Everything a reviewer sees for one suggestion.
@@ -187,6 +200,8 @@ pub struct Item {
     pub rules: Vec<String>,
     /// The evidence words as byte ranges in `segment.text`.
     pub highlights: Vec<(usize, usize)>,
+    /// How likely it is to be accepted, and why (None until its code has enough decisions).
+    pub prediction: Option<learn::Prediction>,
 }
 
 /// The suggestions `coder` has not decided on, filtered and ordered.
@@ -264,6 +279,19 @@ pub fn queue(project: &Project, coder: &str, f: &Filter) -> Result<Queue> {
                 rng.shuffle(&mut items);
             }
         }
+        Order::Likely | Order::Uncertain => {}
+    }
+    let mut books: Vec<&str> = items.iter().map(|s| s.codebook.as_str()).collect();
+    books.sort_unstable();
+    books.dedup();
+    let mut ranking = learn::rank::Ranking::fit(project, books)?;
+    if matches!(f.order, Order::Likely | Order::Uncertain) {
+        ranking.score_all(project, &items)?;
+        let mut idx: Vec<usize> = (0..items.len()).collect();
+        ranking.sort(f.order, &items, &mut idx);
+        ranking.permute(&idx);
+        let mut slots: Vec<Option<SuggestionRow>> = items.into_iter().map(Some).collect();
+        items = idx.iter().filter_map(|&i| slots[i].take()).collect();
     }
     let mut codebooks = HashMap::new();
     for (id, origin) in store.codebooks_run()? {
@@ -274,6 +302,8 @@ pub fn queue(project: &Project, coder: &str, f: &Filter) -> Result<Queue> {
         term_sample,
         codebooks,
         rules: store.rule_texts()?,
+        order: f.order,
+        ranking,
     })
 }
 
@@ -426,7 +456,45 @@ impl Queue {
                 .collect(),
             highlights,
             segment,
+            prediction: self.ranking.predict(project, s)?,
         })
+    }
+
+    /// Item `i`'s predicted chance of being accepted, in the `likely` and `uncertain`
+    /// orders (None in the others, and for codes with too few decisions).
+    pub fn likely(&self, i: usize) -> Option<f64> {
+        self.ranking.likely(i)
+    }
+
+    /// Learns a decision on item `i` (accepted: its code applies), so the predictions of
+    /// the items left follow it, in the `likely` and `uncertain` orders (in the others the
+    /// order does not depend on it, and the next queue learns it); see [`Queue::reorder`].
+    /// Stores nothing.
+    pub fn learn(&mut self, project: &Project, i: usize, accepted: bool) -> Result<()> {
+        // Only the ranked orders depend on it; elsewhere the next queue learns it.
+        if !self.ranked() {
+            return Ok(());
+        }
+        self.ranking.learn(project, &self.items, i, accepted)
+    }
+
+    /// Whether the queue is in the `likely` or `uncertain` order.
+    pub fn ranked(&self) -> bool {
+        matches!(self.order, Order::Likely | Order::Uncertain)
+    }
+
+    /// Forgets what [`Queue::learn`] learned from item `i` (its decision was undone).
+    pub fn unlearn(&mut self, project: &Project, i: usize) -> Result<()> {
+        if !self.ranked() {
+            return Ok(());
+        }
+        self.ranking.unlearn(project, &self.items, i)
+    }
+
+    /// Sorts item indexes (those still to show) in the queue's order as the predictions now
+    /// stand: in the `likely` and `uncertain` orders; other orders keep them as they are.
+    pub fn reorder(&self, idx: &mut [usize]) {
+        self.ranking.sort(self.order, &self.items, idx);
     }
 
     /// For item `i`: its place among the items of its code (1-based) and how many there are.
@@ -459,7 +527,7 @@ pub(crate) fn evidence_chars(evidence: &[Evidence]) -> Vec<(usize, usize)> {
 }
 
 /// A small seeded generator (SplitMix64), so `--seed` gives the same order everywhere.
-struct SplitMix(u64);
+pub(crate) struct SplitMix(pub(crate) u64);
 
 impl SplitMix {
     fn next(&mut self) -> u64 {
@@ -471,7 +539,7 @@ impl SplitMix {
     }
 
     /// Fisher–Yates.
-    fn shuffle<T>(&mut self, v: &mut [T]) {
+    pub(crate) fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
             let j = (self.next() % (i as u64 + 1)) as usize;
             v.swap(i, j);
@@ -607,68 +675,6 @@ pub struct Session {
     pub undone: usize,
     /// Items left when the session ended.
     pub left: usize,
-}
-
-/// A random sample (seeded) of `sample` in-scope segments that got no suggestion from
-/// `codebook` and that `coder` has not judged yet: what `review --unsuggested` shows, to
-/// estimate what the codebook misses.
-pub fn unsuggested_sample(
-    project: &Project,
-    coder: &str,
-    codebook: &Codebook,
-    sample: usize,
-    seed: u64,
-) -> Result<Vec<i64>> {
-    use crate::review::quality::UNSUGGESTED;
-    let t = crate::suggest::triage::run(
-        project,
-        &crate::suggest::triage::TriageConfig {
-            codebook: codebook.clone(),
-            code: None,
-            limit: 0,
-        },
-    )?;
-    let judged: std::collections::HashSet<i64> = project
-        .store()
-        .decisions(Some(coder))?
-        .into_iter()
-        .filter(|d| d.codebook == codebook.id && d.answered.as_deref() == Some(UNSUGGESTED))
-        .map(|d| d.segment)
-        .collect();
-    let mut ids: Vec<i64> = t
-        .unsuggested_segments
-        .iter()
-        .map(|s| s.segment)
-        .filter(|s| !judged.contains(s))
-        .collect();
-    ids.sort_unstable();
-    SplitMix(seed).shuffle(&mut ids);
-    ids.truncate(sample);
-    Ok(ids)
-}
-
-/// Records `coder`'s judgement of a segment from [`unsuggested_sample`]: `code` applies, or
-/// [`crate::review::quality::NO_CODE`] when none does. Committed before it returns.
-pub fn record_unsuggested(
-    project: &mut Project,
-    coder: &str,
-    codebook: &Codebook,
-    segment: i64,
-    code: &str,
-    memo: Option<String>,
-) -> Result<i64> {
-    use crate::review::quality::{NO_CODE, UNSUGGESTED};
-    Ok(project.store_mut().decide(&NewDecision {
-        coder: coder.to_string(),
-        segment,
-        codebook: codebook.id.clone(),
-        code: code.to_string(),
-        accept: code != NO_CODE,
-        replacement: None,
-        memo,
-        answered: Some(UNSUGGESTED.to_string()),
-        at: None,
-    })?)
 }
 
 /// Stores one decision a person made outside the queue (`quarry code`, the web app), committed

@@ -13,8 +13,13 @@ use crate::store::{DecisionRow, SuggestionState, NO_WORD};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// The `answered` mark of a decision made on a segment that got no suggestion.
+/// The `answered` mark of a decision made on a segment that got no suggestion, drawn at
+/// random (these estimate recall).
 pub const UNSUGGESTED: &str = r#"{"unsuggested":true}"#;
+
+/// The same for a segment drawn because it resembles confirmed ones (these feed
+/// `codebook propose` but would bias the recall estimate, so it leaves them out).
+pub const UNSUGGESTED_TARGETED: &str = r#"{"unsuggested":"targeted"}"#;
 
 /// The code of such a decision when no code applies.
 pub const NO_CODE: &str = "";
@@ -92,8 +97,10 @@ pub struct CodeQuality {
 /// An estimate of recall from a reviewed sample of segments that got no suggestion.
 #[derive(Debug, Clone, Serialize)]
 pub struct Recall {
-    /// Unsuggested segments reviewed.
+    /// Unsuggested segments reviewed from the random part of the samples (the estimate's).
     pub sampled: usize,
+    /// Unsuggested segments reviewed from the targeted part (left out of the estimate).
+    pub targeted: usize,
     /// Of those, segments a code applied to (missed by the rules).
     pub missed: usize,
     /// In-scope segments with no suggestion.
@@ -492,6 +499,11 @@ fn recall(
     decided: &HashMap<i64, bool>,
 ) -> Result<Option<Recall>> {
     let mut sample: HashMap<i64, bool> = HashMap::new();
+    let targeted: HashSet<i64> = decisions
+        .iter()
+        .filter(|d| d.codebook == codebook && d.answered.as_deref() == Some(UNSUGGESTED_TARGETED))
+        .map(|d| d.segment)
+        .collect();
     for d in decisions
         .iter()
         .filter(|d| d.codebook == codebook && d.answered.as_deref() == Some(UNSUGGESTED))
@@ -532,6 +544,7 @@ fn recall(
     let (lo, hi) = stats::wilson(missed as u64, n as u64).unwrap_or((0.0, 1.0));
     Ok(Some(Recall {
         sampled: n,
+        targeted: targeted.len(),
         missed,
         unsuggested: t.unsuggested,
         suggested: suggested.len(),

@@ -62,6 +62,10 @@ pub enum Action {
     RuleDropped,
     /// Its uses inside this phrase were masked for the code.
     Masked(String),
+    /// The term holds up, but people rejected it in this phrase (a learned context): its
+    /// uses there were masked for the code. With the rejected and accepted suggestions that
+    /// had it there.
+    Context(String, usize, usize),
     /// Left as it is, for this reason (the person edits it by hand).
     Kept(String),
 }
@@ -135,19 +139,7 @@ pub struct Tuned {
 /// on its last run.
 pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned> {
     let (z, named, id) = check_args(codebook, cfg)?;
-    let run = project.store().suggest_run(&id)?.ok_or_else(|| {
-        Error::Other(format!(
-            "codebook {id} has no suggestions yet: run `quarry suggest --codebook {codebook}` first"
-        ))
-    })?;
-    let origin = named.unwrap_or_else(|| run.origin.clone());
-    let (original, _) = codebook::source(origin.strip_prefix("built-in:").unwrap_or(&origin))
-        .map_err(|e| {
-            Error::Other(format!(
-                "{e} (the codebook the last run used; name its file instead)"
-            ))
-        })?;
-    let book = codebook::parse(&original, Path::new(&origin))?;
+    let (run, origin, original, book) = last_run_source(project, codebook, named, &id)?;
     let report = quality::precision_only(project, &id, cfg.coder.as_deref())?;
     let rows: Vec<SuggestionRow> = project
         .store()
@@ -179,7 +171,12 @@ pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned
     let mut changes = Vec::new();
     let mut edited: BTreeSet<String> = BTreeSet::new();
     let mut masked: BTreeSet<String> = BTreeSet::new();
-    for (code, rule, bad) in bad_terms(&report, cfg.below, z) {
+    let bad_list = bad_terms(&report, cfg.below, z);
+    let bad_keys: HashSet<(i64, u16)> = bad_list
+        .iter()
+        .flat_map(|(_, r, b)| b.iter().map(move |t| (r.id, t.index)))
+        .collect();
+    for (code, rule, bad) in bad_list {
         let mut actions: Vec<(usize, Action)> = Vec::new();
         let mut drop_terms: HashSet<String> = HashSet::new();
         for (k, t) in bad.iter().enumerate() {
@@ -228,6 +225,29 @@ pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned
             comment_above(table, "rules", &notes);
         }
     }
+    for (code, rule, terms, actions) in learned_contexts(
+        &occurrences,
+        &mut analyzer,
+        &report,
+        &bad_keys,
+        cfg.below,
+        z,
+    )? {
+        let Some(table) = code_table(&mut doc, &code) else {
+            continue;
+        };
+        let mut notes = Vec::new();
+        let edits = Edits {
+            code: &code,
+            rule: &rule.rule,
+            table,
+            notes: &mut notes,
+            edited: &mut edited,
+            masked: &mut masked,
+            changes: &mut changes,
+        };
+        record(edits, &terms, &actions, cfg);
+    }
     if !changes.is_empty() {
         bump_version(&mut doc, &changes, cfg);
         if let Some(new_id) = &cfg.id {
@@ -265,6 +285,31 @@ pub fn tune(project: &Project, codebook: &str, cfg: &TuneConfig) -> Result<Tuned
         text,
         diff,
     })
+}
+
+/// The codebook a new version starts from: the file named (`named`), else the one the last
+/// `suggest` run of `id` applied. Returns that run, the file's name (or `built-in:NAME`), its
+/// text and the codebook parsed from it. `codebook` is as the person named it, for messages.
+pub(crate) fn last_run_source(
+    project: &Project,
+    codebook: &str,
+    named: Option<String>,
+    id: &str,
+) -> Result<(crate::store::RunState, String, String, Codebook)> {
+    let run = project.store().suggest_run(id)?.ok_or_else(|| {
+        Error::Other(format!(
+            "codebook {id} has no suggestions yet: run `quarry suggest --codebook {codebook}` first"
+        ))
+    })?;
+    let origin = named.unwrap_or_else(|| run.origin.clone());
+    let (original, _) = codebook::source(origin.strip_prefix("built-in:").unwrap_or(&origin))
+        .map_err(|e| {
+            Error::Other(format!(
+                "{e} (the codebook the last run used; name its file instead)"
+            ))
+        })?;
+    let book = codebook::parse(&original, Path::new(&origin))?;
+    Ok((run, origin, original, book))
 }
 
 /// The arguments checked: the z of `--confidence`, the codebook file if one was named, and
@@ -350,6 +395,22 @@ fn record(e: Edits<'_>, bad: &[BadTerm], actions: &[(usize, Action)], cfg: &Tune
                 );
                 e.masked.insert(e.code.to_string());
             }
+            Action::Context(phrase, rejected, accepted) => {
+                add_mask(
+                    e.table,
+                    phrase,
+                    &format!(
+                        "tuned: masked \"{phrase}\" for `{}` of rule `{rule_text}` (a context \
+                         learned from the decisions): {accepted} of {} suggestions with it in \
+                         that phrase accepted; the term overall {} of {}",
+                        t.term,
+                        rejected + accepted,
+                        t.accepted,
+                        t.decided
+                    ),
+                );
+                e.masked.insert(e.code.to_string());
+            }
             Action::Kept(_) => {}
         }
         if !matches!(action, Action::Kept(_)) {
@@ -370,33 +431,45 @@ impl Tuned {
     /// Writes the tuned text to `path` (whole or not at all), refusing the file it came from
     /// and, unless `replace`, any file that exists.
     pub fn write(&self, path: &Path, replace: bool) -> Result<()> {
-        let io = |source| {
-            Error::from(crate::error::ProjectError::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-        };
-        let same = std::fs::canonicalize(&self.origin)
-            .ok()
-            .zip(std::fs::canonicalize(path).ok())
-            .is_some_and(|(a, b)| a == b);
-        if same {
-            return Err(Error::Other(format!(
-                "{}: that is the codebook being tuned; tune never edits it, choose another --out",
-                path.display()
-            )));
-        }
-        if path.exists() && !replace {
-            return Err(Error::Other(format!(
-                "{} exists; choose another --out, or add --force to replace it",
-                path.display()
-            )));
-        }
-        crate::output::write_whole(path, ".quarry-tune-", |file| {
-            std::io::Write::write_all(file, self.text.as_bytes())
-        })
-        .map_err(io)
+        write_version(&self.origin, &self.text, path, replace, "tune")
     }
+}
+
+/// Writes a new version of the codebook from `origin` to `path`: never over `origin`, over
+/// an existing file only with `replace`. `verb` names the command in the messages.
+pub(crate) fn write_version(
+    origin: &str,
+    text: &str,
+    path: &Path,
+    replace: bool,
+    verb: &str,
+) -> Result<()> {
+    let io = |source| {
+        Error::from(crate::error::ProjectError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let same = std::fs::canonicalize(origin)
+        .ok()
+        .zip(std::fs::canonicalize(path).ok())
+        .is_some_and(|(a, b)| a == b);
+    if same {
+        return Err(Error::Other(format!(
+            "{}: that is the codebook it started from; {verb} never edits it, choose another --out",
+            path.display()
+        )));
+    }
+    if path.exists() && !replace {
+        return Err(Error::Other(format!(
+            "{} exists; choose another --out, or add --force to replace it",
+            path.display()
+        )));
+    }
+    crate::output::write_whole(path, &format!(".quarry-{verb}-"), |file| {
+        std::io::Write::write_all(file, text.as_bytes())
+    })
+    .map_err(io)
 }
 
 /// A confidence as a percentage for people: 0.95 gives 95, 0.999 gives 99.9.
@@ -481,22 +554,22 @@ struct Occurrences<'a> {
     votes: &'a HashMap<(i64, &'a str), (usize, usize)>,
 }
 
-/// The two-word phrase to mask a one-word term in, if most of its rejected uses share it and
-/// its other uses hold up: at least half the decided suggestions it found and rejected have
-/// every use of the term inside the phrase, and the decided suggestions with a use outside it
-/// have precision at or above `below`. None: drop the term.
-fn mask_phrase(
+/// The two words around each use of a term: `[previous word + term, term + next word]`, as
+/// written (lowercase), either empty at an edge or across punctuation.
+type Around = [String; 2];
+
+/// A decided suggestion's (decisions, accepts) and the phrases around each use of a term.
+type Use = ((usize, usize), Vec<Around>);
+
+/// Each decided suggestion of `code` that term `index` of rule `rule` found: its (decisions,
+/// accepts) and the phrases around each use of the term.
+fn uses_of(
     occ: &Occurrences<'_>,
     analyzer: &mut Analyzer,
     code: &str,
     rule: i64,
-    term: &BadTerm,
-    below: f64,
-) -> Result<Option<String>> {
-    if term.term.contains(' ') {
-        return Ok(None); // a phrase or a pair: nothing narrower to mask it in
-    }
-    // Per decided suggestion of the term: (accepted votes, decisions, phrases around each use).
+    index: u16,
+) -> Result<Vec<Use>> {
     let mine: Vec<&SuggestionRow> = occ
         .rows
         .iter()
@@ -504,11 +577,11 @@ fn mask_phrase(
         .filter(|s| {
             s.evidence
                 .iter()
-                .any(|e| e.rule == rule && e.term == term.index && e.word != NO_WORD)
+                .any(|e| e.rule == rule && e.term == index && e.word != NO_WORD)
         })
         .collect();
     if mine.is_empty() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let ids: Vec<i64> = mine.iter().map(|s| s.segment).collect();
     let segments: HashMap<i64, crate::text::model::Segment> = occ
@@ -519,7 +592,6 @@ fn mask_phrase(
         .map(|s| (s.id, s))
         .collect();
     // Per suggestion: its (decisions, accepts) and the phrases around each use of the term.
-    type Around = [String; 2];
     let mut uses: Vec<((usize, usize), Vec<Around>)> = Vec::new();
     for s in &mine {
         let Some(seg) = segments.get(&s.segment) else {
@@ -530,7 +602,7 @@ fn mask_phrase(
             seg,
             &s.evidence
                 .iter()
-                .filter(|e| e.rule == rule && e.term == term.index)
+                .filter(|e| e.rule == rule && e.term == index)
                 .cloned()
                 .collect::<Vec<_>>(),
         );
@@ -555,6 +627,109 @@ fn mask_phrase(
         let v = occ.votes[&(s.segment, s.code.as_str())];
         uses.push((v, around));
     }
+    Ok(uses)
+}
+
+/// What a rule's terms get from [`learned_contexts`]: each term and its action.
+type Contexts = Vec<(String, RuleRef, Vec<BadTerm>, Vec<(usize, Action)>)>;
+
+/// For each one-word term that holds up overall (not in `bad`), the phrase people rejected
+/// it in, if any ([`context_phrase`]): masking it there is a context learned from the
+/// decisions. Grouped by code and rule.
+fn learned_contexts(
+    occ: &Occurrences<'_>,
+    analyzer: &mut Analyzer,
+    report: &RulesReport,
+    bad: &HashSet<(i64, u16)>,
+    below: f64,
+    z: f64,
+) -> Result<Contexts> {
+    let mut out = Vec::new();
+    for c in &report.codes {
+        for r in &c.rules {
+            let (mut terms, mut actions) = (Vec::new(), Vec::new());
+            for (k, t) in r.terms.iter().enumerate() {
+                let k16 = k as u16;
+                if bad.contains(&(r.id, k16)) || t.term.contains(' ') || t.decided < MIN_CONTEXT {
+                    continue;
+                }
+                let uses = uses_of(occ, analyzer, &c.code, r.id, k16)?;
+                if let Some((phrase, rej, acc)) = context_phrase(&uses, below, z) {
+                    actions.push((terms.len(), Action::Context(phrase, rej, acc)));
+                    terms.push(BadTerm {
+                        index: k16,
+                        term: t.term.clone(),
+                        decided: t.decided,
+                        accepted: t.accepted,
+                        only: t.only,
+                        interval_at: stats::wilson_z(t.accepted as u64, t.decided as u64, z)
+                            .unwrap_or((0.0, 1.0)),
+                    });
+                }
+            }
+            if !terms.is_empty() {
+                let rule = RuleRef {
+                    id: r.id,
+                    rule: r.rule.clone(),
+                };
+                out.push((c.code.clone(), rule, terms, actions));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Rejected suggestions a learned context must hold, at least, to be masked.
+pub const MIN_CONTEXT: usize = 5;
+
+/// A phrase around a term that holds up overall, in which people rejected it: at least
+/// [`MIN_CONTEXT`] rejected suggestions have every use of the term inside it, and the
+/// precision interval (quantile `z`) of the suggestions with a use inside it lies wholly
+/// below `below`. The one with the most rejections, with its rejected and accepted counts.
+fn context_phrase(uses: &[Use], below: f64, z: f64) -> Option<(String, usize, usize)> {
+    let mut rejected: HashMap<&str, usize> = HashMap::new();
+    let mut accepted: HashMap<&str, usize> = HashMap::new();
+    for ((d, a), around) in uses {
+        let phrases: HashSet<&str> = around
+            .iter()
+            .flat_map(|p| p.iter().map(String::as_str))
+            .filter(|p| !p.is_empty())
+            .collect();
+        for p in phrases {
+            if *a > 0 {
+                *accepted.entry(p).or_default() += 1;
+            } else if *d > 0 && around.iter().all(|x| x.iter().any(|q| q == p)) {
+                *rejected.entry(p).or_default() += 1;
+            }
+        }
+    }
+    rejected
+        .into_iter()
+        .filter(|(_, r)| *r >= MIN_CONTEXT)
+        .filter_map(|(p, r)| {
+            let a = accepted.get(p).copied().unwrap_or(0);
+            let i = stats::wilson_z(a as u64, (a + r) as u64, z)?;
+            (i.1 < below).then(|| (p.to_string(), r, a))
+        })
+        .max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(&x.0)))
+}
+
+/// The two-word phrase to mask a one-word term in, if most of its rejected uses share it and
+/// its other uses hold up: at least half the decided suggestions it found and rejected have
+/// every use of the term inside the phrase, and the decided suggestions with a use outside it
+/// have precision at or above `below`. None: drop the term.
+fn mask_phrase(
+    occ: &Occurrences<'_>,
+    analyzer: &mut Analyzer,
+    code: &str,
+    rule: i64,
+    term: &BadTerm,
+    below: f64,
+) -> Result<Option<String>> {
+    if term.term.contains(' ') {
+        return Ok(None); // a phrase or a pair: nothing narrower to mask it in
+    }
+    let uses = uses_of(occ, analyzer, code, rule, term.index)?;
     // The phrase most rejected suggestions have every use inside.
     let inside = |around: &[Around], phrase: &str| {
         !around.is_empty() && around.iter().all(|a| a.iter().any(|p| p == phrase))
@@ -598,7 +773,10 @@ fn mask_phrase(
 // ---------------------------------------------------------------- editing
 
 /// The `[[code]]` table with this id.
-fn code_table<'d>(doc: &'d mut DocumentMut, code: &str) -> Option<&'d mut toml_edit::Table> {
+pub(crate) fn code_table<'d>(
+    doc: &'d mut DocumentMut,
+    code: &str,
+) -> Option<&'d mut toml_edit::Table> {
     doc.get_mut("code")?
         .as_array_of_tables_mut()?
         .iter_mut()
@@ -777,42 +955,54 @@ fn comment_above(table: &mut toml_edit::Table, key: &str, lines: &[String]) {
 }
 
 /// A text on one comment line: line breaks become spaces.
-fn comment_safe(s: &str) -> String {
+pub(crate) fn comment_safe(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 
-/// Marks the new version: `1.0` becomes `1.0+tuned.1`, `1.0+tuned.1` becomes `1.0+tuned.2`;
-/// a comment above `[codebook]` says how it was made.
-fn bump_version(doc: &mut DocumentMut, changes: &[Change], cfg: &TuneConfig) {
+/// Marks a new version made by a command: `1.0` becomes `1.0+LABEL.1`, `1.0+LABEL.1`
+/// becomes `1.0+LABEL.2`; `note` (comment lines) goes above `[codebook]`. Returns the new
+/// version.
+pub(crate) fn new_version(doc: &mut DocumentMut, label: &str, note: &str) -> String {
     let Some(header) = doc.get_mut("codebook").and_then(Item::as_table_mut) else {
-        return;
+        return String::new();
     };
     let old = header
         .get("version")
         .and_then(Item::as_str)
         .unwrap_or("")
         .to_string();
-    let new = match old.rsplit_once("+tuned.") {
+    let mark = format!("+{label}.");
+    let new = match old.rsplit_once(mark.as_str()) {
         Some((base, n)) if n.parse::<u32>().is_ok() => {
-            format!("{base}+tuned.{}", n.parse::<u32>().unwrap_or(0) + 1)
+            format!("{base}{mark}{}", n.parse::<u32>().unwrap_or(0) + 1)
         }
-        _ if old.is_empty() => "tuned.1".to_string(),
-        _ => format!("{old}+tuned.1"),
+        _ if old.is_empty() => format!("{label}.1"),
+        _ => format!("{old}{mark}1"),
     };
     match header.get_mut("version").and_then(Item::as_value_mut) {
         Some(v) => {
             let decor = v.decor().clone();
-            *v = Value::from(new);
+            *v = Value::from(new.as_str());
             *v.decor_mut() = decor;
         }
         None => {
-            header.insert("version", toml_edit::value(new));
+            header.insert("version", toml_edit::value(new.as_str()));
         }
     }
+    let decor = header.decor_mut();
+    let before = raw(decor.prefix());
+    decor.set_prefix(format!("{before}{note}"));
+    new
+}
+
+/// Marks the new version: `1.0` becomes `1.0+tuned.1`, `1.0+tuned.1` becomes `1.0+tuned.2`;
+/// a comment above `[codebook]` says how it was made.
+fn bump_version(doc: &mut DocumentMut, changes: &[Change], cfg: &TuneConfig) {
     let count = |f: fn(&Action) -> bool| changes.iter().filter(|c| f(&c.action)).count();
     let line = format!(
         "# Tuned by `quarry codebook tune` on {}: terms whose {}% precision interval lies \
-         below {}{}: {} dropped, {} masked, {} left for a person.\n",
+         below {}{}: {} dropped, {} masked, {} left for a person; {} masked in a phrase \
+         people rejected them in.\n",
         crate::text::time::today(),
         percent(cfg.confidence),
         cfg.below,
@@ -823,10 +1013,9 @@ fn bump_version(doc: &mut DocumentMut, changes: &[Change], cfg: &TuneConfig) {
         count(|a| matches!(a, Action::Dropped | Action::RuleDropped)),
         count(|a| matches!(a, Action::Masked(_))),
         count(|a| matches!(a, Action::Kept(_))),
+        count(|a| matches!(a, Action::Context(..))),
     );
-    let decor = header.decor_mut();
-    let old = raw(decor.prefix());
-    decor.set_prefix(format!("{old}{line}"));
+    new_version(doc, "tuned", &line);
 }
 
 // ---------------------------------------------------------------- measuring

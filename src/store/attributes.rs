@@ -26,6 +26,26 @@ impl Store {
         Ok(out)
     }
 
+    /// Every document's attributes, by document id (documents without any left out).
+    pub fn document_attributes(&self) -> R<HashMap<i64, Vec<(String, String)>>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT document_id, key, value FROM attributes WHERE document_id IS NOT NULL
+                 ORDER BY document_id, key",
+            )
+            .map_err(sql("reading attributes"))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(sql("reading attributes"))?;
+        let mut out: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+        for row in rows {
+            let (d, k, v) = row.map_err(sql("reading attributes"))?;
+            out.entry(d).or_default().push((k, v));
+        }
+        Ok(out)
+    }
+
     /// Sets attributes on a document (by name) or, when no document has that name, on a
     /// speaker. Returns what the key named, or an error naming the key.
     pub fn set_attributes(&mut self, target: &str, attrs: &[(String, String)]) -> R<AttrTarget> {

@@ -167,6 +167,14 @@ pub struct SuggestionListing {
     /// holding the evidence), as code-point ranges in the document. Empty until
     /// [`crate::suggest::fill_spans`] fills it.
     pub spans: Vec<(usize, usize)>,
+    /// For an open suggestion: how likely a person is to accept it, as the ranker learned
+    /// from the decisions (`crate::review::learn`); None before its code has enough
+    /// decisions, or until the listing asks for it.
+    pub likely: Option<f64>,
+    /// What raised that prediction most, in words.
+    pub raised: Vec<String>,
+    /// What lowered it most.
+    pub lowered: Vec<String>,
 }
 
 pub(super) fn encode_evidence(ev: &[Evidence]) -> Vec<u8> {
@@ -581,6 +589,9 @@ impl Store {
                     w
                 },
                 spans: Vec::new(),
+                likely: None,
+                raised: Vec::new(),
+                lowered: Vec::new(),
             });
         }
         Ok(out)

@@ -53,6 +53,9 @@ pub struct SegmentRank {
     pub codes: Vec<String>,
     /// Sum of their scores.
     pub score: f64,
+    /// Each code's predicted chance of being accepted (see `review::learn`), in the order of
+    /// `codes`; empty until the caller fills it, None for a code with too few decisions.
+    pub likely: Vec<Option<f64>>,
     /// Its text.
     pub text: String,
 }
@@ -162,6 +165,7 @@ pub fn run(project: &Project, cfg: &TriageConfig) -> Result<Triage> {
                 speaker: s.speaker.clone(),
                 codes,
                 score,
+                likely: Vec::new(),
                 text: text.get(s.byte_start..s.byte_end).unwrap_or("").to_string(),
             };
             if let Some(codes) = by_segment.get(&s.id) {

@@ -770,6 +770,12 @@ fn action(a: &Action) -> String {
         Action::Dropped => "dropped from the rule".into(),
         Action::RuleDropped => "the rule is dropped (it had no other term)".into(),
         Action::Masked(p) => format!("masked in “{p}”"),
+        Action::Context(p, r, a) => {
+            format!(
+                "masked in “{p}” (learned context: {a} of {} accepted)",
+                r + a
+            )
+        }
         Action::Kept(why) => format!("kept: {why}"),
     }
 }

@@ -87,7 +87,13 @@ impl ReviewParams {
             "" | "score" => Order::Score,
             "document" => Order::Document,
             "random" => Order::Random,
-            other => return Err(format!("no order {other:?}: score, document or random")),
+            "likely" => Order::Likely,
+            "uncertain" => Order::Uncertain,
+            other => {
+                return Err(format!(
+                    "no order {other:?}: score, document, random, likely or uncertain"
+                ))
+            }
         };
         let number = |what: &str, s: &str| -> Result<Option<u64>, String> {
             match s.trim() {
@@ -120,15 +126,15 @@ fn start(p: &Project, coder: &str, params: &ReviewParams) -> quarry::Result<Walk
     if params.unsuggested() {
         let cb = quarry::ops::review::unsuggested_codebook(p, &filter)?;
         let n = filter.sample.unwrap_or(50);
-        let segments = review::unsuggested_sample(p, coder, &cb, n, filter.seed)?;
+        let segments = review::unsuggested_sample(p, coder, &cb, n, n / 2, filter.seed)?;
         return Ok(Walk::new(Items::Unsuggested {
             codebook: Box::new(cb),
             segments,
         }));
     }
-    Ok(Walk::new(Items::Suggestions(quarry::ops::review::queue(
-        p, coder, &filter,
-    )?)))
+    Ok(Walk::new(Items::Suggestions(Box::new(
+        quarry::ops::review::queue(p, coder, &filter)?,
+    ))))
 }
 
 /// The walk for this coder and these parameters: the one in progress, else a new one.
@@ -202,10 +208,12 @@ fn view(p: &Project, coder: &str, params: ReviewParams, walk: &mut Walk) -> quar
             )
         }),
         Items::Unsuggested { codebook, segments } => Some(format!(
-            "{} segments, drawn at random, that no rule of {} reached: say which code applies, \
-             or none. This estimates what the codebook misses.",
-            segments.len(),
-            codebook.id
+            "{} segments that no rule of {} reached ({} drawn at random, which estimate what the \
+             codebook misses; the others for resembling segments confirmed for a code): say \
+             which code applies, or none.",
+            segments.segments.len(),
+            codebook.id,
+            segments.segments.len() - segments.targeted.len()
         )),
     };
     Ok(View {
@@ -245,8 +253,9 @@ fn shown(p: &Project, walk: &Walk, i: usize) -> quarry::Result<Shown> {
         }
         Items::Unsuggested { codebook, segments } => {
             let store = p.store();
-            let segment = store.segments(&[segments[i]])?.pop().ok_or_else(|| {
-                quarry::store::StoreError::NotFound(format!("segment #{} is gone", segments[i]))
+            let id = segments.segments[i];
+            let segment = store.segments(&[id])?.pop().ok_or_else(|| {
+                quarry::store::StoreError::NotFound(format!("segment #{id} is gone"))
             })?;
             let near = store.segments_in(segment.document_id, segment.ord - 1, segment.ord + 1)?;
             let at = |o: i64| near.iter().find(|x| x.ord == o).cloned().map(Box::new);
@@ -439,6 +448,7 @@ fn step(p: &mut Project, coder: &str, w: &mut Walk, f: &DecideForm) -> quarry::R
             };
             let s = &q.items[i];
             let said = format!("#{} {}: {what}.", s.segment, s.code);
+            w.learn(p, i, matches!(cmd, Command::Accept(_)))?;
             w.decided(i, id, what);
             return Ok(said);
         }
@@ -454,12 +464,14 @@ fn step(p: &mut Project, coder: &str, w: &mut Walk, f: &DecideForm) -> quarry::R
                 }
                 other => return Err(quarry::Error::Other(format!("no action {other:?}"))),
             };
-            let id = review::record_unsuggested(p, coder, codebook, segments[i], &code, memo)?;
+            let seg = segments.segments[i];
+            let targeted = segments.targeted.contains(&seg);
+            let id = review::record_unsuggested(p, coder, codebook, seg, &code, memo, targeted)?;
             (id, what)
         }
     };
     let said = match &w.items {
-        Items::Unsuggested { segments, .. } => format!("#{}: {what}.", segments[i]),
+        Items::Unsuggested { segments, .. } => format!("#{}: {what}.", segments.segments[i]),
         Items::Suggestions(_) => String::new(),
     };
     w.decided(i, id, what);
@@ -492,20 +504,25 @@ pub(super) async fn undo(
     let params = serde_urlencoded_params(&f.back).unwrap_or_default();
     let back = format!("/review?{}", params.query());
     let c = coder.clone();
-    let undone = with_project_mut(&app, move |p| match f.decision {
-        Some(id) => review::undo_one(p, &c, id),
-        None => review::undo_last(p, &c),
-    })
-    .await;
-    let said = match undone {
-        Ok(Some(d)) => {
-            for w in app.reviews.of_coder(&coder) {
+    let walks = app.reviews.of_coder(&coder);
+    let undone = with_project_mut(&app, move |p| {
+        let d = match f.decision {
+            Some(id) => review::undo_one(p, &c, id),
+            None => review::undo_last(p, &c),
+        }?;
+        if let Some(d) = &d {
+            for w in &walks {
                 if let Ok(mut w) = w.lock() {
+                    w.unlearn(p, d.id);
                     w.undone(d.id);
                 }
             }
-            format!("Undone: {}.", review::describe(&d))
         }
+        Ok(d)
+    })
+    .await;
+    let said = match undone {
+        Ok(Some(d)) => format!("Undone: {}.", review::describe(&d)),
         Ok(None) => "Nothing to undo.".to_string(),
         Err(r) => return r,
     };
@@ -637,7 +654,7 @@ fn filters(v: &View) -> Markup {
                 label { "Attribute KEY=VALUE " input type="text" name="attr" value=(p.attr) size="14"; }
                 label { "Order "
                     select name="order" {
-                        @for (o, name) in [("score", "highest score first"), ("document", "document order"), ("random", "random")] {
+                        @for (o, name) in [("score", "highest score first"), ("likely", "most likely accepted first"), ("uncertain", "least certain first (teaches the ranker)"), ("document", "document order"), ("random", "random")] {
                             option value=(o) selected[p.order == o || (p.order.is_empty() && o == "score")] { (name) }
                         }
                     }
@@ -698,6 +715,18 @@ fn suggestion(item: &review::Item) -> Markup {
                 @if !item.include.is_empty() { dt { "Use it when" } dd { (item.include) } }
                 @if !item.exclude.is_empty() { dt { "Not when" } dd { (item.exclude) } }
                 @if !words.is_empty() { dt { "Fired on" } dd { (words.join(", ")) } }
+                @if let Some(pr) = &item.prediction {
+                    dt { "Likely" }
+                    dd.likely {
+                        b { (format!("{:.0}%", pr.likely * 100.0)) } " accepted, as learned from the decisions"
+                        @if !pr.raised.is_empty() {
+                            br; span.up { "raised: " } (pr.raised.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+                        }
+                        @if !pr.lowered.is_empty() {
+                            br; span.down { "lowered: " } (pr.lowered.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+                        }
+                    }
+                }
             }
         }
     }

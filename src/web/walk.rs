@@ -22,13 +22,13 @@ pub(crate) enum Done {
 /// What is reviewed: a codebook's suggestions, or segments no rule of a codebook reached.
 pub(crate) enum Items {
     /// Suggestions waiting for the coder.
-    Suggestions(Queue),
+    Suggestions(Box<Queue>),
     /// Segments without a suggestion (`review --unsuggested`), by id.
     Unsuggested {
         /// The codebook whose misses are estimated.
         codebook: Box<quarry::codebook::Codebook>,
         /// The sample of segments.
-        segments: Vec<i64>,
+        segments: quarry::review::UnsuggestedSample,
     },
 }
 
@@ -36,7 +36,7 @@ impl Items {
     fn len(&self) -> usize {
         match self {
             Items::Suggestions(q) => q.items.len(),
-            Items::Unsuggested { segments, .. } => segments.len(),
+            Items::Unsuggested { segments, .. } => segments.segments.len(),
         }
     }
 }
@@ -143,6 +143,31 @@ impl Walk {
         self.advance();
     }
 
+    /// Lets the queue's ranker learn a decision on item `i` (accepted: the code applies) and,
+    /// in the `likely` and `uncertain` orders, ranks the open items after the one on screen
+    /// again. Skipped and decided items keep their places.
+    pub fn learn(
+        &mut self,
+        p: &quarry::project::Project,
+        i: usize,
+        accepted: bool,
+    ) -> quarry::Result<()> {
+        let Items::Suggestions(q) = &mut self.items else {
+            return Ok(());
+        };
+        q.learn(p, i, accepted)?;
+        let done = &self.done;
+        let places: Vec<usize> = (self.pos + 1..self.order.len())
+            .filter(|&at| self.order[at] != i && done[self.order[at]] == Done::Open)
+            .collect();
+        let mut open: Vec<usize> = places.iter().map(|&at| self.order[at]).collect();
+        q.reorder(&mut open);
+        for (at, x) in places.into_iter().zip(open) {
+            self.order[at] = x;
+        }
+        Ok(())
+    }
+
     /// Passes over the item on screen: it goes to the end and comes back after the others.
     pub fn skip(&mut self) {
         let Some(i) = self.current() else { return };
@@ -175,6 +200,19 @@ impl Walk {
         self.pos = self.pos.saturating_sub(1).min(self.order.len());
     }
 
+    /// Before [`Walk::undone`]: the queue's ranker forgets the decision, when it was made in
+    /// this walk. Only the order of what is left depends on it; a failure to read the
+    /// segment again leaves the ranker as it was, which the next review start corrects.
+    pub fn unlearn(&mut self, p: &quarry::project::Project, decision: i64) {
+        let found = self
+            .done
+            .iter()
+            .position(|d| matches!(d, Done::Decided(id, _) if *id == decision));
+        if let (Some(i), Items::Suggestions(q)) = (found, &mut self.items) {
+            let _ = q.unlearn(p, i);
+        }
+    }
+
     /// An undone decision: its item is open again and on screen. False when the decision
     /// was not made in this walk.
     pub fn undone(&mut self, decision: i64) -> bool {
@@ -186,8 +224,8 @@ impl Walk {
             return false;
         };
         self.set(i, Done::Open);
-        if let Some(p) = self.order.iter().position(|&x| x == i) {
-            self.pos = p;
+        if let Some(at) = self.order.iter().position(|&x| x == i) {
+            self.pos = at;
         }
         true
     }
@@ -272,7 +310,10 @@ mod tests {
     fn walk(n: usize) -> Walk {
         Walk::new(Items::Unsuggested {
             codebook: Box::new(quarry::codebook::load("tdf").unwrap()),
-            segments: (0..n as i64).collect(),
+            segments: quarry::review::UnsuggestedSample {
+                segments: (0..n as i64).collect(),
+                targeted: Default::default(),
+            },
         })
     }
 

@@ -4,11 +4,13 @@
 mod cli;
 mod codebooks;
 mod crash;
+mod discover;
 mod export;
 mod hostile;
 mod integrity;
 mod learn;
 mod posts;
+mod propose;
 mod props;
 mod r15_codebooks;
 mod r15_demo;
@@ -16,6 +18,7 @@ mod r15_exports;
 mod r15_ingest;
 mod r15_outputs;
 mod r15_query;
+mod rank;
 mod refi;
 mod report;
 mod review;
@@ -88,6 +91,50 @@ pub fn agreement_json(dir: &Path, coders: &str, book: &str) -> serde_json::Value
             "json",
         ],
     ))
+}
+
+/// Decides `coder`'s whole queue of `codebook` through a review sheet (CSV), as a person with
+/// a spreadsheet would: `accept(quote, code)` says which suggestions to accept; the rest are
+/// rejected.
+pub fn decide_by_sheet(d: &Path, coder: &str, codebook: &str, accept: impl Fn(&str, &str) -> bool) {
+    let sheet = d.join("sheet.csv");
+    ok(
+        d,
+        &[
+            "review",
+            "export",
+            "--coder",
+            coder,
+            "--codebook",
+            codebook,
+            "--out",
+            sheet.to_str().unwrap(),
+        ],
+    );
+    let mut r = csv::Reader::from_path(&sheet).unwrap();
+    let header = r.headers().unwrap().clone();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let (quote, code, decision) = (col("quote"), col("code"), col("decision"));
+    let filled = d.join("filled.csv");
+    let mut w = csv::Writer::from_path(&filled).unwrap();
+    w.write_record(&header).unwrap();
+    for rec in r.records() {
+        let mut cells: Vec<String> = rec.unwrap().iter().map(str::to_string).collect();
+        let yes = accept(&cells[quote], &cells[code]);
+        cells[decision] = if yes { "accept" } else { "reject" }.into();
+        w.write_record(&cells).unwrap();
+    }
+    w.flush().unwrap();
+    ok(
+        d,
+        &[
+            "review",
+            "import",
+            filled.to_str().unwrap(),
+            "--coder",
+            coder,
+        ],
+    );
 }
 
 /// A new project in a temporary folder.

@@ -344,6 +344,8 @@ fn rule_precision_agreement_and_recall_come_from_the_decisions() {
             "sm-uptake",
             "--sample",
             "3",
+            "--targeted",
+            "0",
         ],
         "c smu.passive_use\nn\nn\nc smu.nope\nn\n",
     );
@@ -369,6 +371,46 @@ fn rule_precision_agreement_and_recall_come_from_the_decisions() {
         r["recall"]["interval"][1].as_f64().unwrap(),
     );
     assert!(lo <= rc && rc <= hi && 0.0 < rc && rc < 1.0, "{r}");
+    // A targeted draw: segments like those ana confirmed; judged, they stay out of the
+    // estimate, which says so.
+    let out = review(
+        d,
+        &[
+            "--coder",
+            "ana",
+            "--unsuggested",
+            "--codebook",
+            "sm-uptake",
+            "--sample",
+            "2",
+            "--targeted",
+            "2",
+        ],
+        "n\nn\n",
+    );
+    assert!(
+        out.contains("(drawn for resembling confirmed segments)"),
+        "{out}"
+    );
+    let r = json(&ok(
+        d,
+        &[
+            "rules",
+            "--codebook",
+            "sm-uptake",
+            "--coder",
+            "ana",
+            "--format",
+            "json",
+        ],
+    ));
+    let (sampled, targeted) = (
+        r["recall"]["sampled"].as_u64().unwrap(),
+        r["recall"]["targeted"].as_u64().unwrap(),
+    );
+    assert_eq!(sampled + targeted, 5, "{r}");
+    assert!(targeted >= 1, "{r}");
+    assert_eq!(r["recall"]["missed"], 1);
     // The same segments are not offered again.
     let out = review(
         d,
@@ -396,7 +438,7 @@ fn rule_precision_agreement_and_recall_come_from_the_decisions() {
         d,
         &["triage", "--codebook", "sm-uptake", "--format", "json"],
     ));
-    assert_eq!(total as u64 + 3, t["unsuggested"].as_u64().unwrap());
+    assert_eq!(total as u64 + 5, t["unsuggested"].as_u64().unwrap());
 }
 
 /// Exports ana's queue to `file`, fills decisions in as a person would (via the sheet

@@ -173,8 +173,8 @@ pub fn suggestions(
         Format::Csv => {
             let mut c = csv::Writer::from_writer(w);
             c.write_record([
-                "segment", "codebook", "code", "state", "changed", "score", "rules", "words",
-                "evidence", "spans",
+                "segment", "codebook", "code", "state", "changed", "score", "likely", "rules",
+                "words", "evidence", "spans", "raised", "lowered",
             ])?;
             for r in rows {
                 c.write_record([
@@ -184,10 +184,13 @@ pub fn suggestions(
                     state_name(r.state).to_string(),
                     r.changed.to_string(),
                     format!("{:.3}", r.score),
+                    r.likely.map_or(String::new(), |l| format!("{l:.3}")),
                     csv_cell(&r.rules.join(" | ")),
                     csv_cell(&r.words.join(" ")),
                     ranges(&r.evidence),
                     ranges(&r.spans),
+                    csv_cell(&r.raised.join("; ")),
+                    csv_cell(&r.lowered.join("; ")),
                 ])?;
             }
             c.flush()
@@ -373,15 +376,19 @@ fn triage_table(
     )?;
     for s in &t.segments {
         seg(w, s)?;
+        let names = labels.codes(s.codes.iter().map(|c| (t.codebook.as_str(), c.as_str())));
+        let names: Vec<String> = names
+            .into_iter()
+            .enumerate()
+            .map(|(k, n)| match s.likely.get(k).copied().flatten() {
+                Some(l) => format!("{n} (likely {l:.2})"),
+                None => n,
+            })
+            .collect();
         writeln!(
             w,
             "           {} (score {:.2})",
-            sanitize(
-                &labels
-                    .codes(s.codes.iter().map(|c| (t.codebook.as_str(), c.as_str())))
-                    .join(", "),
-                true
-            ),
+            sanitize(&names.join(", "), true),
             s.score
         )?;
     }

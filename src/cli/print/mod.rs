@@ -21,7 +21,7 @@ mod tests;
 pub use admin::{check, refi_export, refi_import};
 pub use codes::{codebook, suggest_report, suggestions, triage, triage_labelled};
 pub use corpus::{documents, segments, speakers, transcript};
-pub use quality::{agreement, rules, tuned, worst_terms};
+pub use quality::{agreement, discovered, learned, proposed, rules, tuned, worst_terms};
 pub use review::{review_item, status, unit_note};
 pub use search::{hits, kwic, other_forms};
 

@@ -1,5 +1,6 @@
 //! How good the rules and the coding are: precision per rule and term (`quarry rules`), the
-//! worst terms, what `codebook tune` changed, and agreement between two coders.
+//! worst terms, what `codebook tune` changed, agreement between two coders, and what the
+//! ranker learned (`quarry learn`).
 
 use super::{clip, csv_cell, sanitize, Column, Format, Labels};
 use std::io::{self, Write};
@@ -193,8 +194,9 @@ fn rules_table(w: &mut dyn Write, r: &quarry::review::quality::RulesReport) -> i
     match &r.recall {
         Some(rc) => writeln!(
             w,
-            "\nRecall about {:.2} (range {:.2}-{:.2}): {} of {} sampled unsuggested segments \
-             had a code; {} unsuggested and {} suggested segments, segment precision {:.2}.",
+            "\nRecall about {:.2} (range {:.2}-{:.2}): {} of {} randomly sampled unsuggested \
+             segments had a code; {} unsuggested and {} suggested segments, segment precision \
+             {:.2}.{}",
             rc.recall,
             rc.interval.0,
             rc.interval.1,
@@ -202,7 +204,16 @@ fn rules_table(w: &mut dyn Write, r: &quarry::review::quality::RulesReport) -> i
             rc.sampled,
             rc.unsuggested,
             rc.suggested,
-            rc.segment_precision
+            rc.segment_precision,
+            if rc.targeted > 0 {
+                format!(
+                    " The {} judged segments drawn for resembling confirmed ones are left out \
+                     of it.",
+                    rc.targeted
+                )
+            } else {
+                String::new()
+            }
         ),
         None => writeln!(
             w,
@@ -297,6 +308,12 @@ fn action(a: &quarry::review::tune::Action) -> String {
         Action::Dropped => "dropped".to_string(),
         Action::RuleDropped => "rule dropped".to_string(),
         Action::Masked(p) => format!("masked in \"{p}\""),
+        Action::Context(p, r, a) => {
+            format!(
+                "masked in \"{p}\" (learned context: {a} of {} accepted)",
+                r + a
+            )
+        }
         Action::Kept(why) => format!("kept: {why}"),
     }
 }
@@ -573,4 +590,286 @@ pub fn agreement(
             Ok(())
         }
     }
+}
+
+/// Prints `quarry learn`.
+pub fn learned(
+    w: &mut dyn Write,
+    books: &[quarry::ops::review::Learned],
+    format: Format,
+) -> io::Result<()> {
+    match format {
+        Format::Json => return writeln!(w, "{}", serde_json::to_string_pretty(books)?),
+        Format::Jsonl => {
+            return books
+                .iter()
+                .try_for_each(|b| writeln!(w, "{}", serde_json::to_string(b)?))
+        }
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record([
+                "codebook", "code", "decided", "accepted", "learned", "raises", "lowers",
+            ])?;
+            for b in books {
+                for code in &b.codes {
+                    let list = |r: &[quarry::review::learn::Reason]| {
+                        csv_cell(
+                            &r.iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        )
+                    };
+                    c.write_record([
+                        csv_cell(&b.codebook),
+                        csv_cell(&code.code),
+                        code.decided.to_string(),
+                        code.accepted.to_string(),
+                        code.learned.to_string(),
+                        list(&code.raises),
+                        list(&code.lowers),
+                    ])?;
+                }
+            }
+            return c.flush();
+        }
+        Format::Table => {}
+    }
+    let min = quarry::review::learn::MIN_DECISIONS;
+    for b in books {
+        let learned = b.codes.iter().filter(|c| c.learned).count();
+        writeln!(
+            w,
+            "Codebook {}: {} decisions; {learned} codes with predictions, {} with fewer than {min} decisions.",
+            sanitize(&b.codebook, true),
+            b.decisions,
+            b.codes.len() - learned,
+        )?;
+        match &b.validation {
+            Some(v) => writeln!(
+                w,
+                "On decisions it was not fitted on ({} folds, {} decisions, {} accepted): AUC {:.2} \
+                 (0.5 is chance), {:.0}% right at even odds against {:.0}% by always giving the \
+                 more common verdict.",
+                v.folds,
+                v.decisions,
+                v.accepted,
+                v.auc,
+                v.accuracy * 100.0,
+                v.baseline * 100.0
+            )?,
+            None => writeln!(
+                w,
+                "Not checked: the codes with predictions need both accepted and rejected decisions."
+            )?,
+        }
+        writeln!(
+            w,
+            "Undecided suggestions: {}, of which {} get a prediction (`quarry review --order \
+             likely`, `quarry list suggestions --format jsonl`).",
+            b.undecided, b.predicted
+        )?;
+        for c in &b.codes {
+            writeln!(
+                w,
+                "\n  {}: {} decided, {} accepted{}",
+                sanitize(&c.code, true),
+                c.decided,
+                c.accepted,
+                if c.learned {
+                    ""
+                } else {
+                    " (no predictions yet)"
+                }
+            )?;
+            for (label, list) in [("raises", &c.raises), ("lowers", &c.lowers)] {
+                if !list.is_empty() {
+                    let text = list
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    writeln!(w, "    {label}: {}", sanitize(&text, true))?;
+                }
+            }
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+/// Prints `codebook propose`: the terms proposed per code with their evidence, and where the
+/// new version went.
+pub fn proposed(
+    w: &mut dyn Write,
+    p: &quarry::review::propose::Proposed,
+    wrote: Option<&std::path::Path>,
+    format: Format,
+) -> io::Result<()> {
+    match format {
+        Format::Json => return writeln!(w, "{}", serde_json::to_string_pretty(p)?),
+        Format::Jsonl => {
+            return p
+                .proposals
+                .iter()
+                .try_for_each(|x| writeln!(w, "{}", serde_json::to_string(x)?))
+        }
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record([
+                "code",
+                "rule",
+                "confirmed",
+                "unsuggested",
+                "decided",
+                "precision",
+                "low",
+                "high",
+                "corpus",
+                "segment",
+                "example",
+            ])?;
+            for x in &p.proposals {
+                c.write_record([
+                    csv_cell(&x.code),
+                    csv_cell(&x.rule),
+                    x.confirmed.to_string(),
+                    x.unsuggested.to_string(),
+                    x.decided.to_string(),
+                    format!("{:.3}", x.precision),
+                    format!("{:.3}", x.interval.0),
+                    format!("{:.3}", x.interval.1),
+                    x.corpus.to_string(),
+                    x.segment.to_string(),
+                    csv_cell(&x.example),
+                ])?;
+            }
+            return c.flush();
+        }
+        Format::Table => {}
+    }
+    if p.proposals.is_empty() {
+        return writeln!(
+            w,
+            "No term to propose for {}: no word or phrase is in enough confirmed segments with \
+             enough precision. Decide more suggestions (or `review --unsuggested`), or lower \
+             --min-confirmed / --min-precision. Nothing was written.",
+            sanitize(&p.codebook, true)
+        );
+    }
+    let mut last = "";
+    for x in &p.proposals {
+        if x.code != last {
+            writeln!(w, "\n{}", sanitize(&x.code, true))?;
+            last = &x.code;
+        }
+        writeln!(
+            w,
+            "  {:24} {:>3} of {:<3} decided ({:.2}, 95% {:.2}-{:.2}), {} by hand; {} in the project",
+            sanitize(&x.rule, true),
+            x.confirmed,
+            x.decided,
+            x.precision,
+            x.interval.0,
+            x.interval.1,
+            x.unsuggested,
+            x.corpus
+        )?;
+        writeln!(
+            w,
+            "      e.g. #{} {}",
+            x.segment,
+            clip(&sanitize(&x.example, true), 100)
+        )?;
+    }
+    if let Some(path) = wrote {
+        writeln!(
+            w,
+            "\nWrote {} (version {}): {} terms added, each with its evidence in a comment. \
+             Keep or delete each, then `quarry suggest --codebook {}` applies them.",
+            path.display(),
+            sanitize(&p.version, true),
+            p.proposals.len(),
+            path.display()
+        )?;
+    }
+    Ok(())
+}
+
+/// Prints `quarry discover`.
+pub fn discovered(
+    w: &mut dyn Write,
+    d: &quarry::review::discover::Discovery,
+    top: usize,
+    format: Format,
+) -> io::Result<()> {
+    match format {
+        Format::Json => return writeln!(w, "{}", serde_json::to_string_pretty(d)?),
+        Format::Jsonl => {
+            return d
+                .clusters
+                .iter()
+                .try_for_each(|c| writeln!(w, "{}", serde_json::to_string(c)?))
+        }
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record(["cluster", "term", "uncovered", "covered", "g2", "segments"])?;
+            for cl in &d.clusters {
+                for t in &cl.terms {
+                    c.write_record([
+                        cl.number.to_string(),
+                        csv_cell(&t.rule),
+                        t.uncovered.to_string(),
+                        t.covered.to_string(),
+                        format!("{:.1}", t.g2),
+                        cl.segments.to_string(),
+                    ])?;
+                }
+            }
+            return c.flush();
+        }
+        Format::Table => {}
+    }
+    writeln!(
+        w,
+        "{} of {} in-scope segments have no suggestion and no code from {}.",
+        d.uncovered,
+        d.in_scope,
+        sanitize(&d.codebook, true)
+    )?;
+    if d.clusters.is_empty() {
+        return writeln!(
+            w,
+            "No word or phrase stands out among them (each must be in at least --min-segments \
+             of them and relatively more frequent there than where codes reached)."
+        );
+    }
+    for c in &d.clusters {
+        let terms: Vec<String> = c
+            .terms
+            .iter()
+            .map(|t| format!("{} ({})", t.rule, t.uncovered))
+            .collect();
+        writeln!(
+            w,
+            "\nCluster {}: {} segments\n  terms: {}",
+            c.number,
+            c.segments,
+            sanitize(&terms.join(", "), true)
+        )?;
+        for (id, doc, text) in &c.examples {
+            writeln!(
+                w,
+                "  #{id} {}: {}",
+                sanitize(doc, true),
+                clip(&sanitize(text, true), 160)
+            )?;
+        }
+    }
+    writeln!(
+        w,
+        "\nA cluster as a draft code: `quarry codebook new NAME --from-cluster N --codebook {} \
+         --top {top}` (several: N,M).",
+        sanitize(&d.codebook, true)
+    )
 }

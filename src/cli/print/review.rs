@@ -94,6 +94,9 @@ pub fn review_item(
         }
     }
     writeln!(w, "  rules: {}", sanitize(&item.rules.join(" | "), true))?;
+    if let Some(p) = &item.prediction {
+        writeln!(w, "  {}", sanitize(&p.summary(), true))?;
+    }
     writeln!(
         w,
         "  a accept · r reject · c CODE change · m memo · s skip · u undo · ? help · q quit"

@@ -82,6 +82,7 @@ fn item() -> Item {
         exclude: "Trust in institutions.".into(),
         rules: vec!["trust NEAR/3 (tweet OR post)".into()],
         highlights: vec![(at, at + "trust".len())],
+        prediction: None,
     }
 }
 
