@@ -247,7 +247,7 @@ def ranker_rows(quarry, project, book_id, labels, reviewed, held_out, code_ids):
     doc_of = {}
     for line in run(quarry, project, "list", "segments", "--format", "jsonl").splitlines():
         s = json.loads(line)
-        doc_of[s["id"]] = s["document"]
+        doc_of[s["segment"]] = s["document"]
     rows = []
     for line in run(quarry, project, "list", "suggestions", "--format", "jsonl").splitlines():
         r = json.loads(line)

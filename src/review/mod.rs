@@ -492,9 +492,11 @@ impl Queue {
     }
 
     /// Sorts item indexes (those still to show) in the queue's order as the predictions now
-    /// stand: in the `likely` and `uncertain` orders; other orders keep them as they are.
+    /// stand: in the `likely` and `uncertain` orders the first
+    /// [`learn::rank::HEAD`] of them (the rest follow unordered until the next decision
+    /// ranks them again); other orders keep them as they are.
     pub fn reorder(&self, idx: &mut [usize]) {
-        self.ranking.sort(self.order, &self.items, idx);
+        self.ranking.sort_head(self.order, &self.items, idx);
     }
 
     /// For item `i`: its place among the items of its code (1-based) and how many there are.

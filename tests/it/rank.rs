@@ -272,3 +272,24 @@ fn tune_masks_the_context_people_rejected_a_sound_term_in() {
     assert_eq!(open.iter().filter(|k| **k == "helped").count(), 5);
     assert_eq!(open.iter().filter(|k| **k == "budget").count(), 5);
 }
+
+#[test]
+fn the_browser_review_orders_by_likely_and_shows_why() {
+    let p = project();
+    let d = p.path();
+    let s = super::web::Server::start(d);
+    let (status, _, page) = s.get(
+        "/review?codebook=t&document=two&order=likely",
+        &[("Cookie", &s.cookie_as("bob"))],
+    );
+    assert_eq!(status, 200, "{page}");
+    // The first item is one that "helped", with its prediction and reasons in words.
+    assert!(page.contains("helped me learn new skills"), "{page}");
+    assert!(!page.contains("room was cold"), "{page}");
+    assert!(
+        page.contains("accepted, as learned from the decisions"),
+        "{page}"
+    );
+    assert!(page.contains("raised: "), "{page}");
+    assert!(page.contains("most likely accepted first"), "{page}");
+}

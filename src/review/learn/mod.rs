@@ -34,9 +34,12 @@ pub const MIN_DECISIONS: usize = 20;
 /// moves a prediction a little and one seen in dozens moves it a lot.
 pub const L2: f64 = 1.0;
 
-/// L-BFGS iterations for a fit from nothing, and for a refit after one more decision.
+/// L-BFGS iterations for a fit from nothing, and for a refit after one more decision (which
+/// starts from the fit before and stops at a looser tolerance: a review action must stay
+/// quick, see benches/rank.rs).
 const ITERATIONS: usize = 300;
-const REFIT_ITERATIONS: usize = 30;
+const REFIT_ITERATIONS: usize = 10;
+const REFIT_TOLERANCE: f64 = 1e-4;
 
 /// Reasons an explanation gives each way.
 pub const REASONS: usize = 3;
@@ -350,12 +353,13 @@ impl Ranker {
 
     /// Refits the model, starting from the current one (cheap after one more example).
     pub fn refit(&mut self) {
-        self.model = Model::fit(
+        self.model = Model::fit_to(
             &self.examples,
             self.keys.len(),
             L2,
             Some(&self.model),
             REFIT_ITERATIONS,
+            REFIT_TOLERANCE,
         );
     }
 
@@ -435,10 +439,8 @@ impl Ranker {
             if *f == Feature::Bias || w == 0.0 {
                 continue;
             }
-            let (id, across) = match (own, shared) {
-                (Some(id), _) => (id, false),
-                (None, Some(id)) => (id, true),
-                (None, None) => continue,
+            let Some((id, across)) = self.evidence_of(own, shared) else {
+                continue;
             };
             let (decided, accepted) = self.counts[id as usize];
             // A feature of every decision of the code (its rule's word, a word always next
@@ -496,8 +498,24 @@ impl Ranker {
             .collect())
     }
 
+    /// Which counts a reason gives for a feature weighed for the code (`own`) and for all
+    /// codes (`shared`): the codebook's when its weight clearly moves the prediction more
+    /// (half as much again), else the code's own, so the counts
+    /// say why it moves the way it does. (id, whether they are the codebook's).
+    fn evidence_of(&self, own: Option<u32>, shared: Option<u32>) -> Option<(u32, bool)> {
+        let weight = |id: u32| self.model.weights.get(id as usize).map_or(0.0, |w| w.abs());
+        match (own, shared) {
+            (Some(o), Some(s)) if weight(s) > 1.5 * weight(o) => Some((s, true)),
+            (Some(o), _) => Some((o, false)),
+            (None, Some(s)) => Some((s, true)),
+            (None, None) => None,
+        }
+    }
+
     /// What the model learned for `code`: its features by weight (shared and own summed),
-    /// strongest raising first and strongest lowering last.
+    /// strongest raising first and strongest lowering last; features seen in fewer than
+    /// three of the code's decisions are left out (their weights are small and their
+    /// counts say little).
     pub fn weights(&self, code: &str) -> Vec<Reason> {
         let Some(&c) = self.code_index.get(code) else {
             return Vec::new();
@@ -510,18 +528,23 @@ impl Ranker {
             .keys
             .iter()
             .enumerate()
-            .filter(|(_, (scope, f))| *scope == Some(c) && *f != Feature::Bias)
+            .filter(|(id, (scope, f))| {
+                *scope == Some(c) && *f != Feature::Bias && self.counts[*id].0 >= 3
+            })
             .map(|(id, (_, f))| {
                 let shared = self.ids.get(&(None, f.clone())).copied();
                 let w =
                     self.model.weights[id] + shared.map_or(0.0, |s| self.model.weights[s as usize]);
-                let (decided, accepted) = self.counts[id];
+                let (from, across) = self
+                    .evidence_of(Some(id as u32), shared)
+                    .unwrap_or((id as u32, false));
+                let (decided, accepted) = self.counts[from as usize];
                 Reason {
                     what: f.describe(&names),
                     weight: w,
                     decided,
                     accepted,
-                    across_codes: false,
+                    across_codes: across,
                 }
             })
             .collect();

@@ -74,6 +74,19 @@ impl Model {
         warm: Option<&Model>,
         iterations: usize,
     ) -> Model {
+        Model::fit_to(examples, dim, l2, warm, iterations, TOLERANCE)
+    }
+
+    /// [`Model::fit`], stopping once every component of the gradient is below `tolerance`
+    /// per example (a refit after one more decision needs less than a first fit).
+    pub fn fit_to(
+        examples: &[Example],
+        dim: usize,
+        l2: f64,
+        warm: Option<&Model>,
+        iterations: usize,
+        tolerance: f64,
+    ) -> Model {
         // θ = [w_0 .. w_dim-1, b].
         let n = dim + 1;
         let mut theta = vec![0.0; n];
@@ -83,7 +96,7 @@ impl Model {
             }
             theta[dim] = m.bias;
         }
-        let tol = TOLERANCE * examples.len().max(1) as f64;
+        let tol = tolerance * examples.len().max(1) as f64;
         let mut grad = vec![0.0; n];
         let mut f = objective(examples, dim, l2, &theta, &mut grad);
         let mut s_hist: Vec<Vec<f64>> = Vec::new();

@@ -8,8 +8,14 @@ use crate::project::Project;
 use crate::review::Order;
 use crate::store::SuggestionRow;
 use crate::Result;
+use rayon::prelude::*;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+
+/// After a learned decision, how many of the items left are put in order (the rest follow
+/// in no particular order; the next decision ranks them again). Sorting 300,000 items after
+/// every decision took longer than the decision.
+pub const HEAD: usize = 500;
 
 /// The rankers of a queue's codebooks and, in the `likely` and `uncertain` orders, every
 /// item's prediction.
@@ -21,6 +27,10 @@ pub struct Ranking {
     ids: Vec<Option<Vec<u32>>>,
     /// Per item: P(accept), when it has one.
     likely: Vec<Option<f64>>,
+    /// Per item: its codebook, as an index into `books`.
+    book_of: Vec<u16>,
+    /// The codebooks of the items, in the order `book_of` numbers them.
+    books: Vec<String>,
     /// Items learned in this queue: item index → (code, features, accepted), to unlearn.
     learned: HashMap<usize, (Vec<Feature>, bool)>,
 }
@@ -50,6 +60,18 @@ impl Ranking {
     pub fn score_all(&mut self, project: &Project, items: &[SuggestionRow]) -> Result<()> {
         self.ids = vec![None; items.len()];
         self.likely = vec![None; items.len()];
+        let mut books: Vec<String> = self.rankers.keys().cloned().collect();
+        books.sort_unstable();
+        self.book_of = items
+            .iter()
+            .map(|s| {
+                books
+                    .iter()
+                    .position(|b| *b == s.codebook)
+                    .unwrap_or(books.len()) as u16
+            })
+            .collect();
+        self.books = books;
         for (book, ranker) in &self.rankers {
             let idx: Vec<usize> = (0..items.len())
                 .filter(|&i| &items[i].codebook == book && ranker.learned(&items[i].code))
@@ -72,6 +94,7 @@ impl Ranking {
             let mut old = std::mem::take(&mut self.ids);
             self.ids = idx.iter().map(|&i| old[i].take()).collect();
             self.likely = idx.iter().map(|&i| self.likely[i]).collect();
+            self.book_of = idx.iter().map(|&i| self.book_of[i]).collect();
         }
     }
 
@@ -110,10 +133,12 @@ impl Ranking {
             return self.learn(project, items, i, accepted);
         }
         let f = r.features(project, &[s])?.pop().unwrap_or_default();
+        let was = r.learned(&s.code);
         r.add(&s.code, &f, accepted);
         r.refit();
+        let turned = (was != r.learned(&s.code)).then_some(s.code.as_str());
         self.learned.insert(i, (f, accepted));
-        self.rescore(project, items, &s.codebook)
+        self.rescore(project, items, &s.codebook, turned)
     }
 
     /// Forgets what [`Ranking::learn`] learned from item `i` (its decision was undone).
@@ -125,35 +150,47 @@ impl Ranking {
         let Some(r) = self.rankers.get_mut(&s.codebook) else {
             return Ok(());
         };
+        let was = r.learned(&s.code);
         r.remove(&s.code, &f, accepted);
         r.refit();
-        self.rescore(project, items, &s.codebook)
+        let turned = (was != r.learned(&s.code)).then_some(s.code.as_str());
+        self.rescore(project, items, &s.codebook, turned)
     }
 
-    /// Redoes the predictions of `book`'s items.
-    fn rescore(&mut self, project: &Project, items: &[SuggestionRow], book: &str) -> Result<()> {
+    /// Redoes the predictions of `book`'s items (in parallel: a sum over each one's feature
+    /// ids); the items of `turned`, a code that just gained or lost its predictions, are
+    /// read again first.
+    fn rescore(
+        &mut self,
+        project: &Project,
+        items: &[SuggestionRow],
+        book: &str,
+        turned: Option<&str>,
+    ) -> Result<()> {
         if self.ids.is_empty() {
             return Ok(());
         }
         let r = &self.rankers[book];
-        // Codes that gained (or lost) predictions: their items' ids are read now.
-        let stale: Vec<usize> = (0..items.len())
-            .filter(|&i| {
-                items[i].codebook == book && r.learned(&items[i].code) != self.ids[i].is_some()
-            })
-            .collect();
-        if !stale.is_empty() {
+        let Some(b) = self.books.iter().position(|x| x == book) else {
+            return Ok(());
+        };
+        let b = b as u16;
+        if let Some(code) = turned {
+            let stale: Vec<usize> = (0..items.len())
+                .filter(|&i| self.book_of[i] == b && items[i].code == code)
+                .collect();
             let rows: Vec<&SuggestionRow> = stale.iter().map(|&i| &items[i]).collect();
             let feats = r.features(project, &rows)?;
             for (&i, f) in stale.iter().zip(&feats) {
                 self.ids[i] = r.ids(&items[i].code, f);
             }
         }
-        for (i, s) in items.iter().enumerate() {
-            if s.codebook == book {
-                self.likely[i] = self.ids[i].as_deref().map(|x| r.likely(x));
-            }
-        }
+        self.likely
+            .par_iter_mut()
+            .zip(self.ids.par_iter())
+            .zip(self.book_of.par_iter())
+            .filter(|(_, &ib)| ib == b)
+            .for_each(|((l, ids), _)| *l = ids.as_deref().map(|x| r.likely(x)));
         Ok(())
     }
 
@@ -162,30 +199,40 @@ impl Ranking {
     /// in `likely` and before them in `uncertain` (they teach the model most), each group
     /// by rule score; ties go by segment and code.
     pub fn sort(&self, order: Order, items: &[SuggestionRow], idx: &mut [usize]) {
-        let by_score = |a: usize, b: usize| {
+        if matches!(order, Order::Likely | Order::Uncertain) {
+            idx.sort_by(|&a, &b| self.compare(order, items, a, b));
+        }
+    }
+
+    /// [`Ranking::sort`] for the first [`HEAD`] of `idx` only: they are the best in order,
+    /// the rest follow in no particular order.
+    pub fn sort_head(&self, order: Order, items: &[SuggestionRow], idx: &mut [usize]) {
+        if idx.len() <= HEAD {
+            return self.sort(order, items, idx);
+        }
+        if matches!(order, Order::Likely | Order::Uncertain) {
+            idx.select_nth_unstable_by(HEAD - 1, |&a, &b| self.compare(order, items, a, b));
+            self.sort(order, items, &mut idx[..HEAD]);
+        }
+    }
+
+    /// Whether item `a` comes before item `b` in `order` (see [`Ranking::sort`]).
+    fn compare(&self, order: Order, items: &[SuggestionRow], a: usize, b: usize) -> Ordering {
+        let by_score = || {
             items[b]
                 .score
                 .total_cmp(&items[a].score)
                 .then((items[a].segment, &items[a].code).cmp(&(items[b].segment, &items[b].code)))
         };
-        let cmp = |&a: &usize, &b: &usize| -> Ordering {
-            match (order, self.likely(a), self.likely(b)) {
-                (Order::Likely, Some(x), Some(y)) => y.total_cmp(&x).then(by_score(a, b)),
-                (Order::Uncertain, Some(x), Some(y)) => (x - 0.5)
-                    .abs()
-                    .total_cmp(&(y - 0.5).abs())
-                    .then(by_score(a, b)),
-                (Order::Likely, Some(_), None) | (Order::Uncertain, None, Some(_)) => {
-                    Ordering::Less
-                }
-                (Order::Likely, None, Some(_)) | (Order::Uncertain, Some(_), None) => {
-                    Ordering::Greater
-                }
-                _ => by_score(a, b),
-            }
-        };
-        if matches!(order, Order::Likely | Order::Uncertain) {
-            idx.sort_by(cmp);
+        match (order, self.likely(a), self.likely(b)) {
+            (Order::Likely, Some(x), Some(y)) => y.total_cmp(&x).then_with(by_score),
+            (Order::Uncertain, Some(x), Some(y)) => (x - 0.5)
+                .abs()
+                .total_cmp(&(y - 0.5).abs())
+                .then_with(by_score),
+            (Order::Likely, Some(_), None) | (Order::Uncertain, None, Some(_)) => Ordering::Less,
+            (Order::Likely, None, Some(_)) | (Order::Uncertain, Some(_), None) => Ordering::Greater,
+            _ => by_score(),
         }
     }
 }
