@@ -183,7 +183,7 @@ pub fn review(a: ReviewArgs, project: Option<&Path>, out: &mut dyn Write) -> Res
         )?;
     }
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() && !a.lines {
-        let s = crate::cli::tui::run(&mut p, &coder, &queue)?;
+        let s = crate::cli::tui::run(&mut p, &coder, &mut queue)?;
         writeln!(
             out,
             "{} decided, {} skipped, {} undone; {} left.",

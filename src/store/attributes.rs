@@ -8,40 +8,34 @@ use std::collections::HashMap;
 impl Store {
     /// Every speaker's attributes, by speaker name.
     pub fn speaker_attributes(&self) -> R<HashMap<String, Vec<(String, String)>>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT speaker, key, value FROM attributes WHERE speaker IS NOT NULL
-                 ORDER BY speaker, key",
-            )
-            .map_err(sql("reading attributes"))?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(sql("reading attributes"))?;
-        let mut out: HashMap<String, Vec<(String, String)>> = HashMap::new();
-        for row in rows {
-            let (sp, k, v) = row.map_err(sql("reading attributes"))?;
-            out.entry(sp).or_default().push((k, v));
-        }
-        Ok(out)
+        self.attributes_by("speaker")
     }
 
     /// Every document's attributes, by document id (documents without any left out).
     pub fn document_attributes(&self) -> R<HashMap<i64, Vec<(String, String)>>> {
+        self.attributes_by("document_id")
+    }
+
+    /// The attributes of every holder in `column` (`speaker` or `document_id`), by holder,
+    /// each holder's in key order.
+    fn attributes_by<K: rusqlite::types::FromSql + std::hash::Hash + Eq>(
+        &self,
+        column: &str,
+    ) -> R<HashMap<K, Vec<(String, String)>>> {
         let mut st = self
             .conn
-            .prepare(
-                "SELECT document_id, key, value FROM attributes WHERE document_id IS NOT NULL
-                 ORDER BY document_id, key",
-            )
+            .prepare(&format!(
+                "SELECT {column}, key, value FROM attributes WHERE {column} IS NOT NULL
+                 ORDER BY {column}, key"
+            ))
             .map_err(sql("reading attributes"))?;
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))
+            .query_map([], |r| Ok((r.get::<_, K>(0)?, r.get(1)?, r.get(2)?)))
             .map_err(sql("reading attributes"))?;
-        let mut out: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+        let mut out: HashMap<K, Vec<(String, String)>> = HashMap::new();
         for row in rows {
-            let (d, k, v) = row.map_err(sql("reading attributes"))?;
-            out.entry(d).or_default().push((k, v));
+            let (holder, k, v) = row.map_err(sql("reading attributes"))?;
+            out.entry(holder).or_default().push((k, v));
         }
         Ok(out)
     }

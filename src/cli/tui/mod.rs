@@ -22,7 +22,7 @@ pub use state::{Action, View};
 use crossterm::event::{self, Event};
 use quarry::error::Result;
 use quarry::project::Project;
-use quarry::review::{self, Item, Queue, Session};
+use quarry::review::{self, Command, Item, Queue, Session};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -76,7 +76,7 @@ impl Drop for Guard {
 
 /// Reviews `queue` full-screen as `coder`, storing each decision before the next item is
 /// drawn. Needs a terminal on stdin and stdout. Returns what the session did.
-pub fn run(project: &mut Project, coder: &str, queue: &Queue) -> Result<Session> {
+pub fn run(project: &mut Project, coder: &str, queue: &mut Queue) -> Result<Session> {
     let _guard = Guard::take()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     terminal.clear()?;
@@ -117,11 +117,26 @@ pub fn run(project: &mut Project, coder: &str, queue: &Queue) -> Result<Session>
             Action::Undo => {
                 let outcome = review::undo_last(project, coder);
                 view.undone(outcome);
+                // The item back in front: the ranker forgets its decision (in the ranked
+                // orders; a failure only leaves the order as it was).
+                if let Some(i) = view.current() {
+                    let _ = queue.unlearn(project, i);
+                }
             }
             Action::Decide(cmd) => {
-                if let Some((_, item)) = &loaded {
+                if let Some((i, item)) = &loaded {
                     let outcome = review::apply(project, queue, coder, item, &cmd, None);
+                    let stored_ok = matches!(outcome, Ok(Some(_)));
                     view.decided(outcome, &stored(&cmd));
+                    // In `--order likely|uncertain` the ranker learns the decision and what
+                    // is left is ranked again; a failure only leaves the order as it was.
+                    if stored_ok
+                        && queue
+                            .learn(project, *i, matches!(cmd, Command::Accept(_)))
+                            .is_ok()
+                    {
+                        queue.reorder(view.rest_mut());
+                    }
                 }
             }
         }

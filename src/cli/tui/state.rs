@@ -307,6 +307,11 @@ impl View {
         Action::None
     }
 
+    /// The items still to show, in order (to rank them again).
+    pub fn rest_mut(&mut self) -> &mut [usize] {
+        self.order.make_contiguous()
+    }
+
     /// Reports how storing the decision asked for went: the item leaves on success, the
     /// error shows in the status line otherwise (and the memo is kept).
     pub fn decided(&mut self, outcome: Result<Option<i64>>, what: &str) {

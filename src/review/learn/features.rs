@@ -1,7 +1,7 @@
 //! What the ranker sees of a suggestion: the rule terms that fired, the matched words, the
 //! words just before and after them, the other words of the unit, the speaker's role, the
-//! document's attributes and the unit's length, each a [`Feature`] that can say itself in
-//! words. Every word goes through the project's analyzer, as everywhere else.
+//! document's attributes, the unit's length and the other codes suggested for it, each a
+//! [`Feature`] that can say itself in words. Every word goes through the project's analyzer, as everywhere else.
 
 use crate::store::{Evidence, NO_WORD};
 use crate::text::analyzer::Analyzer;
@@ -30,6 +30,8 @@ pub enum Feature {
     Attr(String, String),
     /// The unit's length in words, as a bucket (see [`LENGTHS`]).
     Length(usize),
+    /// Another code of the codebook is suggested for the same segment (its id).
+    Also(String),
     /// The code itself (its base rate).
     Bias,
 }
@@ -68,6 +70,7 @@ impl Feature {
                     _ => format!("over {} words long", lo.saturating_sub(1)),
                 }
             }
+            Feature::Also(code) => format!("{code} also suggested"),
             Feature::Bias => "the code's share accepted".to_string(),
         }
     }

@@ -153,6 +153,8 @@ pub struct Ranker {
     terms: HashMap<(i64, u16), String>,
     surfaces: HashMap<String, String>,
     attrs: HashMap<i64, Vec<(String, String)>>,
+    /// Per segment, the codes of the codebook's open suggestions on it.
+    suggested: HashMap<i64, Vec<String>>,
 }
 
 /// Each decided suggestion of `codebook` with its standing verdicts (one per coder).
@@ -228,7 +230,11 @@ impl Ranker {
             terms,
             surfaces: HashMap::new(),
             attrs: store.document_attributes()?,
+            suggested: HashMap::new(),
         };
+        for (code, seg) in store.open_suggestions(codebook)? {
+            r.suggested.entry(seg).or_default().push(code);
+        }
         let rows = decided(project, codebook)?;
         let mut analyzer = Analyzer::new(&r.config).map_err(Error::Other)?;
         for chunk in rows.chunks(CHUNK) {
@@ -236,13 +242,14 @@ impl Ranker {
             let segs = segments_of(project, &refs)?;
             for ((s, votes), seg) in chunk.iter().zip(&segs) {
                 let attrs = r.attrs.get(&seg.document_id).map_or(&[][..], Vec::as_slice);
-                let f = features::features(
+                let mut f = features::features(
                     &mut analyzer,
                     seg,
                     &s.evidence,
                     attrs,
                     Some(&mut r.surfaces),
                 );
+                f.extend(r.also(s));
                 for &yes in votes {
                     r.add(&s.code, &f, yes);
                 }
@@ -250,6 +257,16 @@ impl Ranker {
         }
         r.model = Model::fit(&r.examples, r.keys.len(), L2, None, ITERATIONS);
         Ok(r)
+    }
+
+    /// The other codes suggested for the segment of suggestion `s`, as features.
+    fn also<'a>(&'a self, s: &'a SuggestionRow) -> impl Iterator<Item = Feature> + 'a {
+        self.suggested
+            .get(&s.segment)
+            .into_iter()
+            .flatten()
+            .filter(move |c| **c != s.code)
+            .map(|c| Feature::Also(c.clone()))
     }
 
     /// The codebook's id.
@@ -383,7 +400,9 @@ impl Ranker {
                             .attrs
                             .get(&seg.document_id)
                             .map_or(&[][..], Vec::as_slice);
-                        features::features(a, seg, &s.evidence, attrs, None)
+                        let mut f = features::features(a, seg, &s.evidence, attrs, None);
+                        f.extend(self.also(s));
+                        f
                     },
                 )
                 .collect();
