@@ -69,7 +69,9 @@ pub fn run_lines(
                     writeln!(out, "undone: {}", describe(&d))?;
                     if let Some(pos) = done.iter().position(|(_, id)| *id == d.id) {
                         let (j, _) = done.remove(pos);
-                        queue.unlearn(project, j)?;
+                        if let Err(e) = queue.unlearn(project, j) {
+                            writeln!(out, "(the order could not forget it: {e})")?;
+                        }
                         order.push_front(j);
                         session.decided -= 1;
                     }
@@ -94,9 +96,12 @@ pub fn run_lines(
                         done.push((i, id));
                         order.pop_front();
                         // The ranker learns the decision; in the `likely` and `uncertain`
-                        // orders what is left is ranked again.
-                        queue.learn(project, i, matches!(cmd, Command::Accept(_)))?;
-                        queue.reorder(order.make_contiguous());
+                        // orders what is left is ranked again. The decision is stored
+                        // either way: a failure here only leaves the order as it was.
+                        match queue.learn(project, i, matches!(cmd, Command::Accept(_))) {
+                            Ok(()) => queue.reorder(order.make_contiguous()),
+                            Err(e) => writeln!(out, "(the order could not learn from it: {e})")?,
+                        }
                         session.decided += 1;
                     }
                     Ok(None) => {}

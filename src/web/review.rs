@@ -447,8 +447,12 @@ fn step(p: &mut Project, coder: &str, w: &mut Walk, f: &DecideForm) -> quarry::R
                 _ => "rejected".to_string(),
             };
             let s = &q.items[i];
-            let said = format!("#{} {}: {what}.", s.segment, s.code);
-            w.learn(p, i, matches!(cmd, Command::Accept(_)))?;
+            let mut said = format!("#{} {}: {what}.", s.segment, s.code);
+            // The decision is stored; if the ranker cannot learn it, only the order of what
+            // is left misses it, and the coder is told.
+            if let Err(e) = w.learn(p, i, matches!(cmd, Command::Accept(_))) {
+                said.push_str(&format!(" (the order could not learn from it: {e})"));
+            }
             w.decided(i, id, what);
             return Ok(said);
         }
