@@ -352,9 +352,18 @@ pub(crate) fn candidates(tokens: &[Token]) -> BTreeMap<Key, String> {
 
 /// A key as a rule writes it: the word, or the two words quoted as a phrase.
 pub(crate) fn rule_text(key: &Key, written: &str) -> String {
+    // A word the query language would read as something else (an operator, a field
+    // filter such as `a:b`, a prefix) is quoted, as a phrase of one word.
+    let plain = written
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '\'' | '’' | '-' | '_'))
+        && !written.starts_with('-')
+        && !["and", "or", "not", "near", "before"]
+            .iter()
+            .any(|op| written.eq_ignore_ascii_case(op));
     match key.1 {
-        None => written.to_string(),
-        Some(_) => format!("\"{written}\""),
+        None if plain => written.to_string(),
+        _ => format!("\"{}\"", written.replace('"', "")),
     }
 }
 
@@ -448,4 +457,37 @@ fn bump(doc: &mut DocumentMut, n: usize) -> String {
         crate::text::time::today()
     );
     tune::new_version(doc, "proposed", &line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::query;
+
+    #[test]
+    fn rule_text_is_read_back_as_the_words_it_came_from() {
+        let word = |w: &str| ((w.to_string(), None), w.to_string());
+        let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
+        for w in [
+            "mentor", "can’t", "not", "OR", "a:b", "x-ray", "near", "-ish",
+        ] {
+            let (k, written) = word(w);
+            let rule = rule_text(&k, &written);
+            let q = query::parse_rule(&rule, &mut a)
+                .unwrap_or_else(|e| panic!("{w} as {rule}: {}", e.message));
+            let tokens = a.analyze(w);
+            let t = crate::text::query::Target {
+                document: 0,
+                speaker: None,
+                tokens: &tokens,
+                post: None,
+            };
+            assert!(q.eval(&t).is_some(), "{w} as {rule} does not match {w}");
+        }
+        let two = (
+            ("car".to_string(), Some("park".to_string())),
+            "car park".to_string(),
+        );
+        assert_eq!(rule_text(&two.0, &two.1), "\"car park\"");
+    }
 }
