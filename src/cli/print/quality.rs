@@ -636,6 +636,12 @@ pub fn learned(
         Format::Table => {}
     }
     let min = quarry::review::learn::MIN_DECISIONS;
+    if books.is_empty() {
+        writeln!(
+            w,
+            "Nothing to learn from yet: no codebook has suggestions (`quarry suggest --codebook NAME`)."
+        )?;
+    }
     for b in books {
         let learned = b.codes.iter().filter(|c| c.learned).count();
         writeln!(
