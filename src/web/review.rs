@@ -722,7 +722,7 @@ fn suggestion(item: &review::Item) -> Markup {
                 @if let Some(pr) = &item.prediction {
                     dt { "Likely" }
                     dd.likely {
-                        b { (format!("{:.0}%", pr.likely * 100.0)) } " accepted, as learned from the decisions"
+                        b { (pr.percent()) } " likely to be accepted, as learned from the decisions"
                         @if !pr.raised.is_empty() {
                             br; span.up { "raised: " } (pr.raised.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
                         }
@@ -740,7 +740,7 @@ fn suggestion(item: &review::Item) -> Markup {
 fn rules(item: &review::Item) -> Markup {
     html! {
         details.rules {
-            summary { "The rule that fired" @if item.rules.len() > 1 { "s" } }
+            summary { @if item.rules.len() > 1 { "The rules that fired" } @else { "The rule that fired" } }
             @for r in &item.rules { pre { (r) } }
         }
     }

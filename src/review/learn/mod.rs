@@ -117,7 +117,19 @@ pub struct Prediction {
 }
 
 impl Prediction {
-    /// One line: "likely 0.83; raised: ...; lowered: ...".
+    /// The chance as a person reads it: a whole percentage, never a certain 0% or 100%.
+    pub fn percent(&self) -> String {
+        let pct = self.likely * 100.0;
+        if pct < 1.0 {
+            "under 1%".to_string()
+        } else if pct > 99.0 {
+            "over 99%".to_string()
+        } else {
+            format!("{pct:.0}%")
+        }
+    }
+
+    /// One line: "likely 83%; raised: ...; lowered: ...".
     pub fn summary(&self) -> String {
         let list = |r: &[Reason]| {
             r.iter()
@@ -125,7 +137,7 @@ impl Prediction {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let mut out = format!("likely {:.2}", self.likely);
+        let mut out = format!("likely {}", self.percent());
         if !self.raised.is_empty() {
             out.push_str(&format!("; raised: {}", list(&self.raised)));
         }
@@ -655,6 +667,18 @@ pub fn auc(scored: &[(f64, bool)]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prediction_never_reads_as_certain() {
+        let p = |likely| Prediction {
+            likely,
+            raised: Vec::new(),
+            lowered: Vec::new(),
+        };
+        assert_eq!(p(0.996).summary(), "likely over 99%");
+        assert_eq!(p(0.004).percent(), "under 1%");
+        assert_eq!(p(0.424).percent(), "42%");
+    }
 
     #[test]
     fn auc_counts_pairs_in_order_and_ties_half() {
