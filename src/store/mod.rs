@@ -37,8 +37,8 @@ pub use documents::{DocumentDecisions, RemovedDocument, SegmentRow};
 pub use posts::{post_key, text_key, PostIndex};
 pub use schema::SCHEMA_VERSION;
 pub use suggestions::{
-    Evidence, NewRule, RuleRow, RunState, SuggestRun, SuggestionChange, SuggestionListing,
-    SuggestionRow, SuggestionState, NO_WORD,
+    Evidence, NewRule, RuleRow, RunState, SuggestionChange, SuggestionListing, SuggestionRow,
+    SuggestionState, SuggestionWriter, NO_WORD,
 };
 
 type R<T> = Result<T, StoreError>;
@@ -78,6 +78,18 @@ impl Store {
         let mut store = Store::connect(path)?;
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Another connection to the same database, for reading on another thread while this
+    /// one writes (write-ahead logging lets both go on).
+    pub fn reader(&self) -> R<Store> {
+        match self.conn.path() {
+            Some(p) if !p.is_empty() => Store::connect(Path::new(p)),
+            _ => Err(StoreError::Sqlite {
+                context: "opening a second connection",
+                source: Box::new(rusqlite::Error::InvalidPath("an in-memory database".into())),
+            }),
+        }
     }
 
     fn connect(path: &Path) -> R<Store> {

@@ -239,17 +239,167 @@ const DECIDED: &str = "EXISTS (SELECT 1 FROM decisions d WHERE d.codebook = c.co
 /// `codes` outside, SQLite would scan every suggestion once per code.
 pub(super) const SUGGESTIONS: &str = "suggestions s CROSS JOIN codes c ON c.id = s.code_id";
 
-/// What one codebook's `suggest` run stores.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SuggestRun {
-    /// Codebook id.
-    pub codebook: String,
-    /// What the run applied.
-    pub state: RunState,
-    /// Delete the codebook's undecided suggestions first (a full run).
-    pub replace: bool,
-    /// Changes to single suggestions.
-    pub changes: Vec<SuggestionChange>,
+/// The writes of one `suggest` run, in one transaction (see [`Store::suggestion_writer`]):
+/// rolled back if dropped before [`SuggestionWriter::finish`]. Decisions are never touched.
+pub struct SuggestionWriter<'a> {
+    store: &'a mut Store,
+    /// Codebook -> code -> id in `codes`.
+    code_ids: HashMap<String, HashMap<String, i64>>,
+    finished: bool,
+}
+
+impl SuggestionWriter<'_> {
+    /// The database as written so far, for reading.
+    pub fn store(&self) -> &Store {
+        self.store
+    }
+
+    /// Deletes a codebook's suggestions nobody decided on (a full run replaces them).
+    pub fn clear(&mut self, codebook: &str) -> R<()> {
+        self.store
+            .conn
+            .execute(
+                "DELETE FROM suggestions AS s
+                 WHERE s.code_id IN (SELECT id FROM codes WHERE codebook = ?1)
+                   AND NOT EXISTS (SELECT 1 FROM codes c JOIN decisions d
+                                     ON d.codebook = c.codebook AND d.code = c.code
+                                   WHERE c.id = s.code_id AND d.segment_id = s.segment_id
+                                     AND d.undone_at IS NULL)",
+                [codebook],
+            )
+            .map_err(sql("storing suggestions"))?;
+        Ok(())
+    }
+
+    /// Stores new evidence words (id, word, stem).
+    pub fn words(&mut self, words: &[(u32, String, String)]) -> R<()> {
+        let what = "storing suggestions";
+        let mut w = self
+            .store
+            .conn
+            .prepare_cached("INSERT INTO words(id, word, stem) VALUES (?1, ?2, ?3)")
+            .map_err(sql(what))?;
+        for (id, word, stem) in words {
+            w.execute(params![i64::from(*id), word, stem])
+                .map_err(sql(what))?;
+        }
+        Ok(())
+    }
+
+    /// Stores changes to single suggestions.
+    pub fn changes(&mut self, changes: &[SuggestionChange]) -> R<()> {
+        let what = "storing suggestions";
+        let conn = &self.store.conn;
+        // An insert meets a stored row only when someone decided on it after the run read
+        // the decisions: the row is then brought up to date.
+        let mut ins = conn
+            .prepare_cached(
+                "INSERT INTO suggestions(segment_id, code_id, version, score, evidence, state,
+                                         changed, terms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT(segment_id, code_id) DO UPDATE SET
+                    version = excluded.version, score = excluded.score,
+                    evidence = excluded.evidence, state = excluded.state,
+                    terms = excluded.terms",
+            )
+            .map_err(sql(what))?;
+        let mut upd = conn
+            .prepare_cached(
+                "UPDATE suggestions SET version = ?3, score = ?4, evidence = ?5, state = ?6,
+                                        changed = ?7, terms = ?8
+                 WHERE segment_id = ?1 AND code_id = ?2",
+            )
+            .map_err(sql(what))?;
+        let mut del = conn
+            .prepare_cached("DELETE FROM suggestions WHERE segment_id = ?1 AND code_id = ?2")
+            .map_err(sql(what))?;
+        let mut code_id = conn
+            .prepare_cached(
+                "INSERT INTO codes(codebook, code) VALUES (?1, ?2)
+                 ON CONFLICT DO UPDATE SET code = excluded.code RETURNING id",
+            )
+            .map_err(sql(what))?;
+        for c in changes {
+            let s = match c {
+                SuggestionChange::Delete(seg, code) => {
+                    del.execute([seg, code]).map_err(sql(what))?;
+                    continue;
+                }
+                SuggestionChange::Insert(s) | SuggestionChange::Update(s) => s,
+            };
+            let known = self.code_ids.get(&s.codebook).and_then(|c| c.get(&s.code));
+            let (st, cid) = match (c, known) {
+                (SuggestionChange::Update(_), _) => (&mut upd, s.code_id),
+                (_, Some(&id)) => (&mut ins, id),
+                _ => {
+                    let id: i64 = code_id
+                        .query_row(params![s.codebook, s.code], |r| r.get(0))
+                        .map_err(sql(what))?;
+                    self.code_ids
+                        .entry(s.codebook.clone())
+                        .or_default()
+                        .insert(s.code.clone(), id);
+                    (&mut ins, id)
+                }
+            };
+            // Both statements take the same parameters.
+            st.execute(params![
+                s.segment,
+                cid,
+                s.version,
+                s.score,
+                encode_evidence(&s.evidence),
+                s.state.code(),
+                s.changed,
+                encode_terms(&s.evidence)
+            ])
+            .map_err(sql(what))?;
+        }
+        Ok(())
+    }
+
+    /// Records what each codebook's run applied, and makes every write of the run durable.
+    pub fn finish(mut self, runs: &[(&str, &RunState)]) -> R<()> {
+        let what = "storing suggestions";
+        {
+            let mut run = self
+                .store
+                .conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO suggest_runs(codebook, version, last_segment, rules,
+                                                        unit, scope, widen, origin, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, unixepoch())",
+                )
+                .map_err(sql(what))?;
+            for (codebook, st) in runs {
+                let rules: Vec<String> = st.rules.iter().map(i64::to_string).collect();
+                run.execute(params![
+                    codebook,
+                    st.version,
+                    st.last_segment,
+                    rules.join(" "),
+                    st.unit,
+                    st.scope as i64,
+                    st.widen,
+                    st.origin
+                ])
+                .map_err(sql(what))?;
+            }
+        }
+        self.store.conn.execute_batch("COMMIT").map_err(sql(what))?;
+        self.finished = true;
+        Ok(())
+    }
+}
+
+impl Drop for SuggestionWriter<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Nothing of an unfinished run is kept; should the rollback itself fail, SQLite
+            // rolls back when the connection closes.
+            let _ = self.store.conn.execute_batch("ROLLBACK");
+        }
+    }
 }
 
 const SUGGESTION_COLS: &str =
@@ -406,133 +556,42 @@ impl Store {
             .map_err(sql("reading suggestions"))
     }
 
-    /// Stores what a `suggest` run found, for every codebook it ran, in one transaction:
-    /// the new evidence words, the changes to suggestions and each codebook's run state.
-    /// Decisions are not touched.
-    pub fn save_suggestions(
-        &mut self,
-        words: &[(u32, String, String)],
-        runs: &[SuggestRun],
-    ) -> R<()> {
-        let what = "storing suggestions";
-        let tx = self
+    /// Starts writing a `suggest` run: one transaction for every codebook it runs, taking
+    /// batches of changes as the run goes. Nothing is kept unless [`SuggestionWriter::finish`]
+    /// is called.
+    pub fn suggestion_writer(&mut self) -> R<SuggestionWriter<'_>> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(sql("storing suggestions"))?;
+        Ok(SuggestionWriter {
+            store: self,
+            code_ids: HashMap::new(),
+            finished: false,
+        })
+    }
+
+    /// A codebook's stored suggestions on segments after `after` up to `to` (only those
+    /// someone decided on, if `decided_only`), in no particular order.
+    pub fn codebook_suggestions_between(
+        &self,
+        codebook: &str,
+        decided_only: bool,
+        after: i64,
+        to: i64,
+    ) -> R<Vec<SuggestionRow>> {
+        let mut st = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql(what))?;
-        {
-            let mut w = tx
-                .prepare("INSERT INTO words(id, word, stem) VALUES (?1, ?2, ?3)")
-                .map_err(sql(what))?;
-            for (id, word, stem) in words {
-                w.execute(params![i64::from(*id), word, stem])
-                    .map_err(sql(what))?;
-            }
-            // An insert meets a stored row only when someone decided on it after the run
-            // read the decisions: the row is then brought up to date.
-            let mut ins = tx
-                .prepare(
-                    "INSERT INTO suggestions(segment_id, code_id, version, score, evidence, state,
-                                             changed, terms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                     ON CONFLICT(segment_id, code_id) DO UPDATE SET
-                        version = excluded.version, score = excluded.score,
-                        evidence = excluded.evidence, state = excluded.state,
-                        terms = excluded.terms",
-                )
-                .map_err(sql(what))?;
-            let mut upd = tx
-                .prepare(
-                    "UPDATE suggestions SET version = ?3, score = ?4, evidence = ?5, state = ?6,
-                                            changed = ?7, terms = ?8
-                     WHERE segment_id = ?1 AND code_id = ?2",
-                )
-                .map_err(sql(what))?;
-            let mut del = tx
-                .prepare("DELETE FROM suggestions WHERE segment_id = ?1 AND code_id = ?2")
-                .map_err(sql(what))?;
-            let mut clear = tx
-                .prepare(
-                    "DELETE FROM suggestions AS s
-                     WHERE s.code_id IN (SELECT id FROM codes WHERE codebook = ?1)
-                       AND NOT EXISTS (SELECT 1 FROM codes c JOIN decisions d
-                                         ON d.codebook = c.codebook AND d.code = c.code
-                                       WHERE c.id = s.code_id AND d.segment_id = s.segment_id
-                                         AND d.undone_at IS NULL)",
-                )
-                .map_err(sql(what))?;
-            let mut code_id = tx
-                .prepare(
-                    "INSERT INTO codes(codebook, code) VALUES (?1, ?2)
-                     ON CONFLICT DO UPDATE SET code = excluded.code RETURNING id",
-                )
-                .map_err(sql(what))?;
-            let mut code_ids: HashMap<(String, String), i64> = HashMap::new();
-            let mut run = tx
-                .prepare(
-                    "INSERT OR REPLACE INTO suggest_runs(codebook, version, last_segment, rules,
-                                                        unit, scope, widen, origin, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, unixepoch())",
-                )
-                .map_err(sql(what))?;
-            for r in runs {
-                if r.replace {
-                    clear.execute([&r.codebook]).map_err(sql(what))?;
-                }
-                for c in &r.changes {
-                    match c {
-                        SuggestionChange::Insert(s) => {
-                            let key = (s.codebook.clone(), s.code.clone());
-                            let cid = match code_ids.get(&key) {
-                                Some(id) => *id,
-                                None => {
-                                    let id: i64 = code_id
-                                        .query_row(params![s.codebook, s.code], |r| r.get(0))
-                                        .map_err(sql(what))?;
-                                    code_ids.insert(key, id);
-                                    id
-                                }
-                            };
-                            ins.execute(params![
-                                s.segment,
-                                cid,
-                                s.version,
-                                s.score,
-                                encode_evidence(&s.evidence),
-                                s.state.code(),
-                                s.changed,
-                                encode_terms(&s.evidence)
-                            ])
-                        }
-                        SuggestionChange::Update(s) => upd.execute(params![
-                            s.segment,
-                            s.code_id,
-                            s.version,
-                            s.score,
-                            encode_evidence(&s.evidence),
-                            s.state.code(),
-                            s.changed,
-                            encode_terms(&s.evidence)
-                        ]),
-                        SuggestionChange::Delete(seg, code) => del.execute([seg, code]),
-                    }
-                    .map_err(sql(what))?;
-                }
-                let st = &r.state;
-                let rules: Vec<String> = st.rules.iter().map(i64::to_string).collect();
-                run.execute(params![
-                    r.codebook,
-                    st.version,
-                    st.last_segment,
-                    rules.join(" "),
-                    st.unit,
-                    st.scope as i64,
-                    st.widen,
-                    st.origin
-                ])
-                .map_err(sql(what))?;
-            }
-        }
-        tx.commit().map_err(sql(what))
+            .prepare_cached(&format!(
+                "SELECT {SUGGESTION_COLS} FROM {SUGGESTIONS}
+                 WHERE s.segment_id > ?3 AND s.segment_id <= ?4 AND c.codebook = ?1
+                 AND (NOT ?2 OR {DECIDED})"
+            ))
+            .map_err(sql("reading suggestions"))?;
+        let rows = st
+            .query_map(params![codebook, decided_only, after, to], suggestion_row)
+            .map_err(sql("reading suggestions"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(sql("reading suggestions"))
     }
 
     /// Stored suggestions with their rules and words spelled out, by segment then code.

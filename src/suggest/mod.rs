@@ -3,8 +3,8 @@
 //!
 //! One pass per segment: analyse it once, look its stems up in a table built from every rule's
 //! trigger words, and evaluate only the rules that could match (plus the few that have no
-//! trigger). Segments are processed in parallel chunks and the results kept in segment order,
-//! so one thread and many give the same suggestions.
+//! trigger). Segments are read, evaluated and stored at once, in batches (`pipeline`), and the
+//! results kept in segment order, so one thread and many give the same suggestions.
 //!
 //! Runs are incremental. Each rule is known by a hash of what it matches; a codebook's last
 //! run records the rules it applied and the last segment it read. The next run applies every
@@ -13,6 +13,7 @@
 //! person has decided on it: then it stays, withdrawn, and is marked as coming from a changed
 //! rule. Decisions themselves are never touched here.
 
+mod pipeline;
 mod triggers;
 
 pub mod excerpt;
@@ -30,7 +31,6 @@ use crate::store::{Evidence, RunState, SuggestionChange, SuggestionRow, Suggesti
 use crate::text::analyzer::{Analyzer, Token};
 use crate::text::model::{fnv1a, PostMeta};
 use crate::text::query::{Query, Target};
-use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
@@ -413,256 +413,7 @@ pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Res
             },
         });
     }
-    let report = apply(project, index, cfg, &rules, &mask_sets, &plans, last)?;
-    Ok(report)
-}
-
-/// Reads what the plans need, evaluates, merges with what is stored and saves.
-fn apply(
-    project: &mut Project,
-    index: &mut Index,
-    cfg: &SuggestConfig,
-    rules: &[Prepared],
-    mask_sets: &[Vec<Vec<String>>],
-    plans: &[Plan],
-    last: i64,
-) -> Result<SuggestReport> {
-    let mut clock = Clock::new();
-    let table = Triggers::new(rules);
-    let analyzer = Analyzer::new(project.analyzer()).map_err(crate::Error::Other)?;
-    let segs = read_segments(project, plans, last)?;
-    clock.lap("read");
-    let froms: Vec<i64> = plans.iter().map(|p| p.from).collect();
-    let chunks: Vec<Chunk> = segs
-        .par_chunks(512)
-        .map_init(
-            || analyzer.clone(),
-            |a, segs| {
-                let mut chunk = Chunk::default();
-                for s in segs {
-                    evaluate(s, a, rules, mask_sets, &froms, &table, &mut chunk);
-                }
-                chunk
-            },
-        )
-        .collect();
-    let read = segs.len();
-    drop(segs);
-    clock.lap("evaluate");
-
-    let Numbered {
-        stems,
-        known_words,
-        next_word,
-        mut new_hits,
-    } = number_words(project, chunks, plans.len())?;
-    clock.lap("number words");
-    let word_of: FxHashMap<u32, &str> = stems.iter().map(|(id, w, _)| (*id, w.as_str())).collect();
-
-    // Merge with what is stored, codebook by codebook.
-    let total = project.store().segment_count()? as usize;
-    let rarity = rarity(index, &stems, next_word)?;
-    let mut report = SuggestReport {
-        segments: total,
-        read: 0,
-        rules: rules.len(),
-        rules_rerun: rules
-            .iter()
-            .filter(|r| r.fresh && plans[r.book].from != i64::MIN)
-            .count(),
-        stored: !cfg.dry_run,
-        ..SuggestReport::default()
-    };
-    let mut runs = Vec::new();
-    for ((b, cb), plan) in cfg.codebooks.iter().enumerate().zip(plans) {
-        let decided: FxHashSet<(i64, u64)> = project
-            .store()
-            .decided(&cb.id)?
-            .into_iter()
-            .map(|(seg, code)| (seg, fnv1a(code.as_bytes())))
-            .collect();
-        // A full run replaces every suggestion nobody decided on: only decided ones need
-        // to be read (the others are deleted when the results are stored).
-        let full = plan.from == i64::MIN;
-        let old = if full && decided.is_empty() {
-            Vec::new()
-        } else {
-            project.store().codebook_suggestions(&cb.id, full)?
-        };
-        report.full |= full;
-        let hits = std::mem::take(&mut new_hits[b]);
-        clock.lap("load stored");
-        let mut merged = merge(cb, plan, old, hits, &decided);
-        clock.lap("merge");
-        merged.par_iter_mut().for_each(|m| {
-            if m.new_evidence && !m.row.evidence.is_empty() {
-                m.row.score = score(&m.row.evidence, &rarity);
-                m.row.version = cb.version.clone();
-            }
-        });
-        for m in &merged {
-            match m.row.state {
-                SuggestionState::Withdrawn => report.kept += 1,
-                SuggestionState::Open if !m.row.evidence.is_empty() => report.suggestions += 1,
-                _ => {}
-            }
-        }
-        let live: Vec<&SuggestionRow> = merged
-            .iter()
-            .map(|m| &m.row)
-            .filter(|r| !r.evidence.is_empty())
-            .collect();
-        // Words found in more than a tenth of all segments ("the", "to" in phrases) say
-        // little about a code: the summary leaves them out of its top terms.
-        let common: FxHashSet<u32> = rarity
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.is_some_and(|(_, idf)| idf < (1.0f64 + 10.0).ln()))
-            .map(|(w, _)| w as u32)
-            .collect();
-        report
-            .codes
-            .extend(summarise(cb, &live, total, &word_of, &common));
-        drop(live);
-        let changes = changes(merged, &mut report);
-        runs.push(crate::store::SuggestRun {
-            codebook: cb.id.clone(),
-            state: plan.state.clone(),
-            replace: full,
-            changes,
-        });
-        clock.lap("score and summarise");
-    }
-    report.read = read;
-    if !cfg.dry_run {
-        project
-            .store_mut()
-            .save_suggestions(&stems[known_words..], &runs)?;
-        clock.lap("store");
-    }
-    Ok(report)
-}
-
-/// The segments some plan must see, in order, each with its text and post (segments past
-/// `last`, added while this run started, wait for the next run).
-fn read_segments(project: &Project, plans: &[Plan], last: i64) -> Result<Vec<Seg>> {
-    // Read the segments some rule must see, in order.
-    let from = plans
-        .iter()
-        .map(|p| if p.fresh.is_empty() { p.from } else { i64::MIN })
-        .min()
-        .unwrap_or(i64::MAX);
-    let mut segs: Vec<Seg> = Vec::new();
-    let store = project.store();
-    store.for_each_document_after(from, |doc, text, rows| {
-        let posts = match (rows.first(), rows.last()) {
-            (Some(a), Some(b)) => store.posts_between(a.id, b.id)?,
-            _ => Vec::new(),
-        };
-        let mut posts = posts.into_iter().peekable();
-        for s in rows {
-            let post = posts.next_if(|(id, _)| *id == s.id).map(|(_, p)| p);
-            if s.id > last {
-                continue;
-            }
-            segs.push(Seg {
-                segment: s.id,
-                document: doc,
-                speaker: s.speaker.map(|x| x.to_lowercase()),
-                text: text.get(s.byte_start..s.byte_end).unwrap_or("").to_string(),
-                char_start: s.char_start,
-                post,
-            });
-        }
-        Ok(())
-    })?;
-    Ok(segs)
-}
-
-/// What [`number_words`] gives: every evidence word with its project-wide id.
-struct Numbered {
-    /// (id, word, stem) of every word, stored ones first.
-    stems: Vec<(u32, String, String)>,
-    /// How many of `stems` were stored before this run.
-    known_words: usize,
-    /// The next free word id.
-    next_word: u32,
-    /// Per codebook, in segment order: (segment, code index, evidence).
-    new_hits: Vec<Vec<(i64, usize, Vec<Evidence>)>>,
-}
-
-/// Gives the chunks' evidence words their project-wide ids (stored words keep theirs) and
-/// sorts the findings by codebook.
-fn number_words(project: &Project, chunks: Vec<Chunk>, books: usize) -> Result<Numbered> {
-    // Give evidence words ids.
-    let mut words: FxHashMap<String, u32> = FxHashMap::default();
-    let mut stems: Vec<(u32, String, String)> = Vec::new();
-    let mut next_word = 1u32;
-    for (id, word, stem) in project.store().words()? {
-        next_word = next_word.max(id + 1);
-        words.insert(word.clone(), id);
-        stems.push((id, word, stem));
-    }
-    let known_words = stems.len();
-    // Per codebook, in segment order: (segment, code index, evidence).
-    let mut new_hits: Vec<Vec<(i64, usize, Vec<Evidence>)>> = vec![Vec::new(); books];
-    for chunk in chunks {
-        // The chunk's word numbers -> project-wide ids: one lookup per word per chunk.
-        let global: Vec<u32> = chunk
-            .words
-            .into_iter()
-            .map(|(word, stem)| match words.get(word.as_str()) {
-                Some(&id) => id,
-                None => {
-                    let id = next_word;
-                    next_word += 1;
-                    words.insert(word.clone(), id);
-                    stems.push((id, word, stem));
-                    id
-                }
-            })
-            .collect();
-        for mut f in chunk.found {
-            for e in &mut f.evidence {
-                if e.word != NO_WORD {
-                    e.word = global[e.word as usize];
-                }
-            }
-            new_hits[f.book].push((f.segment, f.code, f.evidence));
-        }
-    }
-    Ok(Numbered {
-        stems,
-        known_words,
-        next_word,
-        new_hits,
-    })
-}
-
-/// Per word id: its stem's number and rarity, ln(1 + N / df), looked up once per stem.
-fn rarity(
-    index: &mut Index,
-    stems: &[(u32, String, String)],
-    next_word: u32,
-) -> Result<Vec<Option<(u32, f64)>>> {
-    let n = index.segment_count()?.max(1) as f64;
-    // Per word id: its stem's number and rarity, ln(1 + N / df), looked up once.
-    let mut rarity: Vec<Option<(u32, f64)>> = vec![None; next_word as usize];
-    let mut stem_no: FxHashMap<&str, (u32, f64)> = FxHashMap::default();
-    for (id, _, stem) in stems {
-        let next = stem_no.len() as u32;
-        let r = match stem_no.get(stem.as_str()) {
-            Some(r) => *r,
-            None => {
-                let df = index.doc_freq(stem)?.max(1) as f64;
-                let r = (next, (1.0 + n / df).ln());
-                stem_no.insert(stem, r);
-                r
-            }
-        };
-        rarity[*id as usize] = Some(r);
-    }
-    Ok(rarity)
+    pipeline::apply(project, index, cfg, &rules, &mask_sets, &plans, last)
 }
 
 /// The changes to store for one codebook's merged suggestions, counted in `report`.
@@ -964,67 +715,6 @@ fn evaluate(
             evidence,
         });
     }
-}
-
-/// Per code of a codebook: the segments its subtree has live suggestions on, and the words
-/// most often their evidence.
-fn summarise(
-    cb: &Codebook,
-    live: &[&SuggestionRow],
-    total: usize,
-    word_of: &FxHashMap<u32, &str>,
-    common: &FxHashSet<u32>,
-) -> Vec<CodeSummary> {
-    let index: FxHashMap<&str, usize> = cb
-        .codes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
-        .collect();
-    // Each row counts for its code and every ancestor (rows come in segment order, so a
-    // segment is counted once per code by comparing with the last one counted).
-    let mut segs: Vec<(usize, i64)> = vec![(0, i64::MIN); cb.codes.len()];
-    let mut terms: Vec<FxHashMap<u32, (usize, i64)>> = vec![FxHashMap::default(); cb.codes.len()];
-    for r in live {
-        let Some(&c) = index.get(r.code.as_str()) else {
-            continue;
-        };
-        let mut at = Some(c);
-        while let Some(a) = at {
-            if segs[a].1 != r.segment {
-                segs[a] = (segs[a].0 + 1, r.segment);
-            }
-            for e in r.evidence.iter().filter(|e| !common.contains(&e.word)) {
-                let t = terms[a].entry(e.word).or_insert((0, i64::MIN));
-                if t.1 != r.segment {
-                    *t = (t.0 + 1, r.segment);
-                }
-            }
-            at = cb.codes[a].parent;
-        }
-    }
-    cb.codes
-        .iter()
-        .zip(segs)
-        .zip(terms)
-        .map(|((code, (n, _)), terms)| {
-            let mut top: Vec<(String, usize)> = terms
-                .into_iter()
-                .filter_map(|(w, (k, _))| Some((word_of.get(&w)?.to_string(), k)))
-                .collect();
-            top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-            top.truncate(5);
-            CodeSummary {
-                codebook: cb.id.clone(),
-                code: code.id.clone(),
-                name: code.name.clone(),
-                depth: code.depth,
-                segments: n,
-                share: 100.0 * n as f64 / total.max(1) as f64,
-                top_terms: top,
-            }
-        })
-        .collect()
 }
 
 /// Token indexes as code-point ranges in the document.

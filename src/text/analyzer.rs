@@ -235,12 +235,7 @@ impl Analyzer {
 /// typed over several lines breaks them anywhere ("social\nmedia"); a blank line, or a full
 /// stop before the break, still ends one. Index, rules and sentence units use this.
 pub fn sentence_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
-    let unwrapped = unwrap_lines(text);
-    let starts: Vec<usize> = unwrapped
-        .split_sentence_bound_indices()
-        .map(|(i, _)| i)
-        .collect();
-    starts.into_iter()
+    super::sentences::starts(&unwrap_lines(text)).into_iter()
 }
 
 /// `text` with each line break that is alone (a run of spaces holding one line end, `\n`,

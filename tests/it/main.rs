@@ -58,7 +58,12 @@ pub fn quarry(dir: &Path) -> Command {
 
 /// Runs quarry with `args` in `dir`, expects success, returns stdout.
 pub fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = quarry(dir).args(args).output().expect("run");
+    succeed(quarry(dir), args)
+}
+
+/// Runs `cmd` with `args`, expects success, returns stdout.
+pub fn succeed(mut cmd: Command, args: &[&str]) -> String {
+    let out = cmd.args(args).output().expect("run");
     assert!(
         out.status.success(),
         "quarry {args:?} failed: {}\n{}",

@@ -200,9 +200,7 @@ fn after_an_add_only_the_new_segments_are_read() {
 fn an_edited_codebook_reruns_its_changed_rules_and_keeps_decisions() {
     let p = sample_project();
     let d = p.path();
-    let book = d.join("study.toml");
-    let original = std::fs::read_to_string(super::fixture("codebooks/study.toml")).unwrap();
-    std::fs::write(&book, &original).unwrap();
+    let (book, original) = study_book(d);
     let b = book.to_str().unwrap();
     ok(d, &["suggest", "--codebook", b]);
     // A person decides on two suggestions of the rule about to go.
@@ -504,4 +502,58 @@ fn each_term_of_a_rule_is_measured_on_its_own() {
         table.contains("alone in 1 accepted (33% of the code's)"),
         "{table}"
     );
+}
+
+/// Runs quarry in `dir` with the suggest pipeline's batches and windows as small as they go.
+fn ok_small_batches(dir: &std::path::Path, args: &[&str]) -> String {
+    let mut cmd = super::quarry(dir);
+    cmd.env("QUARRY_SUGGEST_BATCH", "1,2");
+    super::succeed(cmd, args)
+}
+
+/// The study codebook copied into the project: its path there and its text.
+fn study_book(d: &std::path::Path) -> (std::path::PathBuf, String) {
+    let book = d.join("study.toml");
+    let original = std::fs::read_to_string(super::fixture("codebooks/study.toml")).unwrap();
+    std::fs::write(&book, &original).unwrap();
+    (book, original)
+}
+
+#[test]
+fn batches_and_windows_of_any_size_store_the_same_suggestions() {
+    // The same runs (first, after an add, after a decision and an edited rule) with the
+    // default batches and with one segment per batch and two per window of stored rows.
+    let runs: [fn(&std::path::Path, &[&str]) -> String; 2] = [ok, ok_small_batches];
+    let mut seen = Vec::new();
+    for run in runs {
+        let p = sample_project();
+        let d = p.path();
+        let (book, original) = study_book(d);
+        let b = book.to_str().unwrap();
+        let mut out = vec![run(d, &["suggest", "--codebook", b, "--codebook", "tdf"])];
+        let more = super::fixture("posts/meded_more.csv");
+        ok(d, &["add", more.to_str().unwrap()]);
+        out.push(run(d, &["suggest", "--codebook", b, "--codebook", "tdf"]));
+        let rows = Project::open(d).unwrap().store().suggestions().unwrap();
+        let first = rows.iter().find(|r| r.codebook == "tdf").unwrap().clone();
+        ok(
+            d,
+            &[
+                "code",
+                &first.segment.to_string(),
+                &first.code,
+                "--coder",
+                "ana",
+            ],
+        );
+        let edited = original.replace("\"lurk*\", ", "");
+        assert_ne!(edited, original);
+        std::fs::write(&book, &edited).unwrap();
+        out.push(run(d, &["suggest", "--codebook", b, "--codebook", "tdf"]));
+        out.push(ok(d, &["list", "suggestions", "--format", "json"]));
+        seen.push(out);
+    }
+    assert_eq!(seen[0], seen[1]);
+    // Each run did something: suggestions made, then read again.
+    assert!(seen[0][1].contains("Read "), "{}", seen[0][1]);
 }
