@@ -164,24 +164,56 @@ impl Store {
         after: i64,
         mut f: impl FnMut(i64, &str, Vec<SegmentRow>) -> Result<(), crate::Error>,
     ) -> Result<(), crate::Error> {
+        let what = "reading documents";
         let mut docs = self
             .conn
-            .prepare("SELECT id, text FROM documents WHERE first_segment > ?1 ORDER BY id")
-            .map_err(sql("reading documents"))?;
-        let mut segs = self
+            .prepare(
+                "SELECT id, text, first_segment, segment_count FROM documents
+                 WHERE first_segment > ?1 ORDER BY id",
+            )
+            .map_err(sql(what))?;
+        let mut one = self
             .conn
             .prepare(&format!("SELECT {SEG_COLS} {DOC_SEGMENTS}"))
-            .map_err(sql("reading segments"))?;
-        let mut rows = docs.query([after]).map_err(sql("reading documents"))?;
-        while let Some(row) = rows.next().map_err(sql("reading documents"))? {
-            let id: i64 = row.get(0).map_err(sql("reading documents"))?;
-            let bytes: Vec<u8> = row.get(1).map_err(sql("reading documents"))?;
-            let text = String::from_utf8_lossy(&bytes);
-            let list = segs
-                .query_map([id], seg_row)
-                .map_err(sql("reading segments"))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(sql("reading segments"))?;
+            .map_err(sql(what))?;
+        // Documents are numbered in the order their segments are: one pass over the segments
+        // in id order serves them all (a query per document would cost more than the rows
+        // when documents are single posts). A document whose segments are not where that
+        // order puts them is read on its own.
+        let mut all = self
+            .conn
+            .prepare(&format!(
+                "SELECT {SEG_COLS} FROM segments s WHERE s.id > ?1 ORDER BY s.id"
+            ))
+            .map_err(sql(what))?;
+        let mut segs = all.query_map([after], seg_row).map_err(sql(what))?;
+        let mut next = segs.next().transpose().map_err(sql(what))?;
+        let mut rows = docs.query([after]).map_err(sql(what))?;
+        while let Some(row) = rows.next().map_err(sql(what))? {
+            let id: i64 = row.get(0).map_err(sql(what))?;
+            let text = String::from_utf8_lossy(
+                row.get_ref(1)
+                    .map_err(sql(what))?
+                    .as_bytes_or_null()
+                    .map_err(|e| sql(what)(e.into()))?
+                    .unwrap_or_default(),
+            );
+            let first: i64 = row.get(2).map_err(sql(what))?;
+            let count: i64 = row.get(3).map_err(sql(what))?;
+            let mut list = Vec::with_capacity(count.clamp(0, 1 << 16) as usize);
+            while let Some(s) = next.take_if(|s| s.id < first.saturating_add(count)) {
+                if s.id >= first {
+                    list.push(s);
+                }
+                next = segs.next().transpose().map_err(sql(what))?;
+            }
+            if list.len() as i64 != count || list.first().is_some_and(|s| s.id != first) {
+                list = one
+                    .query_map([id], seg_row)
+                    .map_err(sql(what))?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(sql(what))?;
+            }
             f(id, &text, list)?;
         }
         Ok(())

@@ -386,9 +386,10 @@ impl SuggestionWriter<'_> {
                 .map_err(sql(what))?;
             }
         }
-        self.store.conn.execute_batch("COMMIT").map_err(sql(what))?;
-        self.finished = true;
-        Ok(())
+        // Should the commit fail, dropping the writer rolls back.
+        let done = self.store.conn.execute_batch("COMMIT").map_err(sql(what));
+        self.finished = done.is_ok();
+        done
     }
 }
 
@@ -398,6 +399,10 @@ impl Drop for SuggestionWriter<'_> {
             // Nothing of an unfinished run is kept; should the rollback itself fail, SQLite
             // rolls back when the connection closes.
             let _ = self.store.conn.execute_batch("ROLLBACK");
+        }
+        // Outside a transaction again: foreign keys are checked as before.
+        if self.store.conn.is_autocommit() {
+            let _ = self.store.conn.execute_batch("PRAGMA foreign_keys = ON");
         }
     }
 }
@@ -560,8 +565,12 @@ impl Store {
     /// batches of changes as the run goes. Nothing is kept unless [`SuggestionWriter::finish`]
     /// is called.
     pub fn suggestion_writer(&mut self) -> R<SuggestionWriter<'_>> {
+        // Foreign keys are not checked while the run writes (two lookups a row, a good part
+        // of the cost of a large run): its rows are for segments it read and codes it
+        // stored, and no other write can come between, as the transaction starts here with
+        // the write lock. It never deletes a parent row, so no cascade is missed.
         self.conn
-            .execute_batch("BEGIN IMMEDIATE")
+            .execute_batch("PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE")
             .map_err(sql("storing suggestions"))?;
         Ok(SuggestionWriter {
             store: self,

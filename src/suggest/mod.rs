@@ -585,6 +585,13 @@ fn merge(
     rows
 }
 
+/// What each pool thread keeps from one segment to the next: its analyzer (with its word
+/// cache) and the token buffer it analyses into.
+struct Worker {
+    analyzer: Analyzer,
+    tokens: Vec<Token>,
+}
+
 /// A segment's words as a mask set leaves them: the indexes of the words left and those
 /// words, or None when the set masks nothing in the segment.
 type MaskView = Option<(Vec<usize>, Vec<Token>)>;
@@ -596,26 +603,28 @@ type CodeHits = ((usize, usize), Vec<(i64, u16, Option<usize>)>);
 /// The rules that match one segment, as findings per (codebook, code).
 fn evaluate(
     s: &Seg,
-    a: &mut Analyzer,
+    a: &mut Worker,
     rules: &[Prepared],
     mask_sets: &[Vec<Vec<String>>],
     froms: &[i64],
     table: &Triggers,
     out: &mut Chunk,
 ) {
-    let toks = a.analyze(&s.text);
-    let mut candidates = table.candidates(&toks);
+    let (a, toks) = (&mut a.analyzer, &mut a.tokens);
+    a.analyze_into(&s.text, toks);
+    let toks = &toks[..];
+    let mut candidates = table.candidates(toks);
     candidates.retain(|&i| rules[i].fresh || s.segment > froms[rules[i].book]);
     if candidates.is_empty() {
         return;
     }
     candidates.sort_unstable();
     candidates.dedup();
-    let stems = crate::text::query::stem_index(&toks);
+    let stems = crate::text::query::stem_index(toks);
     let target = Target {
         document: s.document,
         speaker: s.speaker.as_deref(),
-        tokens: &toks,
+        tokens: toks,
         post: s.post.as_ref(),
     };
     // Per mask set, found once per segment: None while not needed yet.
@@ -625,7 +634,7 @@ fn evaluate(
         let p = &rules[i];
         let view = p.masks.map(|m| {
             masked[m].get_or_insert_with(|| {
-                let hidden = crate::text::query::masked_tokens(&toks, &mask_sets[m]);
+                let hidden = crate::text::query::masked_tokens(toks, &mask_sets[m]);
                 hidden.contains(&true).then(|| {
                     let kept: Vec<usize> = (0..toks.len()).filter(|&i| !hidden[i]).collect();
                     let sub = kept.iter().map(|&i| toks[i].clone()).collect();
@@ -683,7 +692,7 @@ fn evaluate(
         .collect();
     used.sort_unstable();
     used.dedup();
-    let ranges = char_ranges(&s.text, &toks, &used, s.char_start);
+    let ranges = char_ranges(&s.text, toks, &used, s.char_start);
     per_code.sort_by_key(|(k, _)| *k);
     for ((book, code), items) in per_code {
         let evidence = items

@@ -31,7 +31,7 @@ use std::sync::Mutex;
 const BATCH_BYTES: usize = 2 << 20;
 
 /// Segments evaluated as one task of the thread pool.
-const TASK: usize = 128;
+const TASK: usize = 512;
 
 /// Segment ids whose stored suggestions are read and merged at a time.
 const WINDOW: i64 = 1 << 16;
@@ -74,8 +74,13 @@ pub(super) fn apply(
     let table = super::triggers::Triggers::new(rules);
     let analyzer = Analyzer::new(project.analyzer()).map_err(Error::Other)?;
     // Each pool thread keeps its own analyzer (and word cache) from batch to batch.
-    let analyzers: Vec<Mutex<Analyzer>> = (0..rayon::current_num_threads())
-        .map(|_| Mutex::new(analyzer.clone()))
+    let workers: Vec<Mutex<super::Worker>> = (0..rayon::current_num_threads())
+        .map(|_| {
+            Mutex::new(super::Worker {
+                analyzer: analyzer.clone(),
+                tokens: Vec::new(),
+            })
+        })
         .collect();
     let froms: Vec<i64> = plans.iter().map(|p| p.from).collect();
     // Segments after `from` are read: those some rule must see.
@@ -147,8 +152,8 @@ pub(super) fn apply(
                 .segs
                 .par_chunks(TASK)
                 .map(|segs| {
-                    let slot = rayon::current_thread_index().unwrap_or(0) % analyzers.len();
-                    let mut a = analyzers[slot].lock().unwrap_or_else(|p| p.into_inner());
+                    let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
+                    let mut a = workers[slot].lock().unwrap_or_else(|p| p.into_inner());
                     let mut chunk = Chunk::default();
                     for s in segs {
                         super::evaluate(s, &mut a, rules, mask_sets, &froms, &table, &mut chunk);
@@ -188,14 +193,24 @@ fn read_batches(
     let mut segs: Vec<Seg> = Vec::new();
     let mut bytes = 0;
     let stopped = || Error::Other("the run stopped".into());
-    let result = store.for_each_document_after(from, |doc, text, rows| {
-        let posts = match (rows.first(), rows.last()) {
-            (Some(a), Some(b)) => store.posts_between(a.id, b.id)?,
-            _ => Vec::new(),
+    // A batch's posts, read with one query when it is sent.
+    let with_posts = |mut segs: Vec<Seg>| -> Result<Batch> {
+        let (Some(a), Some(b)) = (segs.first(), segs.last()) else {
+            return Ok(Batch {
+                segs,
+                last: i64::MIN,
+            });
         };
-        let mut posts = posts.into_iter().peekable();
+        let (first, last) = (a.segment, b.segment);
+        let mut posts = store.posts_between(first, last)?.into_iter().peekable();
+        for s in &mut segs {
+            while posts.next_if(|(id, _)| *id < s.segment).is_some() {}
+            s.post = posts.next_if(|(id, _)| *id == s.segment).map(|(_, p)| p);
+        }
+        Ok(Batch { segs, last })
+    };
+    let result = store.for_each_document_after(from, |doc, text, rows| {
         for s in rows {
-            let post = posts.next_if(|(id, _)| *id == s.id).map(|(_, p)| p);
             // Segments added since the run started wait for the next run.
             if s.id > last {
                 continue;
@@ -208,26 +223,19 @@ fn read_batches(
                 speaker: s.speaker.map(|x| x.to_lowercase()),
                 text,
                 char_start: s.char_start,
-                post,
+                post: None,
             });
         }
         if bytes >= batch_bytes {
-            let last = segs.last().map_or(i64::MIN, |s| s.segment);
             bytes = 0;
-            tx.send(Ok(Batch {
-                segs: std::mem::take(&mut segs),
-                last,
-            }))
-            .map_err(|_| stopped())?;
+            let batch = with_posts(std::mem::take(&mut segs))?;
+            tx.send(Ok(batch)).map_err(|_| stopped())?;
         }
         Ok(())
     });
     let _ = match result {
         Ok(()) if segs.is_empty() => Ok(()),
-        Ok(()) => {
-            let last = segs.last().map_or(i64::MIN, |s| s.segment);
-            tx.send(Ok(Batch { segs, last }))
-        }
+        Ok(()) => tx.send(with_posts(segs)),
         Err(e) => tx.send(Err(e)),
     };
 }

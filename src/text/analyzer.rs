@@ -121,7 +121,9 @@ pub struct Token {
 pub struct Analyzer {
     config: AnalyzerConfig,
     stem: Stem,
-    cache: FxHashMap<Box<str>, Box<str>>,
+    /// Lowercased word -> index of its stem in `stems`.
+    cache: FxHashMap<Box<str>, u32>,
+    stems: Vec<Box<str>>,
 }
 
 impl Clone for Analyzer {
@@ -159,6 +161,7 @@ impl Analyzer {
             config: config.clone(),
             stem,
             cache: FxHashMap::default(),
+            stems: Vec::new(),
         })
     }
 
@@ -169,17 +172,22 @@ impl Analyzer {
 
     /// Stems one already-lowercased word, through the cache.
     pub fn stem_lower(&mut self, lower: &str) -> &str {
-        if !self.cache.contains_key(lower) {
-            if self.cache.len() >= CACHE_LIMIT {
-                self.cache.clear();
-            }
-            let s: Box<str> = match &self.stem {
-                Stem::Frostem(s) => s.stem(lower).into(),
-                Stem::Rs(s) => s.stem(lower).into(),
-            };
-            self.cache.insert(lower.into(), s);
+        // One lookup for a word seen before (the stem is found by index, so the map's
+        // borrow ends before anything is inserted).
+        if let Some(&i) = self.cache.get(lower) {
+            return &self.stems[i as usize];
         }
-        &self.cache[lower]
+        if self.cache.len() >= CACHE_LIMIT {
+            self.cache.clear();
+            self.stems.clear();
+        }
+        let s: Box<str> = match &self.stem {
+            Stem::Frostem(s) => s.stem(lower).into(),
+            Stem::Rs(s) => s.stem(lower).into(),
+        };
+        self.cache.insert(lower.into(), self.stems.len() as u32);
+        self.stems.push(s);
+        self.stems.last().expect("just pushed")
     }
 
     /// Calls `f(start, end, position, lower, stem)` for each word of `text`, in order.
@@ -211,16 +219,35 @@ impl Analyzer {
     /// All words of `text` with offsets, positions, lowercase forms and stems.
     pub fn analyze(&mut self, text: &str) -> Vec<Token> {
         let mut out = Vec::new();
-        self.for_each_word(text, |start, end, position, lower, stem| {
-            out.push(Token {
-                start,
-                end,
-                position,
-                lower: lower.to_string(),
-                stem: stem.to_string(),
-            })
-        });
+        self.analyze_into(text, &mut out);
         out
+    }
+
+    /// [`Analyzer::analyze`] into `out`, whose tokens (and their strings) are reused: what a
+    /// loop over many texts calls, to allocate only when a text has more words or longer
+    /// ones than any before.
+    pub fn analyze_into(&mut self, text: &str, out: &mut Vec<Token>) {
+        let mut n = 0;
+        self.for_each_word(text, |start, end, position, lower, stem| {
+            match out.get_mut(n) {
+                Some(t) => {
+                    (t.start, t.end, t.position) = (start, end, position);
+                    t.lower.clear();
+                    t.lower.push_str(lower);
+                    t.stem.clear();
+                    t.stem.push_str(stem);
+                }
+                None => out.push(Token {
+                    start,
+                    end,
+                    position,
+                    lower: lower.to_string(),
+                    stem: stem.to_string(),
+                }),
+            }
+            n += 1;
+        });
+        out.truncate(n);
     }
 
     /// The stem of a single query word (lowercased first). A string that holds no word gives

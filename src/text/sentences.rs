@@ -30,7 +30,7 @@ enum Class {
 
 /// The class of `c`, when it is one this module knows (ASCII, Latin-1 letters, no-break
 /// space, guillemets, curly quotes, en and em dashes, the ellipsis).
-fn class(c: char) -> Option<Class> {
+const fn class(c: char) -> Option<Class> {
     use Class::*;
     Some(match c {
         '\t' | '\u{b}' | '\u{c}' | ' ' | '\u{a0}' => Sp,
@@ -49,13 +49,34 @@ fn class(c: char) -> Option<Class> {
     })
 }
 
+/// The class of each ASCII character.
+const ASCII: [Class; 128] = {
+    let mut t = [Class::Other; 128];
+    let mut i = 0;
+    while i < 128 {
+        if let Some(k) = class(i as u8 as char) {
+            t[i] = k;
+        }
+        i += 1;
+    }
+    t
+};
+
 /// Byte offsets where the sentences of `text` start (0 first, for non-empty text), as
 /// `split_sentence_bound_indices` gives them.
 pub(crate) fn starts(text: &str) -> Vec<usize> {
-    let mut chars: Vec<(usize, Class)> = Vec::with_capacity(text.len());
+    if text.is_ascii() {
+        let classes: Vec<Class> = text.bytes().map(|b| ASCII[b as usize]).collect();
+        return by_rules(&classes, |i| i);
+    }
+    let mut offsets = Vec::with_capacity(text.len());
+    let mut classes = Vec::with_capacity(text.len());
     for (i, c) in text.char_indices() {
         match class(c) {
-            Some(k) => chars.push((i, k)),
+            Some(k) => {
+                offsets.push(i);
+                classes.push(k);
+            }
             None => {
                 return text
                     .split_sentence_bound_indices()
@@ -64,25 +85,26 @@ pub(crate) fn starts(text: &str) -> Vec<usize> {
             }
         }
     }
-    by_rules(&chars)
+    by_rules(&classes, |i| offsets[i])
 }
 
-/// The sentence starts of a text given as (byte offset, class) per character.
-fn by_rules(chars: &[(usize, Class)]) -> Vec<usize> {
+/// The sentence starts of a text given as the class of each character and a function from
+/// a character's index to its byte offset.
+fn by_rules(classes: &[Class], offset: impl Fn(usize) -> usize) -> Vec<usize> {
     use Class::*;
-    let n = chars.len();
+    let n = classes.len();
     let mut out = Vec::new();
     if n == 0 {
         return out;
     }
     out.push(0);
     let sep = |k: Class| matches!(k, Lf | Cr);
-    for (t, &(_, k)) in chars.iter().enumerate() {
+    for (t, &k) in classes.iter().enumerate() {
         // SB4: a break after every paragraph separator (SB3: none inside CR LF).
         if sep(k) {
-            let crlf = k == Cr && chars.get(t + 1).is_some_and(|c| c.1 == Lf);
+            let crlf = k == Cr && classes.get(t + 1) == Some(&Lf);
             if !crlf && t + 1 < n {
-                out.push(chars[t + 1].0);
+                out.push(offset(t + 1));
             }
             continue;
         }
@@ -92,35 +114,34 @@ fn by_rules(chars: &[(usize, Class)]) -> Vec<usize> {
         // A terminator, then Close* Sp*: SB9 and SB10 keep those with it, so the only place
         // it can end its sentence is where they stop.
         let mut j = t + 1;
-        while j < n && chars[j].1 == Close {
+        while j < n && classes[j] == Close {
             j += 1;
         }
-        while j < n && chars[j].1 == Sp {
+        while j < n && classes[j] == Sp {
             j += 1;
         }
         // At the end of the text, or before a paragraph separator (which breaks after itself).
-        if j == n || sep(chars[j].1) {
+        if j == n || sep(classes[j]) {
             continue;
         }
-        let next = chars[j].1;
+        let next = classes[j];
         let joined = k == ATerm
             && (
                 // SB6: `3.5`.
                 (j == t + 1 && next == Numeric)
                 // SB7: `U.S.A`.
-                || (j == t + 1 && next == Upper && t > 0 && matches!(chars[t - 1].1, Upper | Lower))
+                || (j == t + 1 && next == Upper && t > 0 && matches!(classes[t - 1], Upper | Lower))
                 // SB8: a lowercase word follows before any letter, separator or terminator.
-                || chars[j..]
+                || classes[j..]
                     .iter()
-                    .map(|c| c.1)
                     .find(|c| matches!(c, Upper | Lower | Lf | Cr | STerm | ATerm))
-                    == Some(Lower)
+                    == Some(&Lower)
             );
         // SB8a: a continuing mark or another terminator.
         let continued = matches!(next, SContinue | STerm | ATerm);
         // SB11 otherwise.
         if !joined && !continued {
-            out.push(chars[j].0);
+            out.push(offset(j));
         }
     }
     out
@@ -199,6 +220,12 @@ mod tests {
             picks in proptest::collection::vec(0..ALPHABET.len(), 0..40)
         ) {
             let text: String = picks.iter().map(|&i| ALPHABET[i]).collect();
+            prop_assert_eq!(starts(&text), general(&text), "{:?}", text);
+        }
+
+        #[test]
+        fn same_starts_on_ascii_text(picks in proptest::collection::vec(0u8..128, 0..40)) {
+            let text: String = picks.iter().map(|&b| b as char).collect();
             prop_assert_eq!(starts(&text), general(&text), "{:?}", text);
         }
     }
