@@ -78,7 +78,9 @@ SUG="$QB --project $Q"
 
 # check_counts NAME CODEBOOK_ARGS [RULES_JSON]: one quarry run on 2 threads (its summary:
 # per-code segments, suggestions stored; peak memory) and, for a generated set, the limit's
-# evidence lines per rule, on frostem as quarry.
+# evidence lines per rule, on frostem as quarry (both as the limit gives them and with the
+# phrases quarry does not match across a clause break or sentence end taken out:
+# benches/limit_matches.py).
 check_counts() {
   local name=$1 books=$2 rules=${3:-}
   /usr/bin/time -f "%e %M" -o "$OUT/suggest-$name-time.txt" \
@@ -86,9 +88,7 @@ check_counts() {
   read -r SECS KB < "$OUT/suggest-$name-time.txt"
   if [ -n "$rules" ]; then
     "$L/rules" "$S" "$rules" --threads 2 --mode memo --stemmer frostem --emit 2>/dev/null \
-      | python3 -c 'import sys, json, collections
-c = collections.Counter(json.loads(l)["rule"] for l in sys.stdin)
-json.dump(c, sys.stdout)' > "$OUT/suggest-$name-limit.json"
+      | python3 "$HERE/benches/limit_matches.py" > "$OUT/suggest-$name-limit.json"
   fi
   python3 - "$name" "$OUT/suggest-$name.txt" "${rules:+$OUT/suggest-$name-limit.json}" "$KB" "$SECS" <<'PY'
 import json, re, sys
@@ -107,13 +107,16 @@ read = re.search(r"Read (\d+) of", text).group(1)
 print(f"{name}: {len(segs)} codes; quarry stored {stored} suggestions, reading {read} segments;"
       f" counting run {float(secs):.1f} s, peak RSS {int(kb) // 1024} MB")
 if lpath:
-    lim = json.load(open(lpath))
+    both = json.load(open(lpath))
+    raw, lim = both["raw"], both["phrases_within_clauses"]
+    print(f"  the limit's own (segment, rule) matches: {sum(raw.values())}; without phrases across a"
+          f" clause break: {sum(lim.values())}")
     # A generated codebook: CODEBOOK.DOMAIN.RULE; rules are the codes of depth 3.
     q = {c.split(".")[2].upper(): n for c, n in segs.items() if c.count(".") == 2}
     qtotal, ltotal = sum(q.values()), sum(lim.values())
     diff = sorted(((q.get(r, 0) - lim.get(r, 0), r) for r in set(lim) | set(q)), key=lambda x: -abs(x[0]))
     bad = [d for d in diff if d[0]]
-    print(f"  (segment, rule) matches: quarry {qtotal}, limit on frostem {ltotal}: quarry - limit = "
+    print(f"  (segment, rule) matches: quarry {qtotal}, limit on frostem (phrases within clauses) {ltotal}: quarry - limit = "
           f"{qtotal - ltotal:+d} ({(qtotal - ltotal) / max(ltotal, 1) * 100:+.3f} %); rules that differ: {len(bad)}"
           + (f"; largest: {', '.join(f'{r} {d:+d}' for d, r in bad[:5])}" if bad else ""))
 PY

@@ -634,7 +634,8 @@ fn evaluate(
         let p = &rules[i];
         let view = p.masks.map(|m| {
             masked[m].get_or_insert_with(|| {
-                let hidden = crate::text::query::masked_tokens(toks, &mask_sets[m]);
+                let hidden =
+                    crate::text::query::masked_tokens_with(toks, &mask_sets[m], Some(&stems));
                 hidden.contains(&true).then(|| {
                     let kept: Vec<usize> = (0..toks.len()).filter(|&i| !hidden[i]).collect();
                     let sub = kept.iter().map(|&i| toks[i].clone()).collect();

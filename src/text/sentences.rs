@@ -229,4 +229,23 @@ mod tests {
             prop_assert_eq!(starts(&text), general(&text), "{:?}", text);
         }
     }
+
+    /// `QUARRY_SENTENCES_FILE=corpus.jsonl cargo test --lib -- --ignored sentences_on_a_corpus`
+    #[test]
+    #[ignore]
+    fn sentences_on_a_corpus() {
+        let path = std::env::var("QUARRY_SENTENCES_FILE").unwrap();
+        let mut bad = 0;
+        for line in std::fs::read_to_string(path).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let t = v["text"].as_str().unwrap_or("");
+            if starts(t) != general(t) {
+                bad += 1;
+                if bad < 5 {
+                    eprintln!("{t:?}: {:?} vs {:?}", starts(t), general(t));
+                }
+            }
+        }
+        assert_eq!(bad, 0);
+    }
 }

@@ -559,9 +559,19 @@ fn phrase_starts(
 
 /// Which tokens lie inside an occurrence of one of `masks` (phrases as stem sequences).
 pub fn masked_tokens(toks: &[Token], masks: &[Vec<String>]) -> Vec<bool> {
+    masked_tokens_with(toks, masks, None)
+}
+
+/// [`masked_tokens`] with the tokens' [`StemIndex`]: only where a mask's first stem occurs is
+/// the rest of it compared (the same result, faster with many masks).
+pub fn masked_tokens_with(
+    toks: &[Token],
+    masks: &[Vec<String>],
+    stems: Option<&StemIndex<'_>>,
+) -> Vec<bool> {
     let mut out = vec![false; toks.len()];
     for m in masks.iter().filter(|m| !m.is_empty()) {
-        for i in 0..toks.len() {
+        for &i in with_stem(toks, stems, &m[0]).iter() {
             let hit = m.iter().enumerate().all(|(j, s)| {
                 toks.get(i + j)
                     .is_some_and(|k| k.stem == *s && k.position == toks[i].position + j as u32)

@@ -268,3 +268,25 @@ fn eval_returns_evidence() {
     });
     assert_eq!(q.eval(&target), Some(vec![7]));
 }
+
+#[test]
+fn masks_found_through_the_stem_index_are_the_masks_found_by_scanning() {
+    let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
+    let masks: Vec<Vec<String>> = ["social media", "media", "new social media", "x"]
+        .iter()
+        .map(|m| a.stems(m))
+        .collect();
+    for text in [
+        "Social media, and media. New social media is social media",
+        "media media media",
+        "social, media",
+        "",
+    ] {
+        let toks = a.analyze(text);
+        let stems = stem_index(&toks);
+        let scanned = masked_tokens(&toks, &masks);
+        assert_eq!(masked_tokens_with(&toks, &masks, Some(&stems)), scanned);
+        // Not nothing: "media" alone is a mask.
+        assert_eq!(scanned.contains(&true), text.contains("media"), "{text}");
+    }
+}
