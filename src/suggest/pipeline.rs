@@ -121,7 +121,8 @@ pub(super) fn apply(
 
     let report = std::thread::scope(|s| {
         let (seg_tx, seg_rx) = sync_channel::<Result<Batch>>(2);
-        let (found_tx, found_rx) = sync_channel::<(Vec<Chunk>, i64)>(2);
+        // `None` says every batch was sent: without it the store stage records nothing.
+        let (found_tx, found_rx) = sync_channel::<Option<(Vec<Chunk>, i64)>>(2);
         std::thread::Builder::new()
             .name("quarry-read".into())
             .spawn_scoped(s, move || {
@@ -131,10 +132,15 @@ pub(super) fn apply(
         let store = std::thread::Builder::new()
             .name("quarry-store".into())
             .spawn_scoped(s, move || {
-                for (chunks, hi) in found_rx {
-                    stage.take(chunks, hi)?;
+                for found in found_rx {
+                    match found {
+                        Some((chunks, hi)) => stage.take(chunks, hi)?,
+                        None => return stage.finish(last),
+                    }
                 }
-                stage.finish(last)
+                // The evaluating side stopped early (its error is what the run reports);
+                // dropping the stage rolls back everything written.
+                Err(Error::Other("the run stopped before its end".into()))
             })
             .map_err(|e| Error::Other(format!("starting a thread: {e}")))?;
         let mut read = 0;
@@ -162,18 +168,24 @@ pub(super) fn apply(
                 })
                 .collect();
             // A closed channel means the store stage failed: its error is reported below.
-            if found_tx.send((chunks, batch.last)).is_err() {
+            if found_tx.send(Some((chunks, batch.last))).is_err() {
                 break;
             }
         }
+        if failed.is_none() {
+            // Every batch was read: the store stage may record the run.
+            let _ = found_tx.send(None);
+        }
         drop(found_tx);
-        let mut report = match store.join() {
-            Ok(r) => r?,
+        let stored = match store.join() {
+            Ok(r) => r,
             Err(panic) => std::panic::resume_unwind(panic),
         };
+        // A reading error comes first: the store stage only stopped because of it.
         if let Some(e) = failed {
             return Err(e);
         }
+        let mut report = stored?;
         report.read = read;
         Ok(report)
     })?;

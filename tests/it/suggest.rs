@@ -557,3 +557,28 @@ fn batches_and_windows_of_any_size_store_the_same_suggestions() {
     // Each run did something: suggestions made, then read again.
     assert!(seen[0][1].contains("Read "), "{}", seen[0][1]);
 }
+
+#[test]
+fn a_reading_error_midway_stores_nothing_of_the_run() {
+    let p = sample_project();
+    let d = p.path();
+    // The last segment's row becomes unreadable: the run has written batches by then.
+    let conn = rusqlite::Connection::open(d.join(".quarry/quarry.db")).unwrap();
+    conn.execute(
+        "UPDATE segments SET byte_start = 'x' WHERE id = (SELECT max(id) FROM segments)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let out = super::quarry(d)
+        .env("QUARRY_SUGGEST_BATCH", "1,2")
+        .args(["suggest", "--codebook", "tdf"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("reading"), "{err}");
+    let project = Project::open(d).unwrap();
+    assert!(project.store().suggest_run("tdf").unwrap().is_none());
+    assert!(project.store().suggestions().unwrap().is_empty());
+}
