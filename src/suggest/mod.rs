@@ -611,13 +611,16 @@ fn evaluate(
     out: &mut Chunk,
 ) {
     let (a, toks) = (&mut a.analyzer, &mut a.tokens);
-    a.analyze_into(&s.text, toks);
-    let toks = &toks[..];
+    // Words and stems pick the candidate rules; positions (which take finding sentences) are
+    // worked out only for a segment some rule may match.
+    a.words_into(&s.text, toks);
     let mut candidates = table.candidates(toks);
     candidates.retain(|&i| rules[i].fresh || s.segment > froms[rules[i].book]);
     if candidates.is_empty() {
         return;
     }
+    crate::text::analyzer::fill_positions(&s.text, toks);
+    let toks = &toks[..];
     candidates.sort_unstable();
     candidates.dedup();
     let stems = crate::text::query::stem_index(toks);

@@ -192,27 +192,23 @@ impl Analyzer {
 
     /// Calls `f(start, end, position, lower, stem)` for each word of `text`, in order.
     pub fn for_each_word(&mut self, text: &str, mut f: impl FnMut(usize, usize, u32, &str, &str)) {
+        let mut positions = Positions::new(text);
+        self.for_each_stem(text, |start, end, lower, stem| {
+            f(start, end, positions.next(start, end), lower, stem)
+        });
+    }
+
+    /// Calls `f(start, end, lower, stem)` for each word of `text`, in order: the words of
+    /// [`Analyzer::for_each_word`] without their positions (which take finding sentences).
+    fn for_each_stem(&mut self, text: &str, mut f: impl FnMut(usize, usize, &str, &str)) {
         let mut lower = String::new();
-        // Where the sentences start (after the first), in order.
-        let mut sentences = sentence_starts(text).skip(1).peekable();
-        let mut last: Option<(usize, u32)> = None; // end and position of the previous word
         for (start, word) in text.unicode_word_indices() {
             if word.len() > MAX_WORD_BYTES {
                 continue;
             }
-            let mut sentence_end = false;
-            while let Some(b) = sentences.next_if(|&b| b <= start) {
-                // A boundary inside the previous word (`end.Next` is one word) ends nothing.
-                sentence_end |= last.is_none_or(|(end, _)| b >= end);
-            }
-            let position = match last {
-                None => 0,
-                Some((end, p)) => p.saturating_add(step(&text[end..start], sentence_end)),
-            };
             lowercase_into(word, &mut lower);
             let stem = self.stem_lower(&lower);
-            f(start, start + word.len(), position, &lower, stem);
-            last = Some((start + word.len(), position));
+            f(start, start + word.len(), &lower, stem);
         }
     }
 
@@ -227,11 +223,18 @@ impl Analyzer {
     /// loop over many texts calls, to allocate only when a text has more words or longer
     /// ones than any before.
     pub fn analyze_into(&mut self, text: &str, out: &mut Vec<Token>) {
+        self.words_into(text, out);
+        fill_positions(text, out);
+    }
+
+    /// [`Analyzer::analyze_into`] but every position left at 0: the words and stems alone,
+    /// for a caller that may not need positions. [`fill_positions`] sets them.
+    pub fn words_into(&mut self, text: &str, out: &mut Vec<Token>) {
         let mut n = 0;
-        self.for_each_word(text, |start, end, position, lower, stem| {
+        self.for_each_stem(text, |start, end, lower, stem| {
             match out.get_mut(n) {
                 Some(t) => {
-                    (t.start, t.end, t.position) = (start, end, position);
+                    (t.start, t.end, t.position) = (start, end, 0);
                     t.lower.clear();
                     t.lower.push_str(lower);
                     t.stem.clear();
@@ -240,7 +243,7 @@ impl Analyzer {
                 None => out.push(Token {
                     start,
                     end,
-                    position,
+                    position: 0,
                     lower: lower.to_string(),
                     stem: stem.to_string(),
                 }),
@@ -257,11 +260,53 @@ impl Analyzer {
     }
 }
 
+/// Sets the positions of the words of `text` found by [`Analyzer::words_into`].
+pub fn fill_positions(text: &str, toks: &mut [Token]) {
+    let mut positions = Positions::new(text);
+    for t in toks {
+        t.position = positions.next(t.start, t.end);
+    }
+}
+
+/// Word positions, given each word's offsets in order (see the module doc).
+struct Positions<'t> {
+    text: &'t str,
+    /// Where the sentences start (after the first), in order.
+    sentences: std::iter::Peekable<std::iter::Skip<std::vec::IntoIter<usize>>>,
+    /// End and position of the previous word.
+    last: Option<(usize, u32)>,
+}
+
+impl<'t> Positions<'t> {
+    fn new(text: &'t str) -> Positions<'t> {
+        Positions {
+            text,
+            sentences: sentence_starts(text).skip(1).peekable(),
+            last: None,
+        }
+    }
+
+    /// The position of the next word, at `start..end`.
+    fn next(&mut self, start: usize, end: usize) -> u32 {
+        let mut sentence_end = false;
+        while let Some(b) = self.sentences.next_if(|&b| b <= start) {
+            // A boundary inside the previous word (`end.Next` is one word) ends nothing.
+            sentence_end |= self.last.is_none_or(|(end, _)| b >= end);
+        }
+        let position = match self.last {
+            None => 0,
+            Some((last, p)) => p.saturating_add(step(&self.text[last..start], sentence_end)),
+        };
+        self.last = Some((end, position));
+        position
+    }
+}
+
 /// Where the sentences of `text` start (byte offsets, the first at 0): Unicode's sentence
 /// boundaries (UAX #29), except that a single line break does not end a sentence: a turn
 /// typed over several lines breaks them anywhere ("social\nmedia"); a blank line, or a full
 /// stop before the break, still ends one. Index, rules and sentence units use this.
-pub fn sentence_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
+pub fn sentence_starts(text: &str) -> std::vec::IntoIter<usize> {
     super::sentences::starts(&unwrap_lines(text)).into_iter()
 }
 
@@ -423,6 +468,31 @@ mod tests {
         let starts: Vec<usize> = sentence_starts("One\ntwo. Three\n\nfour").collect();
         // "One two. " | "Three\n" | "\n" (each line end of a blank line breaks) | "four".
         assert_eq!(starts, [0, 9, 15, 16]);
+    }
+
+    #[test]
+    fn words_then_positions_are_the_analysis_and_the_index_words() {
+        let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
+        let mut toks = Vec::new();
+        for text in [
+            "Thank you, Chair. Next: the U.S. budget (in 3.5 parts) \u{2014} yes\n\nno",
+            "social\nmedia, \u{e9}t\u{e9}! and \u{3002} more",
+            "",
+        ] {
+            a.words_into(text, &mut toks);
+            assert!(toks.iter().all(|t| t.position == 0));
+            fill_positions(text, &mut toks);
+            let mut indexed = Vec::new();
+            a.for_each_word(text, |s, e, p, l, st| {
+                indexed.push((s, e, p, l.to_string(), st.to_string()))
+            });
+            let analysed: Vec<_> = toks
+                .iter()
+                .map(|t| (t.start, t.end, t.position, t.lower.clone(), t.stem.clone()))
+                .collect();
+            assert_eq!(analysed, indexed, "{text}");
+            assert_eq!(a.analyze(text), toks);
+        }
     }
 
     #[test]
