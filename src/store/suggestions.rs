@@ -515,18 +515,7 @@ impl Store {
         codebook: &str,
         decided_only: bool,
     ) -> R<Vec<SuggestionRow>> {
-        let mut st = self
-            .conn
-            .prepare(&format!(
-                "SELECT {SUGGESTION_COLS} FROM {SUGGESTIONS} WHERE c.codebook = ?1
-                 AND (NOT ?2 OR {DECIDED})"
-            ))
-            .map_err(sql("reading suggestions"))?;
-        let rows = st
-            .query_map(params![codebook, decided_only], suggestion_row)
-            .map_err(sql("reading suggestions"))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(sql("reading suggestions"))
+        self.codebook_suggestions_between(codebook, decided_only, i64::MIN, i64::MAX)
     }
 
     /// A codebook's open suggestions as (code, segment), without their evidence: what review
