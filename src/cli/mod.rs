@@ -76,6 +76,9 @@ enum Command {
     Remove(corpus::RemoveArgs),
     /// Apply codebooks: store candidate codes for a person to confirm or reject.
     Suggest(suggest::SuggestArgs),
+    /// Apply codebooks to posts as JSON lines on stdin, with no project: a line of JSON per
+    /// match on stdout (for corpora past one machine; see README "More than one machine").
+    Match(suggest::MatchArgs),
     /// Where a codebook's suggestions fall: documents by density, segments by codes, and
     /// the segments in scope that nothing was suggested for.
     Triage(suggest::TriageArgs),
@@ -168,6 +171,7 @@ pub fn run() -> Result<Exit> {
         Command::Speakers { cmd } => corpus::speakers(cmd, project, out),
         Command::Remove(a) => corpus::remove(a, project, out),
         Command::Suggest(a) => suggest::suggest(a, project, out),
+        Command::Match(a) => suggest::matches(a),
         Command::Triage(a) => suggest::triage(a, project, out),
         Command::Review(a) => review::review(*a, project, out),
         Command::Code(a) => review::code(a, project, out),

@@ -54,6 +54,84 @@ pub fn suggest(a: SuggestArgs, project: Option<&Path>, out: &mut dyn Write) -> R
 }
 
 #[derive(Args)]
+pub struct MatchArgs {
+    /// A built-in codebook (tdf, kta, sm-uptake) or a TOML file (repeatable).
+    #[arg(long, value_name = "NAME|FILE", required = true)]
+    codebook: Vec<String>,
+    /// Output format: JSON lines (the only one).
+    #[arg(long, value_enum, default_value_t = MatchFormat::Jsonl)]
+    format: MatchFormat,
+    /// Also match records whose `role` is interviewer (left out by default, as in suggest).
+    #[arg(long)]
+    include_interviewer: bool,
+    /// Also match reposts (left out by default, as in suggest).
+    #[arg(long)]
+    include_reposts: bool,
+    /// Stemming language, as the project whose suggestions these must equal.
+    #[arg(long, value_name = "NAME")]
+    language: Option<String>,
+    /// Stemmer: snowball (default) or rust-stemmers.
+    #[arg(long, value_name = "NAME")]
+    stemmer: Option<String>,
+    /// The field holding the post id.
+    #[arg(long, value_name = "NAME", help_heading = "Records")]
+    id_col: Option<String>,
+    /// The field holding the author.
+    #[arg(long, value_name = "NAME", help_heading = "Records")]
+    author_col: Option<String>,
+    /// The field holding the time.
+    #[arg(long, value_name = "NAME", help_heading = "Records")]
+    time_col: Option<String>,
+    /// Dotted path of the text, as in data.body.
+    #[arg(long, value_name = "PATH", help_heading = "Records")]
+    text_field: Option<String>,
+    /// The platform of records that do not say (x, mastodon, reddit, other).
+    #[arg(long, value_name = "NAME", help_heading = "Records")]
+    platform: Option<String>,
+}
+
+/// What `match` writes.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum MatchFormat {
+    /// One JSON object a line.
+    Jsonl,
+}
+
+/// `quarry match`: stdin to stdout, no project. Records left out are named on stderr.
+pub fn matches(a: MatchArgs) -> Result<Exit> {
+    let MatchFormat::Jsonl = a.format;
+    let opts = op::MatchOptions {
+        codebooks: a.codebook,
+        include_interviewer: a.include_interviewer,
+        include_reposts: a.include_reposts,
+        language: a.language,
+        stemmer: a.stemmer,
+        id_col: a.id_col,
+        author_col: a.author_col,
+        time_col: a.time_col,
+        text_field: a.text_field,
+        platform: a.platform,
+    };
+    let stdin = std::io::stdin();
+    let mut input = std::io::BufReader::with_capacity(1 << 20, stdin.lock());
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let report = op::match_posts(&opts, &mut input, Path::new("stdin"), &mut out, &mut |e| {
+        eprintln!("{}", print::sanitize(&e.to_string(), true));
+    })?;
+    out.flush()?;
+    eprintln!(
+        "{} records, {} matches, {} left out",
+        report.records, report.matches, report.refused
+    );
+    Ok(if report.refused > 0 {
+        Exit::Problems
+    } else {
+        Exit::Ok
+    })
+}
+
+#[derive(Args)]
 pub struct TriageArgs {
     /// The codebook (run `quarry suggest` with it first).
     #[arg(long, value_name = "NAME|FILE")]

@@ -101,3 +101,79 @@ pub fn triage(p: &Project, opts: &TriageOptions) -> Result<Triage> {
     }
     Ok(t)
 }
+
+/// What `match` is asked for: codebooks applied to posts on a stream, with no project.
+#[derive(Debug, Clone, Default)]
+pub struct MatchOptions {
+    /// Codebooks by built-in name or file.
+    pub codebooks: Vec<String>,
+    /// Also read interviewers' records (those whose `role` says so).
+    pub include_interviewer: bool,
+    /// Also read reposts.
+    pub include_reposts: bool,
+    /// Stemming language and stemmer (`english`, `snowball`: a new project's).
+    pub language: Option<String>,
+    /// Stemmer name.
+    pub stemmer: Option<String>,
+    /// The field holding the post id, author, time (the `add` options).
+    pub id_col: Option<String>,
+    /// Author field.
+    pub author_col: Option<String>,
+    /// Time field.
+    pub time_col: Option<String>,
+    /// Dotted path of the text.
+    pub text_field: Option<String>,
+    /// The platform of records that do not say.
+    pub platform: Option<String>,
+}
+
+/// Applies codebooks to the JSON lines of `input`, writing matches, refusals and the
+/// closing counts to `out` ([`crate::suggest::matching`]); `refused` hears each record left
+/// out. `label` names the input in messages.
+pub fn match_posts(
+    opts: &MatchOptions,
+    input: &mut impl std::io::BufRead,
+    label: &std::path::Path,
+    out: &mut impl std::io::Write,
+    refused: &mut dyn FnMut(&crate::error::IngestError),
+) -> Result<crate::suggest::matching::MatchReport> {
+    use crate::text::analyzer::{AnalyzerConfig, StemmerKind};
+    let mut codebooks = Vec::new();
+    for n in &opts.codebooks {
+        codebooks.push(crate::codebook::load(n)?);
+    }
+    let mut analyzer = AnalyzerConfig::default();
+    if let Some(l) = &opts.language {
+        analyzer.language = l.trim().to_lowercase();
+    }
+    if let Some(s) = &opts.stemmer {
+        analyzer.stemmer = StemmerKind::parse(s).ok_or_else(|| {
+            crate::Error::Other(format!("--stemmer {s}: expected snowball or rust-stemmers"))
+        })?;
+    }
+    let platform = match opts.platform.as_deref() {
+        None => None,
+        Some(p) => Some(crate::text::model::Platform::parse(p).ok_or_else(|| {
+            crate::Error::Other(format!(
+                "--platform {p}: expected x, mastodon, reddit or other"
+            ))
+        })?),
+    };
+    let cfg = crate::suggest::matching::MatchConfig {
+        codebooks,
+        widen: Widen {
+            interviewer: opts.include_interviewer,
+            reposts: opts.include_reposts,
+        },
+        analyzer,
+        posts: crate::ingest::posts::PostOptions {
+            id_col: opts.id_col.clone(),
+            author_col: opts.author_col.clone(),
+            time_col: opts.time_col.clone(),
+            text_field: opts.text_field.clone(),
+            platform,
+            ..Default::default()
+        },
+    };
+    crate::suggest::matching::run(&cfg, input, label, out, refused)
+}

@@ -8,36 +8,10 @@ impl Store {
     /// What a field filter selects in this project.
     pub fn resolve(&self, f: &FieldFilter) -> R<Resolved> {
         let mut out = Resolved::default();
-        let like = |v: &str| -> (String, bool) {
-            match v.strip_suffix('*') {
-                Some(p) => (p.to_string(), true),
-                None => (v.to_string(), false),
-            }
-        };
-        let matches = |cand: &str, v: &str, prefix: bool| {
-            let c = cand.to_lowercase();
-            if prefix {
-                c.starts_with(v)
-            } else {
-                c == v
-            }
-        };
         match f {
-            FieldFilter::Speaker(v) => {
-                let (v, prefix) = like(v);
+            FieldFilter::Speaker(_) | FieldFilter::Author(_) => {
                 for s in self.speaker_names()? {
-                    if matches(&s, &v, prefix) {
-                        out.speakers.insert(s.to_lowercase());
-                    }
-                }
-            }
-            FieldFilter::Author(v) => {
-                // `author:drsmith` finds @drsmith and u/drsmith; `author:@drsmith` only the
-                // first.
-                let (v, prefix) = like(v);
-                for s in self.speaker_names()? {
-                    let bare = s.trim_start_matches('@').trim_start_matches("u/");
-                    if matches(&s, &v, prefix) || matches(bare, &v, prefix) {
+                    if speaker_passes(f, &s, "") {
                         out.speakers.insert(s.to_lowercase());
                     }
                 }
@@ -57,7 +31,7 @@ impl Store {
                 let roles = self.roles()?;
                 for s in self.speaker_names()? {
                     let role = roles.get(&s).map(|x| x.0.as_str()).unwrap_or("none");
-                    if role == r {
+                    if speaker_passes(f, &s, role) {
                         out.speakers.insert(s.to_lowercase());
                     }
                 }
@@ -92,5 +66,42 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+/// Whether a speaker (as labelled, with this role) passes a `speaker:`, `author:` or `role:`
+/// filter; false for the other filters. `author:drsmith` finds @drsmith and u/drsmith,
+/// `author:@drsmith` only the first; a value ending in `*` is a prefix.
+pub fn speaker_passes(f: &FieldFilter, speaker: &str, role: &str) -> bool {
+    match f {
+        FieldFilter::Speaker(v) => {
+            let (v, prefix) = like(v);
+            matches(speaker, &v, prefix)
+        }
+        FieldFilter::Author(v) => {
+            let (v, prefix) = like(v);
+            let bare = speaker.trim_start_matches('@').trim_start_matches("u/");
+            matches(speaker, &v, prefix) || matches(bare, &v, prefix)
+        }
+        FieldFilter::Role(r) => role == r,
+        _ => false,
+    }
+}
+
+/// A filter's value without a trailing `*`, and whether it had one (a prefix).
+fn like(v: &str) -> (String, bool) {
+    match v.strip_suffix('*') {
+        Some(p) => (p.to_string(), true),
+        None => (v.to_string(), false),
+    }
+}
+
+/// Whether a name, lowercased, is `v` (or starts with it).
+fn matches(cand: &str, v: &str, prefix: bool) -> bool {
+    let c = cand.to_lowercase();
+    if prefix {
+        c.starts_with(v)
+    } else {
+        c == v
     }
 }

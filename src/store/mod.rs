@@ -34,6 +34,7 @@ pub use add::Stored;
 pub use attributes::AttrTarget;
 pub use decisions::{DecisionCodes, DecisionRow, NewDecision};
 pub use documents::{DocumentDecisions, RemovedDocument, SegmentRow};
+pub use filter::speaker_passes;
 pub use posts::{post_key, text_key, PostIndex};
 pub use schema::SCHEMA_VERSION;
 pub use suggestions::{

@@ -17,6 +17,7 @@ mod pipeline;
 mod triggers;
 
 pub mod excerpt;
+pub mod matching;
 
 pub mod triage;
 
@@ -142,6 +143,38 @@ struct Prepared {
     /// Its terms, when it has more than one (which term found each evidence word is then
     /// worked out; a rule of one term needs no work).
     terms: Vec<Query>,
+}
+
+impl Prepared {
+    /// Code `c` of codebook `b`'s rule, its masks found in the run's mask sets (added if
+    /// new), its terms listed when it has more than one. Fresh.
+    fn new(
+        (book, code): (usize, usize),
+        id: i64,
+        query: Query,
+        masks: &[Vec<String>],
+        mask_sets: &mut Vec<Vec<Vec<String>>>,
+    ) -> Prepared {
+        let masks = (!masks.is_empty()).then(|| {
+            mask_sets
+                .iter()
+                .position(|m| m == masks)
+                .unwrap_or_else(|| {
+                    mask_sets.push(masks.to_vec());
+                    mask_sets.len() - 1
+                })
+        });
+        let terms: Vec<Query> = query.terms().into_iter().cloned().collect();
+        Prepared {
+            book,
+            id,
+            fresh: true,
+            code,
+            query,
+            masks,
+            terms: if terms.len() > 1 { terms } else { Vec::new() },
+        }
+    }
 }
 
 /// Per codebook: what this run does.
@@ -375,24 +408,10 @@ pub fn run(project: &mut Project, index: &mut Index, cfg: &SuggestConfig) -> Res
             if seen.insert(*id) {
                 let (mut query, masks) = cb.rule_parts(c, r, cfg.widen);
                 crate::project::search::resolve_fields(project, &mut query)?;
-                let masks = (!masks.is_empty()).then(|| {
-                    mask_sets
-                        .iter()
-                        .position(|m| m == masks)
-                        .unwrap_or_else(|| {
-                            mask_sets.push(masks.to_vec());
-                            mask_sets.len() - 1
-                        })
-                });
-                let terms: Vec<Query> = query.terms().into_iter().cloned().collect();
+                let rule = Prepared::new((b, c), *id, query, masks, &mut mask_sets);
                 rules.push(Prepared {
-                    book: b,
-                    id: *id,
                     fresh: fresh.contains(id),
-                    code: c,
-                    query,
-                    masks,
-                    terms: if terms.len() > 1 { terms } else { Vec::new() },
+                    ..rule
                 });
             }
         }

@@ -9,6 +9,7 @@ mod export;
 mod hostile;
 mod integrity;
 mod learn;
+mod matching;
 mod posts;
 mod propose;
 mod props;

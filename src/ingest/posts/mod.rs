@@ -376,38 +376,18 @@ impl Grouper {
             }
             text.push('\n');
             let start = text.len();
-            text.push_str(&p.text);
+            let (author, line, body, meta) = split(p);
+            text.push_str(&body);
             segments.push(ParsedSegment {
-                speaker: p.author,
+                speaker: author,
                 label_role: None,
                 start_ms: None,
                 end_ms: None,
-                line: p.line,
+                line,
                 byte_start: start,
                 byte_end: text.len(),
             });
-            metas.push(PostMeta {
-                platform: p.platform,
-                id: p.id,
-                created: p.created,
-                created_at: p.created.map(iso_utc),
-                url: p.url,
-                lang: p.lang,
-                hashtags: p.hashtags,
-                mentions: p.mentions,
-                links: p.links,
-                likes: p.likes,
-                reposts: p.reposts,
-                is_repost: p.is_repost,
-                is_reply: p.is_reply,
-                is_quote: p.is_quote,
-                is_duplicate: false,
-                repost_of: p.repost_of,
-                reply_to: p.reply_to,
-                thread: p.thread,
-                original: None,
-                attrs: p.attrs,
-            });
+            metas.push(meta);
         }
         text.push('\n');
         ParsedDocument {
@@ -422,6 +402,34 @@ impl Grouper {
             attributes: Vec::new(),
         }
     }
+}
+
+/// A finished post as its author, line, text and the data stored with it. Whether it
+/// repeats an earlier post's text is settled when it is stored (`is_duplicate` is false).
+pub(crate) fn split(p: Post) -> (Option<String>, usize, String, PostMeta) {
+    let meta = PostMeta {
+        platform: p.platform,
+        id: p.id,
+        created: p.created,
+        created_at: p.created.map(iso_utc),
+        url: p.url,
+        lang: p.lang,
+        hashtags: p.hashtags,
+        mentions: p.mentions,
+        links: p.links,
+        likes: p.likes,
+        reposts: p.reposts,
+        is_repost: p.is_repost,
+        is_reply: p.is_reply,
+        is_quote: p.is_quote,
+        is_duplicate: false,
+        repost_of: p.repost_of,
+        reply_to: p.reply_to,
+        thread: p.thread,
+        original: None,
+        attrs: p.attrs,
+    };
+    (p.author, p.line, p.text, meta)
 }
 
 /// Keeps only the posts of a document of posts for which `keep` says so (all of its text is

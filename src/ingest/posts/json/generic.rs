@@ -1,10 +1,11 @@
 //! Generic JSON records into posts: the text at `--text-field` (a dotted path) or under a
 //! common name, the other parts from the column options or common names, and other scalar
-//! fields as attributes.
+//! fields as attributes. A record may say its `platform` and flags (`is_repost`, `is_reply`,
+//! `is_quote`, `reply_to`), as `quarry match` input written by other tools does.
 
 use super::fields::attr;
 use super::NO_TEXT;
-use crate::ingest::posts::{parse_time, Post, PostOptions};
+use crate::ingest::posts::{parse_time, Platform, Post, PostOptions};
 use serde_json::Value;
 
 /// Generic records: the text at `--text-field` (or under a common name), the rest from
@@ -21,7 +22,7 @@ pub(super) fn generic_posts(v: &Value, opts: &PostOptions) -> Vec<Result<Post, S
 
 const TEXT_NAMES: [&str; 4] = ["full_text", "text", "body", "content"];
 const ID_NAMES: [&str; 2] = ["id", "id_str"];
-const AUTHOR_NAMES: [&str; 4] = ["author", "user", "username", "screen_name"];
+const AUTHOR_NAMES: [&str; 5] = ["author", "user", "username", "screen_name", "speaker"];
 const TIME_NAMES: [&str; 5] = ["created_at", "date", "timestamp", "time", "created_utc"];
 /// Generic records keep at most this many other fields, each at most this long.
 const MAX_ATTRS: usize = 20;
@@ -84,6 +85,30 @@ fn generic_post(r: &Value, opts: &PostOptions) -> Result<Post, String> {
                 None => attr(&mut p, name, raw),
             }
         }
+    }
+    // The platform, when the options do not say, and what kind of post it is.
+    if let (None, Some(pl)) = (
+        opts.platform,
+        map.get("platform")
+            .and_then(scalar_text)
+            .and_then(|s| Platform::parse(&s)),
+    ) {
+        used.push("platform");
+        p.platform = pl;
+    }
+    for (name, flag) in [
+        ("is_repost", &mut p.is_repost),
+        ("is_reply", &mut p.is_reply),
+        ("is_quote", &mut p.is_quote),
+    ] {
+        if let Some(Value::Bool(b)) = map.get(name) {
+            used.push(name);
+            *flag = *b;
+        }
+    }
+    if let Some(to) = map.get("reply_to").and_then(scalar_text) {
+        used.push("reply_to");
+        p.reply_to = Some(to);
     }
     for (k, v) in map {
         if p.attrs.len() >= MAX_ATTRS {

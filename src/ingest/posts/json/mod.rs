@@ -86,6 +86,17 @@ pub(crate) fn read(path: &Path, opts: &PostOptions, sink: &mut Sink) -> Result<(
     }
 }
 
+/// Streams JSON lines from any reader into `sink` (`quarry match` reads standard input);
+/// errors name `label` and the line. `Err` only when the sink has gone away.
+pub(crate) fn read_json_lines(
+    reader: &mut impl std::io::BufRead,
+    label: &Path,
+    opts: &PostOptions,
+    sink: &mut Sink,
+) -> Result<(), ()> {
+    read_lines(reader, 1, &Ctx { path: label, opts }, sink)
+}
+
 fn is_jsonl_name(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson"))

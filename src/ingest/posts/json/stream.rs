@@ -68,7 +68,7 @@ impl Ctx<'_> {
 }
 
 pub(super) fn read_lines(
-    reader: &mut BufReader<File>,
+    reader: &mut impl BufRead,
     first_line: usize,
     ctx: &Ctx,
     sink: &mut Sink,
@@ -140,7 +140,7 @@ pub(super) fn read_lines(
 }
 
 /// Reads and drops the rest of an overlong line.
-fn skip_line(reader: &mut BufReader<File>) -> std::io::Result<()> {
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<()> {
     let mut scratch = Vec::new();
     loop {
         scratch.clear();

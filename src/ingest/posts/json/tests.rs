@@ -411,6 +411,39 @@ fn generic_records_without_options_use_common_names() {
 }
 
 #[test]
+fn generic_records_may_say_their_platform_speaker_and_flags() {
+    let got = check(concat!(
+        r#"{"id":"1","text":"a reply","speaker":"Dr Ana","platform":"reddit","is_reply":true,"reply_to":"0","is_quote":false}"#,
+        "\n",
+        r#"{"id":"2","text":"shared","author":"bo","speaker":"ignored","platform":"myspace","is_repost":true}"#,
+        "\n",
+    ));
+    assert_eq!(got.errors, Vec::<String>::new());
+    let [p, q] = got.posts.as_slice() else {
+        panic!("{} posts", got.posts.len())
+    };
+    assert_eq!(
+        (p.platform, p.author.as_deref(), p.is_reply, p.is_quote),
+        (Platform::Reddit, Some("Dr Ana"), true, false)
+    );
+    assert_eq!(p.reply_to.as_deref(), Some("0"));
+    assert!(p.attrs.is_empty(), "{:?}", p.attrs);
+    // An author field comes before `speaker`; a platform quarry does not know stays an
+    // attribute.
+    assert_eq!(
+        (q.platform, q.author.as_deref(), q.is_repost),
+        (Platform::Other, Some("bo"), true)
+    );
+    assert_eq!(
+        q.attrs,
+        [
+            ("platform".to_string(), "myspace".to_string()),
+            ("speaker".to_string(), "ignored".to_string())
+        ]
+    );
+}
+
+#[test]
 fn jsonl_bad_lines_are_reported_and_the_rest_arrives() {
     let lines = r#"{"id":"1","text":"one","author_id":"5"}
 {"id":"2","text": oops}
