@@ -346,6 +346,8 @@ def main(argv=None):
         "codebooks": a.codebook,
         "input": a.input,
         "options": {k: v for k, v in vars(a).items() if k not in ("codebook", "input", "output")},
+        # How quarry match read the records: `quarry import matches` adds them the same way.
+        "match_args": opts,
         "records": n,
         "matches": n_matches,
         "refused": n_errors,

@@ -73,6 +73,28 @@ pub enum ImportCmd {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
         format: SummaryFormat,
     },
+    /// A sample of a run made past this machine (contrib/spark/quarry_match.py's output
+    /// folder): the sampled posts are added, their codebooks applied, and the run's counts
+    /// kept, so that the report can estimate the true matches of the whole run.
+    Matches {
+        /// The run's output folder (or one file of its posts/ lines).
+        source: PathBuf,
+        /// Posts to sample per code (per code and term with --per-term).
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        sample: usize,
+        /// Sample per code and the first term that found the post, so every term is seen.
+        #[arg(long)]
+        per_term: bool,
+        /// Instead of a sample, every match of this code and its descendants (repeatable).
+        #[arg(long, value_name = "ID", conflicts_with_all = ["per_term"])]
+        code: Vec<String>,
+        /// Seed of the sample: the same seed draws the same posts.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Codebooks to apply (default: the run's, where this machine can load them).
+        #[arg(long, value_name = "NAME|FILE")]
+        codebook: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -164,15 +186,94 @@ pub fn export(cmd: ExportCmd, project: Option<&Path>, out: &mut dyn Write) -> Re
 }
 
 pub fn import(cmd: ImportCmd, project: Option<&Path>, out: &mut dyn Write) -> Result<Exit> {
-    let ImportCmd::Refi {
-        file,
-        coder,
-        format,
-    } = cmd;
+    let (file, coder, format) = match cmd {
+        ImportCmd::Refi {
+            file,
+            coder,
+            format,
+        } => (file, coder, format),
+        ImportCmd::Matches {
+            source,
+            sample,
+            per_term,
+            code,
+            seed,
+            codebook,
+        } => {
+            let opts = op::ImportMatchesOptions {
+                sample: quarry::suggest::sample::SampleOptions {
+                    source,
+                    size: sample,
+                    per_term,
+                    codes: code,
+                    seed,
+                },
+                codebooks: codebook,
+            };
+            return import_matches(&opts, project, out);
+        }
+    };
     let mut p = open(project)?;
     let r = op::import_refi(&mut p, &file, coder)?;
     print::refi_import(out, &r, &file, format.into())?;
     // A file that could not be read whole is "some inputs had problems".
+    Ok(if r.problems.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Problems
+    })
+}
+
+fn import_matches(
+    opts: &op::ImportMatchesOptions,
+    project: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<Exit> {
+    let mut p = open(project)?;
+    let r = op::import_matches(&mut p, opts, &mut |_, _| {})?;
+    for problem in &r.problems {
+        eprintln!("{}", print::sanitize(problem, true));
+    }
+    super::corpus::print_add_report(out, &r.add)?;
+    writeln!(
+        out,
+        "Sample {}: {} records of {} matched posts read, in {}.",
+        r.sample,
+        r.kept,
+        r.posts_read,
+        print::sanitize(&r.file.display().to_string(), true)
+    )?;
+    writeln!(out, "{:>9} {:>8}  stratum", "run", "sampled")?;
+    for s in &r.strata {
+        let term = if s.term.is_empty() {
+            String::new()
+        } else {
+            format!("  {}", s.term)
+        };
+        writeln!(
+            out,
+            "{:>9} {:>8}  {}{}",
+            s.matches,
+            s.sampled,
+            print::sanitize(&s.code, true),
+            print::sanitize(&term, true)
+        )?;
+    }
+    if let Some(s) = &r.suggested {
+        print::suggest_report(out, s, print::Format::Table)?;
+    }
+    for n in &r.not_loaded {
+        writeln!(
+            out,
+            "note: the run's codebook {} cannot be loaded here; apply it with \
+             `quarry suggest --codebook FILE`",
+            print::sanitize(n, true)
+        )?;
+    }
+    writeln!(
+        out,
+        "Next: quarry review; `quarry report` estimates each code's true matches in the run."
+    )?;
     Ok(if r.problems.is_empty() {
         Exit::Ok
     } else {

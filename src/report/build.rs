@@ -96,6 +96,7 @@ pub fn build(project: &Project, cfg: &ReportConfig) -> Result<Report> {
         coverage: coverage(&docs, &codings, &owners, &suggested),
         agreement: agreement(project, &books, &decisions)?,
         rules: ranked_rules(&quality, &names),
+        samples: samples(project)?,
         codebooks: books_list,
         names,
         summary,
@@ -621,4 +622,22 @@ pub(super) fn ranked_rules(
         undecided,
         silent,
     }
+}
+
+/// Every sample of a larger run, with its estimates.
+fn samples(project: &Project) -> Result<Vec<super::SampleEstimates>> {
+    let store = project.store();
+    let mut out = Vec::new();
+    for s in store.samples()? {
+        let strata = store.sample_strata(s.id)?;
+        out.push(super::SampleEstimates {
+            source: s.source,
+            records: s.records,
+            matches: s.matches,
+            per_term: s.per_term,
+            size: s.size,
+            codes: crate::suggest::sample::estimate(&strata),
+        });
+    }
+    Ok(out)
 }

@@ -138,6 +138,7 @@ pub(super) fn layout(r: &Report) -> Vec<Block> {
     coverage_blocks(r, &mut b);
     agreement_blocks(r, &mut b);
     rules_blocks(r, &mut b);
+    sample_blocks(r, &mut b);
     b
 }
 
@@ -725,5 +726,72 @@ fn rules_blocks(r: &Report, b: &mut Vec<Block>) {
             plural(x.undecided, "rule"),
             plural(x.silent, "rule")
         )));
+    }
+}
+
+/// Samples of larger runs: what comes from the run, what from the sample, and what the
+/// sample's decisions say of the run.
+fn sample_blocks(r: &Report, b: &mut Vec<Block>) {
+    if r.samples.is_empty() {
+        return;
+    }
+    b.push(Block::Section("samples", "Samples of larger runs".into()));
+    b.push(Block::Explain(
+        "Codebooks applied past this machine (`quarry match`, on Spark) and a sample of their \
+         matches brought here (`quarry import matches`). From the run: its matches per code. \
+         From this project: the sampled posts and the decisions on them (the latest per post \
+         and code). Estimated true matches: per stratum (a code, or a code and the first term \
+         that found the post), the run's matches times the share accepted, added up; the \
+         interval adds each stratum's 95% Wilson bounds, so it is wider than a joint one, and \
+         a stratum nobody decided on yet counts as anything from none to all of its matches."
+            .into(),
+    ));
+    for s in &r.samples {
+        let what = match (s.size, s.per_term) {
+            (0, _) => "every match of some codes".to_string(),
+            (n, true) => format!("{n} posts per code and term"),
+            (n, false) => format!("{n} posts per code"),
+        };
+        let run = match (s.records, s.matches) {
+            (Some(n), Some(m)) => format!("; the run read {n} records and found {m} matches"),
+            _ => String::new(),
+        };
+        b.push(Block::Heading(format!("{} ({what}{run})", s.source)));
+        b.push(Block::Table {
+            head: head(&[
+                ("code", false),
+                ("run: matches", true),
+                ("sampled", true),
+                ("decided", true),
+                ("accepted", true),
+                ("estimated true matches", true),
+                ("95% interval", true),
+                ("strata undecided", true),
+            ]),
+            rows: s
+                .codes
+                .iter()
+                .map(|e| {
+                    let (point, range) = match e.estimate {
+                        Some((p, lo, hi)) => (format!("{p:.0}"), format!("{lo:.0}–{hi:.0}")),
+                        None => ("—".into(), "—".into()),
+                    };
+                    code_row(
+                        r,
+                        &e.codebook,
+                        &e.code,
+                        vec![
+                            e.matches.to_string(),
+                            e.sampled.to_string(),
+                            e.decided.to_string(),
+                            e.accepted.to_string(),
+                            point,
+                            range,
+                            format!("{} of {}", e.undecided_strata, e.strata),
+                        ],
+                    )
+                })
+                .collect(),
+        });
     }
 }

@@ -382,6 +382,26 @@ pub struct Report {
     pub agreement: Vec<CodebookAgreement>,
     /// 7. Rules by precision.
     pub rules: Rules,
+    /// 8. Samples of runs made past this machine, with the estimates their decisions give.
+    pub samples: Vec<SampleEstimates>,
+}
+
+/// A sample of a larger run (`quarry import matches`) and, per code, the run's count (from
+/// the run), the sample's decisions (from this project) and the true matches they estimate.
+#[derive(Debug, Clone, Serialize)]
+pub struct SampleEstimates {
+    /// The run's output it came from.
+    pub source: String,
+    /// Records the run read, and its matches, where it says.
+    pub records: Option<u64>,
+    /// Matches of the run.
+    pub matches: Option<u64>,
+    /// Strata were code and first term.
+    pub per_term: bool,
+    /// Posts sampled per stratum (0: every match of some codes).
+    pub size: u64,
+    /// Per code.
+    pub codes: Vec<crate::suggest::sample::Estimate>,
 }
 /// Writes `report` as one self-contained HTML page: inline CSS, SVG charts, no script and
 /// nothing loaded from anywhere (the page's content security policy forbids it too).

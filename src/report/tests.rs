@@ -225,6 +225,22 @@ pub(super) fn report() -> Report {
             undecided: 0,
             silent: 1,
         },
+        samples: vec![super::SampleEstimates {
+            source: "s3a://run <b>".into(),
+            records: Some(1000),
+            matches: Some(120),
+            per_term: true,
+            size: 10,
+            codes: crate::suggest::sample::estimate(&[crate::store::StratumRow {
+                codebook: "cb".into(),
+                code: "x".into(),
+                term: "fear*".into(),
+                matches: 120,
+                sampled: 10,
+                decided: 10,
+                accepted: 4,
+            }]),
+        }],
     }
 }
 
@@ -341,6 +357,7 @@ fn empty_sections_say_nothing_yet() {
         },
         agreement: vec![],
         rules: ranked_rules(&BTreeMap::new(), &BTreeMap::new()),
+        samples: vec![],
         names: BTreeMap::new(),
         summary: Summary {
             documents: 0,

@@ -24,6 +24,7 @@ mod file;
 mod filter;
 mod posts;
 mod report;
+mod samples;
 mod schema;
 mod speakers;
 mod suggestions;
@@ -36,6 +37,7 @@ pub use decisions::{DecisionCodes, DecisionRow, NewDecision};
 pub use documents::{DocumentDecisions, RemovedDocument, SegmentRow};
 pub use filter::speaker_passes;
 pub use posts::{post_key, text_key, PostIndex};
+pub use samples::{SampleRow, SampledPost, StratumRow};
 pub use schema::SCHEMA_VERSION;
 pub use suggestions::{
     Evidence, NewRule, RuleRow, RunState, SuggestionChange, SuggestionListing, SuggestionRow,

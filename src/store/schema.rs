@@ -4,7 +4,7 @@
 use super::{sql, Store, StoreError, R};
 
 /// The newest schema this build writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 pub(super) const MIGRATIONS: &[&str] = &[
     // version 1
@@ -181,6 +181,36 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // NULL: all the first), and each rule's terms as text (JSON array).
     "ALTER TABLE suggestions ADD COLUMN terms BLOB;
      ALTER TABLE rules ADD COLUMN terms TEXT;",
+    // version 6: samples of runs made past this machine (`quarry import matches`): where
+    // they came from, the full run's count per stratum (a code, or a code and the first term
+    // that found a post), and which stratum each sampled post stands for.
+    "CREATE TABLE samples (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        file TEXT NOT NULL,
+        records INTEGER,
+        matches INTEGER,
+        per_term INTEGER NOT NULL,
+        size INTEGER NOT NULL
+     );
+     CREATE TABLE sample_strata (
+        sample_id INTEGER NOT NULL REFERENCES samples(id),
+        codebook TEXT NOT NULL,
+        code TEXT NOT NULL,
+        term TEXT NOT NULL,
+        matches INTEGER NOT NULL,
+        sampled INTEGER NOT NULL,
+        PRIMARY KEY (sample_id, codebook, code, term)
+     );
+     CREATE TABLE sample_posts (
+        sample_id INTEGER NOT NULL REFERENCES samples(id),
+        post_id TEXT NOT NULL,
+        codebook TEXT NOT NULL,
+        code TEXT NOT NULL,
+        term TEXT NOT NULL
+     );
+     CREATE INDEX sample_posts_post ON sample_posts(post_id);",
 ];
 
 impl Store {

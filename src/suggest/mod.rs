@@ -18,6 +18,7 @@ mod triggers;
 
 pub mod excerpt;
 pub mod matching;
+pub mod sample;
 
 pub mod triage;
 

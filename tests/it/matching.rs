@@ -314,3 +314,106 @@ fn match_refuses_unknown_or_broken_codebooks() {
         assert!(err.contains(named), "{err}");
     }
 }
+
+/// A run's output as the Spark job writes it, made here from `quarry match` on the sample
+/// posts: posts/ with each matched record and its matches, and run.json.
+fn run_output(d: &Path, posts: &str, book: &str) -> std::path::PathBuf {
+    let (code, lines, err) = run_match(d, &["--codebook", book], posts.as_bytes().to_vec());
+    assert_eq!(code, 0, "{err}");
+    let records: Vec<&str> = posts.lines().collect();
+    let mut by_line: BTreeMap<u64, Vec<Value>> = BTreeMap::new();
+    for l in lines.iter().filter(|l| l["kind"] == "match") {
+        by_line
+            .entry(l["line"].as_u64().unwrap())
+            .or_default()
+            .push(json!({"codebook": l["codebook"], "code": l["code"], "term": l["term"]}));
+    }
+    let out = d.join("run-out");
+    std::fs::create_dir_all(out.join("posts")).unwrap();
+    let mut text = String::new();
+    for (line, matches) in &by_line {
+        let rec = json!({"record": records[*line as usize - 1], "matches": matches});
+        text.push_str(&rec.to_string());
+        text.push('\n');
+    }
+    text.push_str("not a matched post\n");
+    std::fs::write(out.join("posts/part-00000.json"), text).unwrap();
+    let counts = lines.last().unwrap();
+    let run = json!({"codebooks": [book], "match_args": [], "records": counts["records"],
+                     "matches": counts["matches"]});
+    std::fs::write(out.join("run.json"), run.to_string()).unwrap();
+    out
+}
+
+#[test]
+fn a_run_sample_imports_and_its_decisions_estimate_the_run() {
+    let p = project();
+    let d = p.path();
+    let out = run_output(d, &sample_posts(), "tdf");
+    let run = out.to_str().unwrap();
+    let o = quarry(d)
+        .args(["import", "matches", run, "--sample", "4", "--per-term"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    // The bad line is named, the rest imported.
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("part-00000.json:") && stderr.contains("not a matched post"));
+    assert!(stdout.contains("Sample 1:"), "{stdout}");
+    assert!(
+        stdout.contains("suggestions waiting for review"),
+        "{stdout}"
+    );
+    let store = quarry::project::Project::open(d).unwrap();
+    let strata = store.store().sample_strata(1).unwrap();
+    assert!(strata.len() > 10, "{strata:?}");
+    assert!(
+        strata.iter().all(|s| s.sampled == s.matches.min(4)),
+        "{strata:?}"
+    );
+
+    // Everything accepted: each code's estimate is the run's count, exactly where every
+    // match was decided. (A parent code covered by a child's suggestion on a post is not
+    // asked about, so a few sampled posts stay undecided.)
+    let review = quarry(d)
+        .args(["review", "--lines", "--codebook", "tdf", "--coder", "ana"])
+        .write_stdin("a\n".repeat(5000))
+        .output()
+        .unwrap();
+    assert!(review.status.success());
+    ok(d, &["report", "--out", "report.json"]);
+    let report = super::json(&std::fs::read_to_string(d.join("report.json")).unwrap());
+    let sample = &report["samples"][0];
+    assert_eq!(sample["per_term"], true);
+    assert_eq!(sample["size"], 4);
+    let codes = sample["codes"].as_array().unwrap();
+    assert!(!codes.is_empty());
+    let decided: u64 = codes.iter().map(|c| c["decided"].as_u64().unwrap()).sum();
+    let sampled: u64 = codes.iter().map(|c| c["sampled"].as_u64().unwrap()).sum();
+    assert!(decided * 10 > sampled * 8, "{decided} of {sampled} decided");
+    for c in codes {
+        assert!(c["decided"].as_u64() <= c["sampled"].as_u64(), "{c}");
+        assert_eq!(c["accepted"], c["decided"], "{c}");
+        if c["decided"] == 0 {
+            assert!(c["estimate"].is_null());
+            continue;
+        }
+        let est = c["estimate"].as_array().unwrap();
+        let matches = c["matches"].as_f64().unwrap();
+        assert!((est[0].as_f64().unwrap() - matches).abs() < 1e-9, "{c}");
+        assert!(est[1].as_f64().unwrap() <= matches, "{c}");
+    }
+
+    // All of one code instead of a sample: every match of it, in a second sample.
+    let o = quarry(d)
+        .args(["import", "matches", run, "--code", "tdf.knowledge"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let strata = store.store().sample_strata(2).unwrap();
+    assert!(!strata.is_empty());
+    assert!(strata.iter().all(|s| s.code.starts_with("tdf.knowledge")
+        && s.sampled == s.matches
+        && s.term.is_empty()));
+}

@@ -78,11 +78,11 @@ def run(cmd, allow=(0,)):
     return p, time.time() - t
 
 
-def spark_job(a, input_path, out, extra=()):
+def spark_job(a, input_path, out, extra=(), books=BOOKS):
     if os.path.exists(out):
         shutil.rmtree(out)
     cmd = [sys.executable, JOB, "--input", input_path, "--output", out, "--quarry", a.quarry,
-           "--master", a.master] + [x for b in BOOKS for x in ("--codebook", b)] + list(extra)
+           "--master", a.master] + [x for b in books for x in ("--codebook", b)] + list(extra)
     p, secs = run(cmd, allow=(0, 1))
     if p.returncode != 0:
         fail(f"the Spark job failed:\n{p.stdout[-2000:]}\n{p.stderr[-4000:]}")
@@ -90,7 +90,7 @@ def spark_job(a, input_path, out, extra=()):
     return secs
 
 
-def local_suggest(a, jsonl, project):
+def local_suggest(a, jsonl, project, books=BOOKS):
     """(expected matches by (id, codebook, code), ids of posts add found to repeat an
     earlier one, seconds of add + suggest)."""
     if os.path.exists(project):
@@ -101,7 +101,7 @@ def local_suggest(a, jsonl, project):
     t = time.time()
     # 1: some records were left out (named on stderr), as the job leaves them out.
     p, _ = run(q + ["add", jsonl], allow=(0, 1))
-    p, _ = run(q + ["suggest"] + [x for b in BOOKS for x in ("--codebook", b)])
+    p, _ = run(q + ["suggest"] + [x for b in books for x in ("--codebook", b)])
     secs = time.time() - t
     segs = {}
     p, _ = run(q + ["list", "segments", "--format", "jsonl"])
@@ -153,6 +153,45 @@ def compare(expected, dups, got, what):
             fail(f"{what}: {k} score {score} vs {g[3]}")
     print(f"  {what}: {len(expected)} suggestions equal; {len(repeats)} more matches on posts that repeat "
           f"an earlier post's text ({len(dups)} such posts), which suggest leaves out")
+
+
+def loop(a, posts, out):
+    """Import a sample of the run, review it in line mode, tune the codebook, run the tuned
+    one on Spark again: its matches equal a local suggest with it."""
+    project = os.path.join(a.work, "loop-project")
+    if os.path.exists(project):
+        shutil.rmtree(project)
+    run([a.quarry, "init", project])
+    q = [a.quarry, "--project", project]
+    study = BOOKS[3]
+    p, _ = run(q + ["import", "matches", out, "--sample", "30", "--per-term", "--codebook", study])
+    # The reviewer rejects the first 150 suggestions and stops: the terms seen often enough
+    # fall below 0.2 and are dropped, the others stay.
+    p = subprocess.run(q + ["review", "--lines", "--codebook", "study", "--coder", "ci"], input="r\n" * 150 + "q\n",
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        fail(f"review: {p.stderr[-2000:]}")
+    report = os.path.join(a.work, "loop-report.json")
+    run(q + ["report", "--out", report])
+    est = json.load(open(report))["samples"][0]["codes"]
+    decided = sum(c["decided"] for c in est)
+    if decided == 0 or any(c["estimate"] and c["estimate"][0] > 0 for c in est):
+        fail(f"loop: the report's estimates do not follow the rejections: {est}")
+    tuned = os.path.join(a.work, "tuned.toml")
+    p, _ = run(q + ["codebook", "tune", "study", "--out", tuned, "--force"])
+    original = open(study, encoding="utf-8").read()
+    if open(tuned, encoding="utf-8").read() == original:
+        fail("loop: tune changed nothing")
+    if "rules" not in open(tuned, encoding="utf-8").read():
+        fail("loop: tune left no rule")
+    tuned_out = os.path.join(a.work, "tuned-out")
+    spark_job(a, posts, tuned_out, books=[tuned])
+    expected, dups, _ = local_suggest(a, posts, os.path.join(a.work, "tuned-project"), books=[tuned])
+    if not expected:
+        fail("loop: the tuned codebook matches nothing")
+    compare(expected, dups, spark_matches(tuned_out), "tuned codebook after a reviewed sample")
+    print(f"  loop: {decided} sampled suggestions decided in line mode; the tuned codebook "
+          f"ran again on Spark")
 
 
 def hostile(a):
@@ -224,6 +263,7 @@ def main():
     expected, dups, local_secs = local_suggest(a, posts, os.path.join(a.work, "posts-project"))
     compare(expected, dups, spark_matches(out), "generated posts")
     print(f"  quarry add + suggest on one machine: {local_secs:.1f} s; the Spark job: {spark_secs:.1f} s")
+    loop(a, posts, out)
     hostile(a)
     shared_tweets(a)
     print("spark checks passed")

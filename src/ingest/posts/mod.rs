@@ -256,11 +256,7 @@ impl Grouper {
             return Ok(());
         }
         if p.id.is_empty() {
-            // No id: known by its content, so adding the same export again adds nothing.
-            let mut h = crate::text::model::fnv1a(p.author.as_deref().unwrap_or("").as_bytes());
-            h ^= p.created.unwrap_or(0) as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3) ^ crate::text::model::fnv1a(p.text.as_bytes());
-            p.id = format!("h:{h:016x}");
+            p.id = content_id(&p);
         }
         self.bytes += p.text.len() + 256;
         self.window.push(p);
@@ -402,6 +398,15 @@ impl Grouper {
             attributes: Vec::new(),
         }
     }
+}
+
+/// The id of a post without one: known by its content (author, time, text), so that adding
+/// the same export again adds nothing.
+pub(crate) fn content_id(p: &Post) -> String {
+    let mut h = crate::text::model::fnv1a(p.author.as_deref().unwrap_or("").as_bytes());
+    h ^= p.created.unwrap_or(0) as u64;
+    h = h.wrapping_mul(0x0100_0000_01b3) ^ crate::text::model::fnv1a(p.text.as_bytes());
+    format!("h:{h:016x}")
 }
 
 /// A finished post as its author, line, text and the data stored with it. Whether it
