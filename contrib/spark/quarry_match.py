@@ -14,7 +14,8 @@ Writes to OUTPUT:
              `quarry import matches OUTPUT` samples from
   counts.csv per code: matches and distinct texts overall, per month, per platform and per
              group (--group-col)
-  errors/    records not matched, with their id where known and why (JSON lines)
+  errors/    records not matched, with their id where known and why, and records matched
+             with a note (`matched`: true), as JSON lines
   run.json   what ran: codebooks, options, records, matches, refused
 
 A score is the sum over a match's evidence stems of ln(1 + N / n), N the records matched
@@ -99,7 +100,8 @@ def match_partition(index, lines, binary, args):
     """Feeds a partition's records (JSON text, a line each, with its group) to `quarry match`
     and yields its output as rows: each match, each matched record once (`post`, for
     import), each record left out, and the partition's counts. Records that are not valid
-    UTF-8 (Spark reads those bytes as U+FFFD) are left out here, as `quarry add` does."""
+    that hold U+FFFD (Spark reads bytes that are not UTF-8 so) are matched as read, and
+    noted."""
     proc = subprocess.Popen([executable(binary)] + args, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 20)
     base = index << 40
@@ -113,8 +115,11 @@ def match_partition(index, lines, binary, args):
         try:
             for line, group in lines:
                 if "\ufffd" in line:
-                    own.append((record_id(line), "not valid UTF-8 (bytes Spark read as U+FFFD)"))
-                    continue
+                    # Spark reads bytes that are not UTF-8 as U+FFFD, and the character may
+                    # also be in the text itself: matched as read, and said so.
+                    own.append((record_id(line), "holds U+FFFD (bytes that are not UTF-8 read "
+                                "as the replacement character, or the character itself): "
+                                "matched as read"))
                 sent.append((line, group))
                 proc.stdin.write(line.encode("utf-8", "surrogatepass") + b"\n")
         except BrokenPipeError:
@@ -166,7 +171,7 @@ def match_partition(index, lines, binary, args):
     if code not in (0, 1):
         raise RuntimeError(f"quarry match exited with {code}: " + " | ".join(tail))
     for rid, reason in own:
-        yield ("refused", None, rid) + none[:10] + (reason, None, None, None)
+        yield ("noted", None, rid) + none[:10] + (reason, None, None, None)
 
 
 def input_lines(spark, a):
@@ -260,7 +265,8 @@ def main(argv=None):
     a = parse_args(argv)
     from pyspark.sql import SparkSession, functions as F, types as T
 
-    builder = SparkSession.builder.appName("quarry match")
+    builder = SparkSession.builder.appName("quarry match").config(
+        "spark.sql.autoBroadcastJoinThreshold", "-1")
     if a.master:
         builder = builder.master(a.master)
     elif "SPARK_ENV_LOADED" not in os.environ and "spark.master" not in os.environ.get("SPARK_CONF", ""):
@@ -318,10 +324,12 @@ def main(argv=None):
                  .groupBy("stem").agg(F.sum("n").alias("df")))
     matches = stream.where("kind = 'match'")
     scores = (matches.select("key", "codebook", "code", F.explode("stems").alias("stem"))
-              .join(df_counts, "stem")
+              .join(F.broadcast(df_counts), "stem")
               .groupBy("key", "codebook", "code")
               .agg(F.sum(F.log(1.0 + F.lit(float(n)) / F.col("df"))).alias("score")))
-    scored = (matches.join(scores, ["key", "codebook", "code"], "left")
+    # The big joins are sort-merge joins: Spark's size guesses would broadcast whole
+    # tables of posts into memory.
+    scored = (matches.join(scores.hint("merge"), ["key", "codebook", "code"], "left")
               .withColumn("score", F.coalesce("score", F.lit(0.0))))
     (scored.select("id", "codebook", "code", "rule", "term", "evidence", "score", "time", "platform",
                    "text_hash", "group", "key")
@@ -331,14 +339,17 @@ def main(argv=None):
     # The matched records with their matches, for `quarry import matches`.
     per_post = matched.groupBy("key").agg(
         F.collect_list(F.struct("codebook", "code", "term")).alias("matches"))
-    posts = stream.where("kind = 'post'").select("key", "record").join(per_post, "key")
+    posts = stream.where("kind = 'post'").select("key", "record").join(per_post.hint("merge"), "key")
     posts.drop("key").write.option("compression", "gzip").json(out + "/posts")
 
-    # Records not matched, with why.
-    (stream.where("kind = 'refused'").select("id", "reason", "record")
+    # Records not matched, with why; and records matched with a note.
+    (stream.where("kind in ('refused', 'noted')")
+     .select("id", (F.col("kind") == "noted").alias("matched"), "reason", "record")
      .write.json(out + "/errors"))
-    errors = spark.read.schema("id string, reason string, record string").json(out + "/errors")
-    n_errors = errors.count()
+    errors = spark.read.schema("id string, matched boolean, reason string, record string").json(
+        out + "/errors")
+    n_errors = errors.where(~F.col("matched")).count()
+    n_noted = errors.where(F.col("matched")).count()
 
     write_counts(matched, out)
     n_matches = matched.count()
@@ -351,13 +362,16 @@ def main(argv=None):
         "records": n,
         "matches": n_matches,
         "refused": n_errors,
+        "noted": n_noted,
         "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "quarry": subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip(),
     }
     write_text(out + "/run.json", json.dumps(run_info, indent=2) + "\n", spark)
-    print(f"quarry_match: {n} records, {n_matches} matches, {n_errors} records not matched; written to {out}")
+    print(f"quarry_match: {n} records, {n_matches} matches, {n_errors} records not matched, "
+          f"{n_noted} matched with a note; written to {out}")
     for r in errors.limit(10).collect():
-        print(f"  not matched: id {r['id']}: {r['reason']}" + (f" ({r['record'][:80]!r})" if r["record"] else ""))
+        what = "noted" if r["matched"] else "not matched"
+        print(f"  {what}: id {r['id']}: {r['reason']}" + (f" ({r['record'][:80]!r})" if r["record"] else ""))
     spark.stop()
     return 0
 
