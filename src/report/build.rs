@@ -636,7 +636,7 @@ fn samples(project: &Project) -> Result<Vec<super::SampleEstimates>> {
             matches: s.matches,
             per_term: s.per_term,
             size: s.size,
-            codes: crate::suggest::sample::estimate(&strata),
+            codes: crate::review::estimates::estimate(&strata),
         });
     }
     Ok(out)

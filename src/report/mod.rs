@@ -401,7 +401,7 @@ pub struct SampleEstimates {
     /// Posts sampled per stratum (0: every match of some codes).
     pub size: u64,
     /// Per code.
-    pub codes: Vec<crate::suggest::sample::Estimate>,
+    pub codes: Vec<crate::review::estimates::Estimate>,
 }
 /// Writes `report` as one self-contained HTML page: inline CSS, SVG charts, no script and
 /// nothing loaded from anywhere (the page's content security policy forbids it too).

@@ -231,7 +231,7 @@ pub(super) fn report() -> Report {
             matches: Some(120),
             per_term: true,
             size: 10,
-            codes: crate::suggest::sample::estimate(&[crate::store::StratumRow {
+            codes: crate::review::estimates::estimate(&[crate::store::StratumRow {
                 codebook: "cb".into(),
                 code: "x".into(),
                 term: "fear*".into(),

@@ -8,6 +8,7 @@
 //! (the CLI's `review --lines`) and the full-screen view share these, so both store exactly the same thing.
 
 pub mod discover;
+pub mod estimates;
 pub mod learn;
 pub mod margin;
 pub mod pick;
