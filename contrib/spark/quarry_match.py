@@ -99,12 +99,13 @@ def record_id(line):
 def match_partition(index, lines, binary, args):
     """Feeds a partition's records (JSON text, a line each, with its group) to `quarry match`
     and yields its output as rows: each match, each matched record once (`post`, for
-    import), each record left out, and the partition's counts. Records that are not valid
-    that hold U+FFFD (Spark reads bytes that are not UTF-8 so) are matched as read, and
-    noted."""
+    import), each record left out, and the partition's counts. Records that hold U+FFFD
+    (Spark reads bytes that are not UTF-8 so) are matched as read, and noted."""
     proc = subprocess.Popen([executable(binary)] + args, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 20)
-    base = index << 40
+    # A post's key: partition, line, and its place among the posts of the line (a line may
+    # hold a page of posts).
+    base = index << 44
     # What was sent, by quarry's line number (from 1): (record, group). Held for the
     # partition, so that matched records can be written out with their matches.
     sent = [None]
@@ -142,7 +143,7 @@ def match_partition(index, lines, binary, args):
     threads = [threading.Thread(target=feed, daemon=True), threading.Thread(target=drain, daemon=True)]
     for t in threads:
         t.start()
-    last_post = 0
+    last_line, on_line = 0, {}
     none = (None,) * 16
     for raw in proc.stdout:
         o = json.loads(raw)
@@ -150,10 +151,14 @@ def match_partition(index, lines, binary, args):
         if kind == "match":
             n = o["line"]
             record, group = sent[n]
-            if n != last_post:
-                last_post = n
-                yield ("post", base + n, o["id"]) + none[:13] + (record,)
-            yield ("match", base + n, o["id"], o["codebook"], o["code"], o["rule"], o["term"],
+            if n != last_line:
+                last_line, on_line = n, {}
+            if o["id"] not in on_line:
+                on_line[o["id"]] = len(on_line)
+                if len(on_line) == 1:
+                    yield ("post", base + (n << 10), o["id"]) + none[:13] + (record,)
+            key = base + (n << 10) + min(on_line[o["id"]], 1023)
+            yield ("match", key, o["id"], o["codebook"], o["code"], o["rule"], o["term"],
                    [(e.get("start"), e.get("end"), e.get("word"), e["rule"], e["term"]) for e in o["evidence"]],
                    o["stems"], o.get("time"), o["platform"], o["text_hash"], group, None, None, None, None)
         elif kind == "refused":
