@@ -21,14 +21,24 @@ pub struct InitOptions {
     pub stemmer: String,
 }
 
+/// `--stemmer NAME`.
+pub(super) fn stemmer_flag(s: &str) -> Result<StemmerKind> {
+    StemmerKind::parse(s)
+        .ok_or_else(|| Error::Other(format!("--stemmer {s}: expected snowball or rust-stemmers")))
+}
+
+/// `--platform NAME`.
+pub(super) fn platform_flag(p: &str) -> Result<Platform> {
+    Platform::parse(p).ok_or_else(|| {
+        Error::Other(format!(
+            "--platform {p}: expected x, mastodon, reddit or other"
+        ))
+    })
+}
+
 /// Creates a project in `dir`; the settings it was made with.
 pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitConfig> {
-    let Some(stemmer) = StemmerKind::parse(&opts.stemmer) else {
-        return Err(Error::Other(format!(
-            "--stemmer {}: expected snowball or rust-stemmers",
-            opts.stemmer
-        )));
-    };
+    let stemmer = stemmer_flag(&opts.stemmer)?;
     let cfg = InitConfig {
         analyzer: AnalyzerConfig {
             language: opts.language.to_lowercase(),
@@ -128,14 +138,7 @@ pub fn add_config(a: AddOptions) -> Result<AddConfig> {
         }
     };
     let delimiter = delimiter.or(matches!(a.format, Some(InputFormat::Tsv)).then_some(b'\t'));
-    let platform = match a.platform.as_deref() {
-        None => None,
-        Some(p) => Some(Platform::parse(p).ok_or_else(|| {
-            Error::Other(format!(
-                "--platform {p}: expected x, mastodon, reddit or other"
-            ))
-        })?),
-    };
+    let platform = a.platform.as_deref().map(platform_flag).transpose()?;
     let columns = a.columns.map(|c| {
         c.split(',')
             .map(|s| s.trim().to_string())

@@ -137,7 +137,7 @@ pub fn match_posts(
     out: &mut impl std::io::Write,
     refused: &mut dyn FnMut(&crate::error::IngestError),
 ) -> Result<crate::suggest::matching::MatchReport> {
-    use crate::text::analyzer::{AnalyzerConfig, StemmerKind};
+    use crate::text::analyzer::AnalyzerConfig;
     let mut codebooks = Vec::new();
     for n in &opts.codebooks {
         codebooks.push(crate::codebook::load(n)?);
@@ -147,18 +147,13 @@ pub fn match_posts(
         analyzer.language = l.trim().to_lowercase();
     }
     if let Some(s) = &opts.stemmer {
-        analyzer.stemmer = StemmerKind::parse(s).ok_or_else(|| {
-            crate::Error::Other(format!("--stemmer {s}: expected snowball or rust-stemmers"))
-        })?;
+        analyzer.stemmer = super::corpus::stemmer_flag(s)?;
     }
-    let platform = match opts.platform.as_deref() {
-        None => None,
-        Some(p) => Some(crate::text::model::Platform::parse(p).ok_or_else(|| {
-            crate::Error::Other(format!(
-                "--platform {p}: expected x, mastodon, reddit or other"
-            ))
-        })?),
-    };
+    let platform = opts
+        .platform
+        .as_deref()
+        .map(super::corpus::platform_flag)
+        .transpose()?;
     let cfg = crate::suggest::matching::MatchConfig {
         codebooks,
         widen: Widen {

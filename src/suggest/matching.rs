@@ -204,6 +204,12 @@ pub fn run(
             })
         })
         .collect();
+    let fixed = Run {
+        table: super::triggers::Triggers::new(&rules),
+        froms: vec![i64::MIN; cfg.codebooks.len()],
+        mask_sets,
+        workers,
+    };
     let mut report = MatchReport::default();
     let mut df: FxHashMap<String, u64> = FxHashMap::default();
     let mut failure: Option<Error> = None;
@@ -259,8 +265,15 @@ pub fn run(
                         }
                     }
                     report.records += records.len() as u64;
-                    let rules = resolve(&rules, fields, &records);
-                    let found = evaluate_batch(&records, &rules, &mask_sets, &workers, &counted);
+                    // Resolving filters changes no rule's trigger words: one table serves.
+                    let resolved;
+                    let now = if fields {
+                        resolved = resolve(&rules, &records);
+                        &resolved
+                    } else {
+                        &rules
+                    };
+                    let found = evaluate_batch(&records, now, &fixed, &counted);
                     for (chunk, stems) in found {
                         for s in stems {
                             *df.entry(s).or_default() += 1;
@@ -344,7 +357,7 @@ fn has_fields(q: &Query) -> bool {
 
 /// The rules with their speaker filters resolved against this batch's authors (and the
 /// roles its records give): what a project resolves against all its speakers.
-fn resolve(rules: &[Prepared], fields: bool, records: &[Record]) -> Vec<Prepared> {
+fn resolve(rules: &[Prepared], records: &[Record]) -> Vec<Prepared> {
     let mut out: Vec<Prepared> = rules
         .iter()
         .map(|r| Prepared {
@@ -353,9 +366,6 @@ fn resolve(rules: &[Prepared], fields: bool, records: &[Record]) -> Vec<Prepared
             ..*r
         })
         .collect();
-    if !fields {
-        return out;
-    }
     let mut speakers: FxHashMap<&str, &str> = FxHashMap::default();
     for r in records {
         if let Some(s) = r.seg.speaker.as_deref() {
@@ -380,17 +390,23 @@ fn resolve(rules: &[Prepared], fields: bool, records: &[Record]) -> Vec<Prepared
     out
 }
 
+/// What every batch of a stream shares.
+struct Run {
+    table: super::triggers::Triggers,
+    froms: Vec<i64>,
+    mask_sets: Vec<Vec<Vec<String>>>,
+    workers: Vec<Mutex<Worker>>,
+}
+
 /// The batch evaluated on the pool, in order: per task, what it found and the distinct
 /// countable stems of each of its records.
 fn evaluate_batch(
     records: &[Record],
     rules: &[Prepared],
-    mask_sets: &[Vec<Vec<String>>],
-    workers: &[Mutex<Worker>],
+    run: &Run,
     counted: &Counted,
 ) -> Vec<(Chunk, Vec<String>)> {
-    let table = super::triggers::Triggers::new(rules);
-    let froms = vec![i64::MIN; rules.iter().map(|r| r.book + 1).max().unwrap_or(0)];
+    let (table, froms, mask_sets, workers) = (&run.table, &run.froms, &run.mask_sets, &run.workers);
     records
         .par_chunks(TASK)
         .map(|recs| {
@@ -399,7 +415,7 @@ fn evaluate_batch(
             let mut chunk = Chunk::default();
             let mut stems = Vec::new();
             for r in recs {
-                super::evaluate(&r.seg, &mut w, rules, mask_sets, &froms, &table, &mut chunk);
+                super::evaluate(&r.seg, &mut w, rules, mask_sets, froms, table, &mut chunk);
                 // `evaluate` leaves the record's words in the worker's buffer.
                 count_stems(&w.tokens, counted, &mut stems);
             }
